@@ -1,0 +1,1 @@
+"""Sentence embeddings for retrieval: the offline default model and the encoder protocol."""

@@ -1,0 +1,1 @@
+"""Ingestion: files in, clean passages with exact provenance out."""
