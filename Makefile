@@ -1,0 +1,29 @@
+# Two commands: `make run` sets everything up and runs the product; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU build of torch, never a CUDA one: the local wheel where the machine has it, else PyTorch's CPU index.
+TORCH_INDEX ?= $(if $(wildcard /opt/wheels/torch-2.13.0+cpu*),,--index-url https://download.pytorch.org/whl/cpu)
+
+.PHONY: setup run test unit clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0 $(TORCH_INDEX)
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+run: setup
+	$(BIN)/qa passages seeds/
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+unit: setup
+	$(BIN)/python -m pytest -q -m "not integration"
+
+clean:
+	rm -rf $(VENV) .qa

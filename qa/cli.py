@@ -1,0 +1,42 @@
+"""The `qa` command line: one subcommand per job; user errors end in one line, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from qa.commands import index, passages, search
+from qa.errors import QAError
+
+COMMANDS = (passages, index, search)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of `qa` with every subcommand registered."""
+    parser = argparse.ArgumentParser(prog="qa", description="Answer questions from your documents with cited, verbatim spans.")
+    parser.add_argument(
+        "--data-dir",
+        help="where models, indexes and feedback are kept (default: $QA_DATA_DIR or ./.qa)",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `qa` with the given arguments and return the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except QAError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

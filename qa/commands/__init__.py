@@ -1,0 +1,1 @@
+"""Subcommands of `qa`: each module registers its parser and runs it."""

@@ -1,0 +1,57 @@
+"""`qa index PATH...`: ingest documents and update the search index incrementally."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from qa.commands.common import add_model_option, data_dir, encoder
+from qa.retrieval.dense import INDEX_KINDS
+from qa.retrieval.store import index_dir, update_index
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `index` subcommand to the parser."""
+    parser = subparsers.add_parser("index", help="index files and folders for search (only new or changed passages are embedded)")
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (.txt .md .html .pdf .docx)")
+    add_model_option(parser)
+    parser.add_argument("--index-type", choices=INDEX_KINDS, default="flat", help="flat: exact (default); hnsw: approximate, for large corpora")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Index the paths into the data dir, showing passages/s; return 0 on success."""
+    with Progress(
+        TextColumn("embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} passages/s"),
+        TimeElapsedColumn(),
+        transient=False,
+    ) as progress:
+        task = progress.add_task("embed", total=None, rate="-")
+
+        def advance(count: int) -> None:
+            progress.advance(task, count)
+            state = progress.tasks[task]
+            if state.elapsed:
+                progress.update(task, rate=f"{state.completed / state.elapsed:.1f}")
+
+        update = update_index(
+            args.paths,
+            data_dir(args),
+            encoder(args),
+            args.index_type,
+            progress=advance,
+            on_total=lambda total: progress.update(task, total=total),
+        )
+    for error in update.errors:
+        print(f"skipped {error}", file=sys.stderr)
+    print(
+        f"indexed {update.passages} passages from {update.documents} documents into {index_dir(data_dir(args))}: "
+        f"{update.embedded} embedded, {update.reused} reused from cache, {update.added} added, {update.removed} removed"
+    )
+    return 0

@@ -1,0 +1,67 @@
+"""Ingest files and folders into passages, reporting each file that could not be read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.errors import IngestError
+from qa.ingest.layout import find_articles
+from qa.ingest.loaders import iter_document_paths, load_document
+from qa.ingest.passages import article_passages
+from qa.ingest.source import SourceDocument, plain_line
+from qa.records import Passage
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The passages of every readable document, the documents read, and one error per failed file."""
+
+    passages: tuple[Passage, ...]
+    documents: tuple[str, ...]
+    errors: tuple[IngestError, ...]
+
+
+def passages_of(document: SourceDocument, document_key: str) -> list[Passage]:
+    """Return the passages of a loaded document, ids prefixed by `document_key`."""
+    return [
+        passage
+        for article in find_articles(document)
+        for passage in article_passages(article, document.path, document_key)
+    ]
+
+
+def text_passages(text: str, document: str) -> list[Passage]:
+    """Return the passages of an in-memory text, as if it were a .txt file named `document`."""
+    lines = tuple(plain_line(line, number) for number, line in enumerate(text.split("\n"), start=1))
+    return passages_of(SourceDocument(document, "txt", lines), document)
+
+
+def document_passages(path: Path, document_key: str) -> list[Passage]:
+    """Return the passages of one file; raises IngestError when it cannot be read or holds no text."""
+    passages = passages_of(load_document(path), document_key)
+    if not passages:
+        raise IngestError(str(path), "no text found to answer from (only headlines, bylines or page furniture)")
+    return passages
+
+
+def ingest_paths(paths: Sequence[Path]) -> IngestResult:
+    """Return the passages of all files under the given files and folders, and the failures."""
+    passages: list[Passage] = []
+    documents: list[str] = []
+    errors: list[IngestError] = []
+    for given in paths:
+        try:
+            found = iter_document_paths([given])
+        except IngestError as error:
+            errors.append(error)
+            continue
+        for root, path in found:
+            try:
+                passages.extend(document_passages(path, path.as_posix()))
+            except IngestError as error:
+                errors.append(error)
+                continue
+            documents.append(str(path))
+    return IngestResult(tuple(passages), tuple(documents), tuple(errors))
