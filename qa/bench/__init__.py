@@ -1,0 +1,1 @@
+"""Benchmark scripts: each prints tables (speed, accuracy) measured on this machine."""
