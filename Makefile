@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: setup
-	$(BIN)/qa passages seeds/
+	$(BIN)/python app.py
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -25,12 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the passages of the given paths; return 1 when nothing could be ingested, else 0."""
     result = ingest_paths(args.paths)
-    report_failures(result)
     if args.jsonl:
         for passage in result.passages:
             print(json.dumps(passage_to_dict(passage), ensure_ascii=False))
     else:
         print_passages(result, Console(highlight=False))
+    report_failures(result)
     return 0 if result.passages else 1
 
 
