@@ -164,3 +164,19 @@ def test_page_furniture_is_dropped(seed_lines):
 def test_photo_caption_is_dropped():
     text = "本报讯 委员们陆续报到。\n图为委员在报到现场签到。\n（王强 摄）\n会议今天开幕。"
     assert body(document_from_text(text)) == "委员们陆续报到。会议今天开幕。"
+
+
+def test_folder_with_bad_files_still_ingests_the_rest(tmp_path):
+    from qa.ingest.pipeline import ingest_paths
+
+    (tmp_path / "good.txt").write_text("本报讯 会议今天开幕。", encoding="utf-8")
+    (tmp_path / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "fake.txt").write_bytes(b"\x00\x01\x02binary")
+    result = ingest_paths([tmp_path])
+    assert [p.text for p in result.passages] == ["会议今天开幕。"]
+    assert sorted((e.path.rsplit("/", 1)[-1], e.reason) for e in result.errors) == [
+        ("empty.txt", "is empty"),
+        ("fake.txt", "looks like a binary file, not text"),
+        ("photo.png", "unsupported file type '.png' (supported: .txt, .md, .html, .htm, .pdf, .docx)"),
+    ]

@@ -26,16 +26,13 @@ class ChineseTokenizer:
     def __init__(self, bigrams: bool) -> None:
         self.bigrams = bigrams
         self._normalize = TextNormalizer()
-        self._jieba: jieba.Tokenizer | None = None
 
     def __call__(self, text: str) -> list[str]:
         """Return the tokens of a text; with bigrams, every CJK character pair is a token too."""
-        if self._jieba is None:
-            logging.getLogger("jieba").setLevel(logging.WARNING)
-            jieba.setLogLevel(logging.WARNING)
-            self._jieba = jieba.Tokenizer()
+        # jieba's own shared tokenizer loads its dictionary once per process, on first use.
+        jieba.setLogLevel(logging.WARNING)
         folded = self._normalize(text)
-        tokens = [token for token in self._jieba.cut_for_search(folded) if _WORD.search(token)]
+        tokens = [token for token in jieba.cut_for_search(folded) if _WORD.search(token)]
         if self.bigrams:
             for run in _CJK_RUN.findall(folded):
                 tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
