@@ -7,6 +7,7 @@ from pathlib import Path
 
 from qa.cli import main
 from qa.config import resolve_data_dir
+from qa.ingest.pipeline import display_path
 from tests.conftest import SEED
 
 
@@ -15,7 +16,7 @@ def test_passages_jsonl_on_the_seed(capsys):
     out, err = capsys.readouterr()
     rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) == 30
-    assert rows[0]["id"] == f"{SEED.as_posix()}#1.1"
+    assert rows[0]["id"] == f"{display_path(SEED)}#1.1"
     assert (rows[0]["line_start"], rows[0]["line_end"]) == (3, 16)
     assert err.strip() == "30 passages in 8 articles from 1 documents"
 

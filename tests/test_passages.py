@@ -15,7 +15,7 @@ from tests.conftest import document_from_text
 
 def passages_of(text: str):
     document = document_from_text(text)
-    return [p for article in find_articles(document) for p in article_passages(article, document.path, "doc.txt")]
+    return [p for article in find_articles(document) for p in article_passages(article, "doc.txt")]
 
 
 def assert_traced_to_source(passage, source_lines: list[str]) -> None:
@@ -44,11 +44,11 @@ def test_split_sentences_keeps_closing_quotes():
 
 
 def test_seed_passages(seed_lines, seed_document):
-    passages = [p for a in find_articles(seed_document) for p in article_passages(a, "seeds/x.txt", "x.txt")]
+    passages = [p for a in find_articles(seed_document) for p in article_passages(a, "seeds/x.txt")]
     assert len(passages) == 30
     assert all(len(p.text) <= MAX_PASSAGE_CHARS for p in passages)
     assert len({p.id for p in passages}) == len(passages)
-    assert passages[0].id == "x.txt#1.1"
+    assert passages[0].id == "seeds/x.txt#1.1"
     assert passages[0].reporters == ("林旭东", "吴慧婷")
     assert passages[0].title == "触“电”腾飞有真招 平湖电商产业园上省榜"
     for passage in passages:
@@ -56,7 +56,7 @@ def test_seed_passages(seed_lines, seed_document):
 
 
 def test_answer_span_maps_to_source_lines(seed_document):
-    passages = [p for a in find_articles(seed_document) for p in article_passages(a, "seeds/x.txt", "x.txt")]
+    passages = [p for a in find_articles(seed_document) for p in article_passages(a, "seeds/x.txt")]
     passage = next(p for p in passages if "发现受种源单一" in p.text)
     start = passage.text.index("受种源单一")
     assert passage.source_lines(start, start + len("受种源单一")) == (141, 143)
@@ -79,8 +79,8 @@ def test_short_paragraphs_merge_within_an_article_only():
 
 
 def test_ids_are_stable(seed_document):
-    first = [p.id for a in find_articles(seed_document) for p in article_passages(a, "d", "k")]
-    second = [p.id for a in find_articles(seed_document) for p in article_passages(a, "d", "k")]
+    first = [p.id for a in find_articles(seed_document) for p in article_passages(a, "d")]
+    second = [p.id for a in find_articles(seed_document) for p in article_passages(a, "d")]
     assert first == second
 
 

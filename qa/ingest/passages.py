@@ -15,8 +15,8 @@ _SENTENCE = re.compile(rf"[^{SENTENCE_END}]*[{SENTENCE_END}]+[{re.escape(CLOSING
 _CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]+|[^，,、：:]+$")
 
 
-def article_passages(article: Article, document: str, document_key: str) -> list[Passage]:
-    """Return the passages of one article, numbered `<document_key>#<article>.<n>` from 1."""
+def article_passages(article: Article, document: str) -> list[Passage]:
+    """Return the passages of one article of `document`, with ids `<document>#<article>.<n>` (n from 1)."""
     pieces = [piece for paragraph in article.paragraphs for piece in _fit(paragraph)]
     texts: list[TracedText] = []
     for piece in pieces:
@@ -28,7 +28,7 @@ def article_passages(article: Article, document: str, document_key: str) -> list
     reporters = tuple(contributor.name for contributor in article.contributors)
     return [
         Passage(
-            id=f"{document_key}#{article.number}.{number}",
+            id=f"{document}#{article.number}.{number}",
             document=document,
             article=article.number,
             title=article.title,

@@ -23,13 +23,18 @@ class IngestResult:
     errors: tuple[IngestError, ...]
 
 
-def passages_of(document: SourceDocument, document_key: str) -> list[Passage]:
-    """Return the passages of a loaded document, ids prefixed by `document_key`."""
-    return [
-        passage
-        for article in find_articles(document)
-        for passage in article_passages(article, document.path, document_key)
-    ]
+def display_path(path: Path) -> str:
+    """Return the path relative to the current folder when it lies inside it, else absolute (POSIX form)."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def passages_of(document: SourceDocument, name: str) -> list[Passage]:
+    """Return the passages of a loaded document, cited as `name`."""
+    return [passage for article in find_articles(document) for passage in article_passages(article, name)]
 
 
 def text_passages(text: str, document: str) -> list[Passage]:
@@ -38,9 +43,9 @@ def text_passages(text: str, document: str) -> list[Passage]:
     return passages_of(SourceDocument(document, "txt", lines), document)
 
 
-def document_passages(path: Path, document_key: str) -> list[Passage]:
-    """Return the passages of one file; raises IngestError when it cannot be read or holds no text."""
-    passages = passages_of(load_document(path), document_key)
+def document_passages(path: Path, name: str) -> list[Passage]:
+    """Return the passages of one file, cited as `name`; raises IngestError when it holds no usable text."""
+    passages = passages_of(load_document(path), name)
     if not passages:
         raise IngestError(str(path), "no text found to answer from (only headlines, bylines or page furniture)")
     return passages
@@ -59,7 +64,7 @@ def ingest_paths(paths: Sequence[Path]) -> IngestResult:
             continue
         for root, path in found:
             try:
-                passages.extend(document_passages(path, path.as_posix()))
+                passages.extend(document_passages(path, display_path(path)))
             except IngestError as error:
                 errors.append(error)
                 continue
