@@ -77,13 +77,19 @@ def corpus_fingerprint(passages: Sequence[Passage]) -> str:
     return digest.hexdigest()[:16]
 
 
+def searchable_text(passage: Passage) -> str:
+    """Return what is embedded and BM25-indexed for a passage: its article title (if any), then its text."""
+    return f"{passage.title}\n{passage.text}" if passage.title else passage.text
+
+
 def embed_with_cache(
     passages: Sequence[Passage], encoder: Encoder, cache: EmbeddingCache, progress: Callable[[int], None] | None = None
 ) -> tuple[np.ndarray, int]:
     """Return the passages' vectors in order and how many had to be embedded (the rest came from the cache)."""
-    keys = [text_key(passage.text) for passage in passages]
+    texts = [searchable_text(passage) for passage in passages]
+    keys = [text_key(text) for text in texts]
     cached = cache.get_many(encoder.fingerprint, keys)
-    missing = {key: passage.text for key, passage in zip(keys, passages) if key not in cached}
+    missing = {key: text for key, text in zip(keys, texts) if key not in cached}
     if progress is not None and len(cached):
         progress(sum(1 for key in keys if key in cached))
     if missing:
@@ -144,7 +150,7 @@ def update_index(
         manifest,
         passages,
         DenseIndex.build(ids, vectors, index_kind),
-        BM25Index.build(ids, [passage.text for passage in passages], BM25_BIGRAMS),
+        BM25Index.build(ids, [searchable_text(passage) for passage in passages], BM25_BIGRAMS),
     )
     old_ids = {p.id: p.text for p in previous}
     new_ids = {p.id: p.text for p in passages}
