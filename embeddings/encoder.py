@@ -118,7 +118,10 @@ class SentenceTransformerEncoder:
             if source == DEFAULT_MODEL:
                 from embeddings.default_model import ensure_default_model
 
-                source = str(ensure_default_model(self._data_dir))
+                try:
+                    source = str(ensure_default_model(self._data_dir))
+                except (ModuleNotFoundError, FileNotFoundError, ValueError) as error:
+                    raise QAError(f"cannot prepare the default embedding model: {error}") from error
             try:
                 model = SentenceTransformer(source, device="cpu")
             except (OSError, ValueError) as error:
