@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
+from qa.answers import Answer, Citation
 from qa.records import Passage, ProvenanceRun
 
 
@@ -33,3 +35,24 @@ def passage_from_dict(data: dict[str, Any]) -> Passage:
         text=data["text"],
         provenance=tuple(ProvenanceRun(*run) for run in data["provenance"]),
     )
+
+
+def citation_to_dict(citation: Citation) -> dict[str, Any]:
+    """Return the JSON object of a citation."""
+    return asdict(citation)
+
+
+def answer_to_dict(answer: Answer) -> dict[str, Any]:
+    """Return the JSON object of an answer: the same schema in the CLI, the Python API and the app API."""
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "abstained": answer.text is None,
+        "score": answer.score,
+        "citations": [citation_to_dict(citation) for citation in answer.citations],
+        "alternatives": [
+            {"text": candidate.text, "score": candidate.score, "citation": citation_to_dict(candidate.citation)}
+            for candidate in answer.alternatives
+        ],
+        "retrieved": list(answer.retrieved),
+    }

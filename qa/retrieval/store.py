@@ -101,6 +101,41 @@ def embed_with_cache(
     return vectors.astype(np.float32), len(missing)
 
 
+def build_index(
+    passages: Sequence[Passage],
+    encoder: Encoder,
+    cache: EmbeddingCache,
+    index_kind: str = "flat",
+    progress: Callable[[int], None] | None = None,
+) -> tuple[LoadedIndex, int]:
+    """Return an in-memory index of the passages and how many of them had to be embedded."""
+    vectors, embedded = embed_with_cache(passages, encoder, cache, progress)
+    documents: dict[str, int] = {}
+    for passage in passages:
+        documents[passage.document] = documents.get(passage.document, 0) + 1
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        model=encoder.name,
+        model_fingerprint=encoder.fingerprint,
+        dimension=int(vectors.shape[1]),
+        normalized=True,
+        metric="inner_product",
+        index_kind=index_kind,
+        bm25_bigrams=BM25_BIGRAMS,
+        corpus_fingerprint=corpus_fingerprint(passages),
+        count=len(passages),
+        documents=documents,
+    )
+    ids = [passage.id for passage in passages]
+    index = LoadedIndex(
+        manifest,
+        {passage.id: passage for passage in passages},
+        DenseIndex.build(ids, vectors, index_kind),
+        BM25Index.build(ids, [searchable_text(passage) for passage in passages], BM25_BIGRAMS),
+    )
+    return index, embedded
+
+
 def update_index(
     paths: Sequence[Path],
     data_dir: Path,
@@ -127,36 +162,13 @@ def update_index(
         raise QAError(f"no documents found under {', '.join(map(str, paths))} (supported: .txt .md .html .htm .pdf .docx)")
     if on_total is not None:
         on_total(len(passages))
-    vectors, embedded = embed_with_cache(passages, encoder, EmbeddingCache(data_dir / "cache" / "embeddings.sqlite"), progress)
-    documents: dict[str, int] = {}
-    for passage in passages:
-        documents[passage.document] = documents.get(passage.document, 0) + 1
-    manifest = Manifest(
-        format_version=FORMAT_VERSION,
-        model=encoder.name,
-        model_fingerprint=encoder.fingerprint,
-        dimension=int(vectors.shape[1]),
-        normalized=True,
-        metric="inner_product",
-        index_kind=index_kind,
-        bm25_bigrams=BM25_BIGRAMS,
-        corpus_fingerprint=corpus_fingerprint(passages),
-        count=len(passages),
-        documents=documents,
-    )
-    ids = [passage.id for passage in passages]
-    _write_index(
-        index_dir(data_dir),
-        manifest,
-        passages,
-        DenseIndex.build(ids, vectors, index_kind),
-        BM25Index.build(ids, [searchable_text(passage) for passage in passages], BM25_BIGRAMS),
-    )
+    index, embedded = build_index(passages, encoder, EmbeddingCache(data_dir / "cache" / "embeddings.sqlite"), index_kind, progress)
+    _write_index(index_dir(data_dir), index)
     old_ids = {p.id: p.text for p in previous}
     new_ids = {p.id: p.text for p in passages}
     return IndexUpdate(
         passages=len(passages),
-        documents=len(documents),
+        documents=len(index.manifest.documents),
         embedded=embedded,
         reused=len(passages) - embedded,
         added=sum(1 for key, text in new_ids.items() if old_ids.get(key) != text),
@@ -216,17 +228,17 @@ def _is_under(path: Path, root: Path) -> bool:
     return path == root or path.is_relative_to(root)
 
 
-def _write_index(directory: Path, manifest: Manifest, passages: Sequence[Passage], dense: DenseIndex, bm25: BM25Index) -> None:
+def _write_index(directory: Path, index: LoadedIndex) -> None:
     """Write every file into a fresh folder, then swap it in, so a crash never leaves half an index."""
     staging = directory.with_name(directory.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     with (staging / "passages.jsonl").open("w", encoding="utf-8") as out:
-        for passage in passages:
+        for passage in index.passages.values():
             out.write(json.dumps(passage_to_dict(passage), ensure_ascii=False) + "\n")
-    dense.save(staging / "dense.faiss", staging / "dense.ids")
-    bm25.save(staging / "bm25")
-    (staging / "manifest.json").write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
+    index.dense.save(staging / "dense.faiss", staging / "dense.ids")
+    index.bm25.save(staging / "bm25")
+    (staging / "manifest.json").write_text(json.dumps(asdict(index.manifest), ensure_ascii=False, indent=2), encoding="utf-8")
     retired = directory.with_name(directory.name + ".old")
     shutil.rmtree(retired, ignore_errors=True)
     if directory.exists():

@@ -1,0 +1,45 @@
+"""Retrieve, read, answer: one question in, one cited Answer out, with per-stage timings."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from qa.answers import Answer
+from qa.reading.base import Reader
+from qa.retrieval.retriever import RetrievedPassage, Retriever
+
+DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class TimedAnswer:
+    """An answer, the passages it was read from, and milliseconds spent retrieving and reading."""
+
+    answer: Answer
+    passages: tuple[RetrievedPassage, ...]
+    retrieve_ms: float
+    read_ms: float
+
+
+def answer_from_passages(question: str, passages: list[RetrievedPassage], reader: Reader, threshold: float) -> Answer:
+    """Return the reader's best span as the answer, or an abstention when its score is below the threshold."""
+    candidates = reader.read(question, passages)
+    retrieved = tuple(result.passage.id for result in passages)
+    if not candidates or candidates[0].score < threshold:
+        best_score = candidates[0].score if candidates else 0.0
+        return Answer(question, None, best_score, (), tuple(candidates[:3]), retrieved)
+    best = candidates[0]
+    return Answer(question, best.text, best.score, (best.citation,), tuple(candidates[1:4]), retrieved)
+
+
+def answer_question(
+    question: str, retriever: Retriever, reader: Reader, k: int = 5, mode: str = "hybrid", threshold: float = DEFAULT_THRESHOLD
+) -> TimedAnswer:
+    """Return the answer to a question from the top-k passages of the chosen retriever, with timings."""
+    started = time.perf_counter()
+    passages = retriever.search(question, k, mode)
+    retrieved_at = time.perf_counter()
+    answer = answer_from_passages(question, passages, reader, threshold)
+    finished = time.perf_counter()
+    return TimedAnswer(answer, tuple(passages), (retrieved_at - started) * 1000, (finished - retrieved_at) * 1000)

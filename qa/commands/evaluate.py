@@ -1,0 +1,93 @@
+"""`qa eval [DATASET]`: measure answer accuracy, retrieval and latency on a question set; write a report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from qa.answering import DEFAULT_THRESHOLD
+from qa.commands.common import add_model_option, data_dir, encoder
+from qa.errors import QAError
+from qa.eval_report import metrics_table, write_report
+from qa.evaluation import GOLD_SET, context_passages, evaluate, load_eval_set, summarize
+from qa.ingest.pipeline import ingest_paths
+from qa.reading.sentence import SentenceReader
+from qa.retrieval.cache import EmbeddingCache
+from qa.retrieval.retriever import RETRIEVERS, Retriever
+from qa.retrieval.store import build_index
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `eval` subcommand to the parser."""
+    parser = subparsers.add_parser("eval", help="evaluate answer accuracy (EM/F1), retrieval and latency on a question set")
+    parser.add_argument("dataset", nargs="?", type=Path, help="JSONL or SQuAD JSON (default: the built-in gold set over seeds/)")
+    parser.add_argument("--corpus", nargs="+", type=Path, help="documents to answer from (default: seeds/ for JSONL, the contexts for SQuAD)")
+    parser.add_argument("--out", type=Path, help="report folder (default: <data dir>/eval/<dataset name>)")
+    parser.add_argument("--retriever", default="hybrid", help="one or more of dense,bm25,hybrid, comma-separated (default hybrid)")
+    parser.add_argument("-k", type=int, default=5, help="passages read per question (default 5)")
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"abstain below this confidence (default {DEFAULT_THRESHOLD})")
+    parser.add_argument("--gold-context", action="store_true", help="SQuAD only: read each question's own context, no retrieval")
+    parser.add_argument("--limit", type=int, help="evaluate only the first N questions")
+    add_model_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the evaluation, print the metrics table and write the report; return 0."""
+    modes = [mode.strip() for mode in args.retriever.split(",") if mode.strip()]
+    unknown = [mode for mode in modes if mode not in RETRIEVERS]
+    if unknown or not modes:
+        raise QAError(f"unknown retriever {', '.join(unknown) or '(none)'}; choose from {', '.join(RETRIEVERS)}")
+    if args.k < 1:
+        raise QAError(f"-k must be at least 1 (got {args.k})")
+    dataset = args.dataset or GOLD_SET
+    eval_set = load_eval_set(dataset)
+    examples = eval_set.examples[: args.limit] if args.limit else eval_set.examples
+    if not examples:
+        raise QAError(f"{dataset} holds no questions")
+    console = Console(highlight=False, stderr=True)
+    reader = SentenceReader()
+    runs = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+        if args.gold_context:
+            if eval_set.contexts is None:
+                raise QAError("--gold-context needs a SQuAD-format dataset (its questions carry their contexts)")
+            by_context: dict[str, list] = {}
+            for passage in context_passages(eval_set.contexts):
+                by_context.setdefault(passage.document, []).append(passage)
+            task = progress.add_task("reading gold contexts", total=len(examples))
+            records = evaluate(examples, reader, args.threshold, args.k, gold_contexts=by_context, progress=lambda n: progress.advance(task, n))
+            runs["gold-context"] = (records, summarize(records, retrieval=False))
+        else:
+            retriever = _retriever(args, eval_set, progress)
+            for mode in modes:
+                task = progress.add_task(f"answering ({mode})", total=len(examples))
+                records = evaluate(examples, reader, args.threshold, args.k, retriever, mode, progress=lambda n, t=task: progress.advance(t, n))
+                runs[mode] = (records, summarize(records))
+    out_dir = args.out or data_dir(args) / "eval" / Path(dataset).stem
+    write_report(out_dir, runs, Path(dataset).name)
+    print(metrics_table({name: summary for name, (_, summary) in runs.items()}))
+    print(f"\nreport: {out_dir / 'report.md'}")
+    return 0
+
+
+def _retriever(args: argparse.Namespace, eval_set, progress: Progress) -> Retriever:
+    """Return a retriever over an in-memory index of the corpus the evaluation answers from."""
+    if args.corpus or eval_set.contexts is None:
+        ingested = ingest_paths(args.corpus or [SEEDS])
+        for error in ingested.errors:
+            progress.console.print(f"skipped {error}")
+        passages = list(ingested.passages)
+    else:
+        passages = context_passages(eval_set.contexts)
+    if not passages:
+        raise QAError("the corpus holds no passages to answer from")
+    model = encoder(args)
+    task = progress.add_task("embedding corpus", total=len(passages))
+    index, _ = build_index(passages, model, EmbeddingCache(data_dir(args) / "cache" / "embeddings.sqlite"), progress=lambda n: progress.advance(task, n))
+    return Retriever(index, model)

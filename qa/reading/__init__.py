@@ -1,0 +1,1 @@
+"""Readers: given a question and retrieved passages, propose verbatim answer spans with scores."""
