@@ -47,3 +47,16 @@ def test_search_cli_json(real_data_dir, seed_retriever, capsys):
     result = json.loads(capsys.readouterr().out)
     assert [row["rank"] for row in result["results"]] == [1, 2, 3]
     assert result["results"][0]["title"] == "A3泊位正式对外开放 独山港再“扩容”"
+
+
+def test_eval_on_the_gold_set_writes_the_report(real_data_dir, tmp_path, capsys):
+    import json
+
+    from qa.cli import main
+
+    out = tmp_path / "report"
+    assert main(["--data-dir", str(real_data_dir), "eval", "--retriever", "hybrid", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["n"] == 104 and metrics["n_answerable"] == 92
+    assert metrics["recall@5"] >= 0.95
+    assert (out / "report.md").exists() and (out / "calibration.png").exists()

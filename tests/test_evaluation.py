@@ -1,0 +1,108 @@
+"""Evaluation on tiny hand-checked data: dataset formats, per-question records, aggregates, report files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.answers import Answer
+from qa.datasets import EvalExample
+from qa.errors import QAError
+from qa.eval_report import calibration_curve, write_report
+from qa.evaluation import EvalRecord, context_passages, evaluate, load_eval_set, summarize
+from qa.metrics import score_answer
+from qa.reading.sentence import SentenceReader
+from qa.retrieval.cache import EmbeddingCache
+from qa.retrieval.retriever import Retriever
+from qa.retrieval.store import build_index
+from tests.fakes import FakeEncoder
+
+SQUAD = {
+    "version": "v1.0",
+    "data": [
+        {"id": "A", "paragraphs": [{"id": "C1", "context": "独山港区A3泊位设计年综合通过能力169万吨。", "qas": [
+            {"id": "Q1", "question": "A3泊位设计年综合通过能力是多少？", "answers": [{"text": "169万吨", "answer_start": 15}, {"text": "169万吨", "answer_start": 15}]}]}]},
+        {"id": "B", "paragraphs": [{"id": "C2", "context": "会议由市政协副主席许静主持。", "qas": [
+            {"id": "Q2", "question": "会议由谁主持？", "answers": [{"text": "许静", "answer_start": 9}]}]}]},
+    ],
+}
+
+
+def test_load_squad_and_jsonl(tmp_path):
+    squad = tmp_path / "set.json"
+    squad.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
+    loaded = load_eval_set(squad)
+    assert loaded.examples == (
+        EvalExample("Q1", "A3泊位设计年综合通过能力是多少？", ("169万吨",), "C1"),
+        EvalExample("Q2", "会议由谁主持？", ("许静",), "C2"),
+    )
+    assert loaded.contexts == {"C1": "独山港区A3泊位设计年综合通过能力169万吨。", "C2": "会议由市政协副主席许静主持。"}
+    rows = tmp_path / "set.jsonl"
+    rows.write_text('{"id": "x", "question": "q?", "answers": []}\n\n{"id": 2, "question": "p?", "answers": ["a"]}\n', encoding="utf-8")
+    assert load_eval_set(rows).examples == (EvalExample("x", "q?", ()), EvalExample("2", "p?", ("a",)))
+
+
+def test_bad_jsonl_row_names_the_line(tmp_path):
+    rows = tmp_path / "bad.jsonl"
+    rows.write_text('{"id": "x", "question": "q?", "answers": []}\n{"id": "y"}\n', encoding="utf-8")
+    with pytest.raises(QAError, match="bad.jsonl:2: not a dataset row"):
+        load_eval_set(rows)
+
+
+def test_evaluate_with_retrieval_and_gold_contexts(tmp_path):
+    squad = tmp_path / "set.json"
+    squad.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
+    eval_set = load_eval_set(squad)
+    passages = context_passages(eval_set.contexts)
+    index, embedded = build_index(passages, FakeEncoder(), EmbeddingCache(tmp_path / "cache.sqlite"))
+    assert embedded == 2
+    records = evaluate(eval_set.examples, SentenceReader(), 0.3, 5, Retriever(index, FakeEncoder()), "hybrid")
+    assert [(r.example.id, r.relevant_rank, r.citation_correct) for r in records] == [("Q1", 1, True), ("Q2", 1, True)]
+    assert [r.answer.text for r in records] == ["独山港区A3泊位设计年综合通过能力169万吨。", "会议由市政协副主席许静主持。"]
+    gold = {p.document: [p] for p in passages}
+    gold_records = evaluate(eval_set.examples, SentenceReader(), 0.3, 5, gold_contexts=gold)
+    assert [r.answer.text for r in gold_records] == [r.answer.text for r in records]
+
+
+def record(answer_text, references, rank, citation_correct, ms=10.0, score=0.5):
+    example = EvalExample("id", "q", tuple(references))
+    answer = Answer("q", answer_text, score, (), (), ())
+    return EvalRecord(example, answer, score_answer(answer_text, references), rank, citation_correct, ms, 1.0)
+
+
+def test_summarize_by_hand():
+    records = [
+        record("169万吨", ["169万吨"], 1, True, ms=9.0),
+        record("许静主持", ["许静"], 3, False, ms=19.0),
+        record(None, [], None, None, ms=29.0),
+        record("x", [], None, None, ms=39.0),
+    ]
+    metrics = summarize(records)
+    assert metrics["n"] == 4 and metrics["n_answerable"] == 2
+    assert metrics["em"] == 0.5
+    assert metrics["f1"] == pytest.approx((1.0 + 2 * 1 * 0.5 / 1.5) / 2)  # 许静主持 vs 许静: P=2/4, R=1 -> 0.667
+    assert metrics["no_answer_accuracy"] == 0.5
+    assert (metrics["recall@1"], metrics["recall@5"], metrics["mrr@10"]) == (0.5, 1.0, pytest.approx((1 + 1 / 3) / 2))
+    assert metrics["citation_accuracy"] == 0.5
+    assert metrics["latency_p50_ms"] == pytest.approx(25.0)  # totals 10, 20, 30, 40
+
+
+def test_calibration_bins():
+    records = [record("a", ["a"], 1, True, score=0.95), record("b", ["a"], 1, True, score=0.91), record("a", ["a"], 1, True, score=0.15)]
+    centers, accuracies = calibration_curve(records)
+    assert centers == [pytest.approx(0.15), pytest.approx(0.93)]
+    assert accuracies == [1.0, 0.5]
+
+
+def test_report_files(tmp_path):
+    records = [record("169万吨", ["169万吨"], 1, True), record(None, [], None, None)]
+    write_report(tmp_path, {"hybrid": (records, summarize(records)), "bm25": (records, summarize(records))}, "tiny")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "calibration.png", "latency.png", "metrics.json", "predictions.jsonl", "recall_at_k.png", "report.md",
+    ]
+    metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
+    assert sorted(metrics) == ["bm25", "hybrid"] and metrics["hybrid"]["em"] == 1.0
+    rows = [json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 4 and rows[0]["answer"] == "169万吨" and rows[1]["abstained"] is True
+    assert "| hybrid | 2 | 1.000 |" in (tmp_path / "report.md").read_text(encoding="utf-8")
