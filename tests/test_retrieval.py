@@ -168,3 +168,15 @@ def test_retriever_modes_find_the_matching_passage(tmp_path, mode):
     results = retriever.search("政协会议什么时候开幕", k=2, mode=mode)
     assert results[0].passage.text == CORPUS["p3"]
     assert results[0].rank == 1
+
+
+def test_score_fusion_by_hand():
+    from qa.retrieval.fusion import score_fusion
+
+    dense = [Hit("a", 0.9, 1), Hit("b", 0.8, 2), Hit("c", 0.5, 3)]
+    bm25 = [Hit("b", 12.0, 1), Hit("d", 4.0, 2)]
+    fused = score_fusion(dense, bm25, dense_weight=0.4)
+    # dense scaled: a 1, b 0.75, c 0; bm25 scaled: b 1, d 0
+    assert [(h.passage_id, h.rank) for h in fused] == [("b", 1), ("a", 2), ("c", 3), ("d", 4)]
+    assert [h.score for h in fused] == [pytest.approx(0.4 * 0.75 + 0.6), pytest.approx(0.4), 0.0, 0.0]
+    assert [h.passage_id for h in score_fusion(dense, [])] == ["a", "b", "c"]

@@ -19,15 +19,17 @@ from pathlib import Path
 from embeddings.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
 from qa.config import resolve_data_dir
 from qa.datasets import load_squad
+from qa.evaluation import percentile
 from qa.ingest.pipeline import text_passages
+from qa.metrics import recall_at, reciprocal_rank
 from qa.records import Passage
 from qa.retrieval.bm25 import BM25Index
 from qa.retrieval.cache import EmbeddingCache
 from qa.retrieval.dense import DenseIndex
-from qa.retrieval.fusion import reciprocal_rank_fusion
+from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.hits import Hit
 from qa.retrieval.retriever import FUSION_DEPTH
-from qa.retrieval.store import embed_with_cache
+from qa.retrieval.store import BM25_BIGRAMS, embed_with_cache
 
 DEPTH = FUSION_DEPTH
 
@@ -50,13 +52,8 @@ def first_relevant_rank(hits: Sequence[Hit], relevant: set[str]) -> int | None:
 
 def ranking_scores(ranks: Sequence[int | None]) -> RankingScores:
     """Return recall@k and MRR@10 from each question's first relevant rank (None: not retrieved)."""
-    n = len(ranks)
-
-    def recall(k: int) -> float:
-        return sum(1 for rank in ranks if rank is not None and rank <= k) / n
-
-    mrr = sum(1 / rank for rank in ranks if rank is not None and rank <= 10) / n
-    return RankingScores(recall(1), recall(5), recall(10), recall(20), mrr)
+    mrr = sum(reciprocal_rank(rank) for rank in ranks) / len(ranks)
+    return RankingScores(recall_at(ranks, 1), recall_at(ranks, 5), recall_at(ranks, 10), recall_at(ranks, 20), mrr)
 
 
 def corpus_passages(contexts: dict[str, str]) -> tuple[list[Passage], dict[str, str]]:
@@ -70,15 +67,6 @@ def corpus_passages(contexts: dict[str, str]) -> tuple[list[Passage], dict[str, 
     return passages, source
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Return the q-th percentile (0-100) of the values, by linear interpolation."""
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def run_set(path: Path, encoder: SentenceTransformerEncoder, cache: EmbeddingCache, latency_queries: int) -> list[str]:
     """Benchmark one file and return its table rows."""
     squad = load_squad(path)
@@ -89,7 +77,7 @@ def run_set(path: Path, encoder: SentenceTransformerEncoder, cache: EmbeddingCac
     embed_seconds = time.perf_counter() - started
     dense = DenseIndex.build(ids, vectors)
     started = time.perf_counter()
-    bm25 = BM25Index.build(ids, [p.text for p in passages])
+    bm25 = BM25Index.build(ids, [p.text for p in passages], BM25_BIGRAMS)
     bm25_seconds = time.perf_counter() - started
     questions = [example.question for example in squad.examples]
     query_vectors = encoder.encode_queries(questions)
@@ -100,7 +88,8 @@ def run_set(path: Path, encoder: SentenceTransformerEncoder, cache: EmbeddingCac
     for name, lists in (
         ("dense", dense_hits),
         ("bm25", bm25_hits),
-        ("hybrid", [reciprocal_rank_fusion([d, b]) for d, b in zip(dense_hits, bm25_hits)]),
+        ("hybrid", [score_fusion(d, b) for d, b in zip(dense_hits, bm25_hits)]),
+        ("rrf", [reciprocal_rank_fusion([d, b]) for d, b in zip(dense_hits, bm25_hits)]),
     ):
         scores = ranking_scores([first_relevant_rank(hits, rel) for hits, rel in zip(lists, relevant)])
         latency = single_query_latency(name, questions[:latency_queries], encoder, dense, bm25)
@@ -121,6 +110,8 @@ def single_query_latency(mode: str, questions: Sequence[str], encoder, dense: De
         hits_dense = dense.search(encoder.encode_queries([question]), DEPTH)[0] if mode != "bm25" else []
         hits_bm25 = bm25.search(question, DEPTH) if mode != "dense" else []
         if mode == "hybrid":
+            score_fusion(hits_dense, hits_bm25)
+        elif mode == "rrf":
             reciprocal_rank_fusion([hits_dense, hits_bm25])
         timings.append((time.perf_counter() - started) * 1000)
     return timings

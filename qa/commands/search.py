@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("search", help="show the passages that best match a query")
     parser.add_argument("query", help="the question or keywords")
     parser.add_argument("-k", type=int, default=5, help="how many passages (default 5)")
-    parser.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="dense, bm25 or hybrid (default)")
+    parser.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="dense, bm25, hybrid (score fusion, default) or rrf (reciprocal-rank fusion)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_model_option(parser)
     parser.set_defaults(run=run)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from embeddings.encoder import Encoder
 from qa.records import Passage
-from qa.retrieval.fusion import reciprocal_rank_fusion
+from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.hits import Hit
 from qa.retrieval.store import LoadedIndex, check_model
 
-RETRIEVERS = ("dense", "bm25", "hybrid")
+RETRIEVERS = ("dense", "bm25", "hybrid", "rrf")
 FUSION_DEPTH = 50
 
 
@@ -40,17 +40,20 @@ class Retriever:
         """Return the k best passages for each query (queries are encoded in one batch)."""
         if mode not in RETRIEVERS:
             raise ValueError(f"unknown retriever {mode!r} (choose from {', '.join(RETRIEVERS)})")
-        depth = max(k, FUSION_DEPTH) if mode == "hybrid" else k
-        dense_lists = self._dense(queries, depth) if mode in ("dense", "hybrid") else None
-        bm25_lists = [self.index.bm25.search(query, depth) for query in queries] if mode in ("bm25", "hybrid") else None
+        fused = mode in ("hybrid", "rrf")
+        depth = max(k, FUSION_DEPTH) if fused else k
+        dense_lists = self._dense(queries, depth) if mode == "dense" or fused else None
+        bm25_lists = [self.index.bm25.search(query, depth) for query in queries] if mode == "bm25" or fused else None
         results = []
         for position in range(len(queries)):
             if mode == "dense":
                 hits = dense_lists[position]
             elif mode == "bm25":
                 hits = bm25_lists[position]
-            else:
+            elif mode == "rrf":
                 hits = reciprocal_rank_fusion([dense_lists[position], bm25_lists[position]])
+            else:
+                hits = score_fusion(dense_lists[position], bm25_lists[position])
             results.append([self._resolve(hit) for hit in hits[:k]])
         return results
 

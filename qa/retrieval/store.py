@@ -21,7 +21,7 @@ from qa.retrieval.dense import DenseIndex
 from qa.serialize import passage_from_dict, passage_to_dict
 
 FORMAT_VERSION = 1
-BM25_BIGRAMS = False
+BM25_BIGRAMS = True
 
 
 @dataclass(frozen=True)
