@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch, never a CUDA one: the local wheel where the machine has it, else PyTorch's CPU index.
 TORCH_INDEX ?= $(if $(wildcard /opt/wheels/torch-2.13.0+cpu*),,--index-url https://download.pytorch.org/whl/cpu)
 
-.PHONY: setup run test unit clean
+.PHONY: setup run test unit bench clean
 
 setup: $(VENV)/.installed
 
@@ -27,3 +27,10 @@ unit: setup
 
 clean:
 	rm -rf $(VENV) .qa
+
+# Public benchmarks from ../shared/benchmarks (never copied into the project).
+BENCH ?= ../shared/benchmarks
+bench: setup
+	$(BIN)/python -m qa.bench.retrieval $(BENCH)/cmrc2018_dev.json $(BENCH)/drcd_dev.json
+	$(BIN)/qa eval $(BENCH)/cmrc2018_dev.json --retriever hybrid
+	$(BIN)/qa eval $(BENCH)/drcd_dev.json --retriever hybrid

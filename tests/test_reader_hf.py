@@ -1,0 +1,232 @@
+"""The Hugging Face reader, on a tiny randomly initialised BERT built here (no download)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from qa.errors import QAError  # noqa: E402
+from qa.ingest.pipeline import text_passages  # noqa: E402
+from qa.reading.base import sentence_spans  # noqa: E402
+from qa.reading.hf import HFReader, strip_span  # noqa: E402
+from qa.records import Passage, provenance_runs  # noqa: E402
+from qa.retrieval.retriever import RetrievedPassage  # noqa: E402
+
+MAX_LENGTH = 64
+CHINESE = "北京是中国的首都。\n它有两千多万人口，\n也是文化中心。"
+ENGLISH = "The Eiffel Tower is 330 metres tall.\nIt was built in 1889 for the World Fair."
+FILLER = "甲乙丙丁戊己庚辛壬癸"
+LONG = FILLER * 4 + "。\n" + FILLER * 3 + "，答案在此：龙门石窟。\n" + FILLER * 2 + "。"
+PADDED = "  上海有 2400 万人口。 Shanghai is big.  "
+QUESTION = "中国的首都是哪里？ What is 330?"
+TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION)
+
+
+def vocabulary() -> list[str]:
+    """Return the special tokens, each character of the test texts, and '##' pieces for ASCII letters and digits."""
+    characters = sorted({char for text in TEXTS for char in text.lower() if not char.isspace()})
+    pieces = [f"##{char}" for char in characters if char.isascii() and char.isalnum()]
+    return ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *characters, *pieces]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a folder holding a tiny random BERT question-answering model and its WordPiece tokenizer."""
+    from transformers import BertConfig, BertForQuestionAnswering, BertTokenizerFast
+
+    folder = tmp_path_factory.mktemp("tiny-bert-qa")
+    vocab = vocabulary()
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast.from_pretrained(str(folder))
+    assert len(tokenizer) == len(vocab) and tokenizer.is_fast
+    torch.manual_seed(0)
+    config = BertConfig(
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        vocab_size=len(vocab),
+        max_position_embeddings=128,
+    )
+    BertForQuestionAnswering(config).save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reader(model_dir: Path) -> HFReader:
+    """Return a reader of the tiny model with short windows, so that the long passage needs several."""
+    reader = HFReader(str(model_dir), max_length=MAX_LENGTH, stride=16, max_candidates=4)
+    reader.load()
+    return reader
+
+
+def padded_passage(text: str) -> Passage:
+    """Return a one-line passage whose text keeps its leading and trailing spaces."""
+    return Passage("padded.txt#1.1", "padded.txt", 1, None, (), text, provenance_runs(tuple((1, column) for column in range(len(text)))))
+
+
+def retrieved(passages: list[Passage]) -> list[RetrievedPassage]:
+    return [RetrievedPassage(passage, 1.0, rank) for rank, passage in enumerate(passages, start=1)]
+
+
+def all_passages() -> list[Passage]:
+    passages = [p for number, text in enumerate((CHINESE, ENGLISH, LONG)) for p in text_passages(text, f"doc{number}.txt")]
+    return passages + [padded_passage(PADDED)]
+
+
+def evidence_of(passage: Passage, offset: int) -> str:
+    """Return the sentence of the passage that holds the character at `offset`."""
+    (start, end), = [(s, e) for s, e in sentence_spans(passage.text) if s <= offset < e]
+    return passage.text[start:end]
+
+
+def force_logits(reader: HFReader, monkeypatch: pytest.MonkeyPatch, start_token: str, end_token: str) -> None:
+    """Make the model give start logit 8 to `start_token`, end logit 8 to `end_token`, and 0 elsewhere."""
+    from transformers.modeling_outputs import QuestionAnsweringModelOutput
+
+    start_id, end_id = reader.tokenizer.convert_tokens_to_ids([start_token, end_token])
+    assert reader.tokenizer.unk_token_id not in (start_id, end_id)
+
+    def forward(input_ids, **_):
+        return QuestionAnsweringModelOutput(start_logits=8.0 * (input_ids == start_id).float(), end_logits=8.0 * (input_ids == end_id).float())
+
+    monkeypatch.setattr(reader.model, "forward", forward)
+
+
+def test_nothing_is_loaded_until_the_first_read() -> None:
+    reader = HFReader("/no/such/model/folder")
+    assert reader.model is None and reader.tokenizer is None
+
+
+def test_missing_model_raises_a_one_line_error(tmp_path: Path) -> None:
+    passages = retrieved(text_passages(CHINESE, "doc.txt"))
+    for model in (tmp_path / "missing", tmp_path):
+        with pytest.raises(QAError) as raised:
+            HFReader(str(model)).read("问题", passages)
+        message = str(raised.value)
+        assert message.startswith(f"cannot load reader model '{model}' (")
+        assert "pass a local folder with a question-answering model" in message
+        assert "\n" not in message
+
+
+def test_tokenizer_gives_character_offsets(reader: HFReader) -> None:
+    encoding = reader.tokenizer("北京 tall", return_offsets_mapping=True, add_special_tokens=False)
+    assert reader.tokenizer.convert_ids_to_tokens(encoding["input_ids"]) == ["北", "京", "t", "##a", "##l", "##l"]
+    assert encoding["offset_mapping"] == [(0, 1), (1, 2), (3, 4), (4, 5), (5, 6), (6, 7)]
+
+
+def test_long_passage_needs_several_windows(reader: HFReader) -> None:
+    (long,) = text_passages(LONG, "doc.txt")
+    encoding = reader.tokenizer(QUESTION, long.text, truncation="only_second", max_length=MAX_LENGTH, stride=16, return_overflowing_tokens=True)
+    assert len(encoding["input_ids"]) >= 3
+
+
+def test_random_model_candidates_are_verbatim_cited_spans(reader: HFReader) -> None:
+    passages = all_passages()
+    candidates = reader.read(QUESTION, retrieved(passages))
+    assert 0 < len(candidates) <= 4
+    by_id = {passage.id: passage for passage in passages}
+    spans = set()
+    for candidate in candidates:
+        citation = candidate.citation
+        passage = by_id[citation.passage_id]
+        assert 0 <= citation.start < citation.end <= len(passage.text)
+        assert candidate.text == passage.text[citation.start : citation.end]
+        assert candidate.text == candidate.text.strip()
+        assert 0.0 <= candidate.score <= 1.0
+        assert (citation.line_start, citation.line_end) == passage.source_lines(citation.start, citation.end)
+        assert citation.document == passage.document
+        sentence = next(((s, e) for s, e in sentence_spans(passage.text) if s <= citation.start < e), (citation.start, citation.end))
+        assert citation.evidence == passage.text[sentence[0] : sentence[1]]
+        spans.add((citation.passage_id, citation.start, citation.end))
+    assert len(spans) == len(candidates)
+    scores = [candidate.score for candidate in candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert sum(scores) <= 1.0 + 1e-9
+
+
+def test_every_passage_alone_yields_verbatim_spans(reader: HFReader) -> None:
+    for passage in all_passages():
+        for candidate in reader.read(QUESTION, retrieved([passage])):
+            citation = candidate.citation
+            assert citation.passage_id == passage.id
+            assert candidate.text == passage.text[citation.start : citation.end]
+            assert candidate.text.strip() == candidate.text != ""
+
+
+def test_forced_chinese_span(reader: HFReader, monkeypatch: pytest.MonkeyPatch) -> None:
+    force_logits(reader, monkeypatch, "首", "都")
+    (passage,) = text_passages(CHINESE, "doc.txt")
+    best = reader.read(QUESTION, retrieved([passage]))[0]
+    start = passage.text.index("首都")
+    assert (best.text, best.citation.start, best.citation.end) == ("首都", start, start + 2)
+    assert best.citation.evidence == "北京是中国的首都。"
+    assert (best.citation.line_start, best.citation.line_end) == (1, 1)
+    assert best.score > 0.5
+
+
+def test_forced_span_in_a_later_window_of_a_long_passage(reader: HFReader, monkeypatch: pytest.MonkeyPatch) -> None:
+    force_logits(reader, monkeypatch, "龙", "窟")
+    (long,) = text_passages(LONG, "long.txt")
+    others = text_passages(CHINESE, "doc.txt")
+    candidates = reader.read(QUESTION, retrieved([*others, long]))
+    best = candidates[0]
+    start = long.text.index("龙门石窟")
+    assert start > MAX_LENGTH
+    assert (best.text, best.citation.passage_id, best.citation.start, best.citation.end) == ("龙门石窟", long.id, start, start + 4)
+    assert best.citation.evidence == evidence_of(long, start)
+    assert best.citation.evidence.endswith("，答案在此：龙门石窟。")
+    assert (best.citation.line_start, best.citation.line_end) == long.source_lines(start, start + 4) == (2, 2)
+    # The same span seen by two overlapping windows is proposed once.
+    assert len({(c.citation.passage_id, c.citation.start, c.citation.end) for c in candidates}) == len(candidates)
+
+
+def test_forced_english_span_with_word_pieces(reader: HFReader, monkeypatch: pytest.MonkeyPatch) -> None:
+    force_logits(reader, monkeypatch, "3", "##0")
+    (passage,) = text_passages(ENGLISH, "doc.txt")
+    best = reader.read("How tall is the tower?", retrieved([passage]))[0]
+    start = passage.text.index("330")
+    assert (best.text, best.citation.start, best.citation.end) == ("330", start, start + 3)
+    assert best.citation.evidence == evidence_of(passage, start)
+    assert best.citation.evidence.startswith("The Eiffel Tower is 330 metres tall.")
+
+
+def test_forced_span_in_a_passage_with_surrounding_spaces(reader: HFReader, monkeypatch: pytest.MonkeyPatch) -> None:
+    force_logits(reader, monkeypatch, "2", "人")
+    passage = padded_passage(PADDED)
+    best = reader.read("上海有多少人？", retrieved([passage]))[0]
+    start = PADDED.index("2400")
+    end = PADDED.index("人口") + 1
+    assert (best.text, best.citation.start, best.citation.end) == ("2400 万人", start, end)
+    assert best.citation.evidence == "上海有 2400 万人口。"
+
+
+def test_confidence_is_a_softmax_against_the_null_score(reader: HFReader, monkeypatch: pytest.MonkeyPatch) -> None:
+    force_logits(reader, monkeypatch, "首", "都")
+    (passage,) = text_passages(CHINESE, "doc.txt")
+    everything = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, max_candidates=1000)
+    everything.tokenizer, everything.model = reader.tokenizer, reader.model
+    candidates = everything.read(QUESTION, retrieved([passage]))
+    found = {candidate.text: candidate.score for candidate in candidates}
+    # Raw scores: 首都 = 8 + 8, 首 = 8 + 0, the null option [CLS] = 0 + 0; every option is returned here.
+    assert candidates[0].text == "首都"
+    assert found["首都"] / found["首"] == pytest.approx(math.exp(8))
+    null = 1.0 - sum(candidate.score for candidate in candidates)
+    assert null == pytest.approx(found["首都"] * math.exp(-16), rel=1e-3)
+
+
+def test_strip_span_trims_whitespace() -> None:
+    assert strip_span("  ab c  ", 0, 8) == (2, 6)
+    assert strip_span("   ", 0, 3) == (3, 3)
+    assert strip_span("abc", 1, 2) == (1, 2)
+
+
+def test_empty_inputs_give_no_candidates(reader: HFReader) -> None:
+    assert reader.read("问题", []) == []
+    assert reader.read("   ", retrieved(text_passages(CHINESE, "doc.txt"))) == []
