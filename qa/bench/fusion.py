@@ -1,0 +1,65 @@
+"""Fusion study: recall of BM25 variants and dense+BM25 fusions over the same cached vectors.
+
+Used to choose the default hybrid on sets that are never reported as results (CMRC 2018 trial,
+DRCD test). Usage:
+
+    python -m qa.bench.fusion ../shared/benchmarks/cmrc2018_trial.json ../shared/benchmarks/drcd_test.json
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from embeddings.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
+from qa.bench.retrieval import DEPTH, corpus_passages, first_relevant_rank, ranking_scores
+from qa.config import resolve_data_dir
+from qa.datasets import load_squad
+from qa.retrieval.bm25 import BM25Index
+from qa.retrieval.cache import EmbeddingCache
+from qa.retrieval.dense import DenseIndex
+from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
+from qa.retrieval.store import embed_with_cache
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print recall@1/5/20 and MRR@10 of each variant on each given SQuAD file."""
+    parser = argparse.ArgumentParser(prog="python -m qa.bench.fusion", description=__doc__.splitlines()[0])
+    parser.add_argument("datasets", nargs="+", type=Path)
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--data-dir")
+    args = parser.parse_args(argv)
+    data_dir = resolve_data_dir(args.data_dir)
+    encoder = SentenceTransformerEncoder(args.model, data_dir)
+    cache = EmbeddingCache(data_dir / "cache" / "embeddings.sqlite")
+    print("| set | BM25 tokens | variant | R@1 | R@5 | R@20 | MRR@10 |")
+    print("|---|---|---|---|---|---|---|")
+    for path in args.datasets:
+        squad = load_squad(path)
+        passages, source = corpus_passages(squad.contexts)
+        ids = [p.id for p in passages]
+        vectors, _ = embed_with_cache(passages, encoder, cache)
+        questions = [example.question for example in squad.examples]
+        dense_hits = DenseIndex.build(ids, vectors).search(encoder.encode_queries(questions), DEPTH)
+        relevant = [{pid for pid in ids if source[pid] == example.context_id} for example in squad.examples]
+
+        def row(tokens: str, name: str, lists) -> None:
+            s = ranking_scores([first_relevant_rank(hits, rel) for hits, rel in zip(lists, relevant)])
+            print(f"| {path.name} | {tokens} | {name} | {s.recall_1:.3f} | {s.recall_5:.3f} | {s.recall_20:.3f} | {s.mrr_10:.3f} |", flush=True)
+
+        row("-", "dense", dense_hits)
+        for bigrams in (False, True):
+            tokens = "words + bigrams" if bigrams else "words"
+            bm25 = BM25Index.build(ids, [p.text for p in passages], bigrams)
+            bm25_hits = [bm25.search(question, DEPTH) for question in questions]
+            row(tokens, "bm25", bm25_hits)
+            for k, weight in ((60, 0.5), (5, 0.3), (10, 0.4)):
+                row(tokens, f"rrf k={k} dense {weight}", [reciprocal_rank_fusion([d, b], [weight, 1 - weight], k) for d, b in zip(dense_hits, bm25_hits)])
+            for weight in (0.3, 0.4, 0.5, 0.6):
+                row(tokens, f"score fusion dense {weight}", [score_fusion(d, b, weight) for d, b in zip(dense_hits, bm25_hits)])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
