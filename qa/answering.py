@@ -9,7 +9,7 @@ from qa.answers import Answer
 from qa.reading.base import Reader
 from qa.retrieval.retriever import RetrievedPassage, Retriever
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.4
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,10 @@ def _plots(out_dir: Path, runs: dict[str, tuple[list[EvalRecord], dict]]) -> lis
             ks = list(range(1, 21))
             axis.plot(ks, [sum(1 for rank in ranks if rank is not None and rank <= k) / len(ranks) for k in ks], marker=".", label=name)
     axis.set(xlabel="k", ylabel="recall@k", title="Retrieval recall@k", ylim=(0, 1.01))
-    axis.legend()
+    if axis.lines:
+        axis.legend()
+    else:
+        axis.text(0.5, 0.5, "no retrieval (gold contexts)", ha="center", transform=axis.transAxes)
     names.append(_save(figure, out_dir / "recall_at_k.png"))
 
     figure, axis = plt.subplots(figsize=(5, 4))

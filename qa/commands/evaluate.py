@@ -14,7 +14,7 @@ from qa.errors import QAError
 from qa.eval_report import metrics_table, write_report
 from qa.evaluation import GOLD_SET, context_passages, evaluate, load_eval_set, summarize
 from qa.ingest.pipeline import ingest_paths
-from qa.reading.sentence import SentenceReader
+from qa.reading.factory import DEFAULT_READER, READER_HELP, make_reader
 from qa.retrieval.cache import EmbeddingCache
 from qa.retrieval.retriever import RETRIEVERS, Retriever
 from qa.retrieval.store import build_index
@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"abstain below this confidence (default {DEFAULT_THRESHOLD})")
     parser.add_argument("--gold-context", action="store_true", help="SQuAD only: read each question's own context, no retrieval")
     parser.add_argument("--limit", type=int, help="evaluate only the first N questions")
+    parser.add_argument("--reader", default=DEFAULT_READER, help=READER_HELP)
     add_model_option(parser)
     parser.set_defaults(run=run)
 
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if not examples:
         raise QAError(f"{dataset} holds no questions")
     console = Console(highlight=False, stderr=True)
-    reader = SentenceReader()
+    reader = make_reader(args.reader)
     runs = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
         if args.gold_context:

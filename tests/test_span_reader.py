@@ -1,0 +1,89 @@
+"""The rule-based reader on the seed's own sentences: question types, typed spans, slot filling, citations."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.ingest.pipeline import text_passages
+from qa.reading.question import AnswerType, analyze
+from qa.reading.span_reader import SpanReader
+from qa.reading.spans import typed_spans
+from qa.retrieval.normalize import TextNormalizer
+from qa.retrieval.retriever import RetrievedPassage
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("独山港区A3泊位设计年综合通过能力是多少？", AnswerType.NUMBER),
+        ("共组织企业参加跨境电商活动几场？", AnswerType.NUMBER),
+        ("隧道部分什么时候正式通车？", AnswerType.DATE),
+        ("會議由誰主持？", AnswerType.PERSON),
+        ("项目位于哪里？", AnswerType.PLACE),
+        ("名单是由哪个部门发布的？", AnswerType.ORGANIZATION),
+        ("委员沈建锋提出了什么建议？", AnswerType.TITLE),
+        ("出席会议的领导有哪些？", AnswerType.LIST),
+        ("为什么要开放口岸？", AnswerType.REASON),
+        ("如何丰富九龙山开发建设内涵？", AnswerType.MANNER),
+        ("How many berths were built?", AnswerType.NUMBER),
+        ("Who chaired the meeting?", AnswerType.PERSON),
+        ("口岸开放意味着什么？", AnswerType.OTHER),
+    ],
+)
+def test_question_types(question, expected):
+    assert analyze(question, TextNormalizer()).answer_type is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "answer_type", "expected"),
+    [
+        ("全年累计实现网络零售额 265.9亿元，同比增速 8.2%。", AnswerType.NUMBER, ["265.9亿元", "8.2%"]),
+        ("设计年综合通过能力 169万吨。", AnswerType.NUMBER, ["169万吨"]),
+        ("今年该码头的吞吐量预计可以达到设计吞吐量的30%到50%。", AnswerType.NUMBER, ["30%到50%"]),
+        ("完成电商人才培训2000余人次。", AnswerType.NUMBER, ["2000余人次"]),
+        ("2月1日上午9时，随着一辆辆汽车从隧道口驶入", AnswerType.DATE, ["2月1日上午9时"]),
+        ("该项目自 2023年 1月 1日开工建设以来", AnswerType.DATE, ["2023年 1月 1日"]),
+        ("他提出了《关于推进平湖新仓小落苏深加工产业的建议》。", AnswerType.TITLE, ["《关于推进平湖新仓小落苏深加工产业的建议》"]),
+    ],
+)
+def test_typed_spans(sentence, answer_type, expected):
+    assert [sentence[start:end] for start, end in typed_spans(sentence, answer_type)] == expected
+
+
+def read(question: str, *texts: str):
+    passages = [RetrievedPassage(p, 1.0, rank) for rank, p in enumerate((p for i, t in enumerate(texts) for p in text_passages(t, f"d{i}.txt")), start=1)]
+    return SpanReader().read(question, passages)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        ("独山港区A3泊位设计年综合通过能力是多少？", "独山港区A3泊位建设等级为3万吨级，主要从事对二甲苯、乙二醇等液体化工品及油品的装卸业务，设计年综合通过能力 169万吨。", "169万吨"),
+        ("独山港經濟開發區有多少個萬噸級泊位？", "目前，独山港经济开发区已对外开放港口岸线 12.6公里，建成外海生产性泊位 23个，其中万吨级 17个。", "17个"),
+        ("会议由谁主持？", "市政协领导王建坤、许静出席会议并在主席台就座。会议由市政协副主席许静主持。", "市政协副主席许静"),
+        ("302省道与525国道平改立工程项目位于哪里？", "据悉，302省道与525国道平改立工程项目是我市首个国道下穿项目，位于广陈镇民主村，长约 1.13公里。", "广陈镇民主村"),
+        ("302省道与525国道平改立工程隧道部分什么时候正式通车？", "本报讯 2月1日上午9时，随着一辆辆汽车从隧道口驶入，302省道与525国道平改立工程隧道部分正式通车。", "2月1日上午9时"),
+        ("委员沈建锋提出了什么建议？", "于是，他提出了《关于推进平湖新仓小落苏深加工产业的建议》。“希望能为推动地方农产品发展贡献一份力。”沈建锋说。", "《关于推进平湖新仓小落苏深加工产业的建议》"),
+        ("平湖成立了全省首个什么开发区？", "我市始终将农业生产作为产业发展的重中之重，并成立了全省首个农业经济开发区。", "农业经济开发区"),
+    ],
+)
+def test_reader_returns_the_shortest_span(question, text, answer):
+    candidates = read(question, text)
+    assert candidates[0].text == answer
+
+
+def test_candidates_are_verbatim_and_cited():
+    text = "本报讯 2月1日上午9时，随着一辆辆汽车从隧道口驶入，302省道与525国道平改立工程隧\n道部分正式通车。"
+    passages = text_passages(text, "doc.txt")
+    candidates = SpanReader().read("隧道部分什么时候正式通车？", [RetrievedPassage(passages[0], 1.0, 1)])
+    assert len(candidates) <= 4 and len({c.text for c in candidates}) == len(candidates)
+    for candidate in candidates:
+        citation = candidate.citation
+        assert passages[0].text[citation.start : citation.end] == candidate.text
+        assert 0.0 <= candidate.score <= 1.0
+    best = candidates[0].citation
+    assert (best.line_start, best.line_end, best.evidence[:9]) == (1, 1, "2月1日上午9时，")
+
+
+def test_no_overlap_gives_no_candidate():
+    assert read("九龙山的门票多少钱？", "今天阴有中雨，傍晚到夜里阴有小雨。") == []
