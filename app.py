@@ -1,8 +1,9 @@
-"""Start the product on the built-in corpus: index `seeds/` (incrementally), then answer searches.
+"""Start the product on the built-in corpus: index `seeds/` (incrementally), then answer questions.
 
 Until the chat app exists this is the main job: it prepares the offline model, indexes the seed
-corpus and opens a search prompt (or, without a terminal, runs the example queries).
-Usage: python app.py [--data-dir DIR] [--retriever dense|bm25|hybrid] [-k N]
+corpus and opens a question prompt (or, without a terminal, answers the example questions), each
+answer a verbatim span with its citation.
+Usage: python app.py [--data-dir DIR] [--retriever dense|bm25|hybrid|rrf] [-k N]
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ from pathlib import Path
 from rich.console import Console
 
 from embeddings.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
-from qa.commands.search import print_results
+from qa.answering import answer_question
+from qa.commands.ask import print_answer
+from qa.reading.span_reader import SpanReader
 from qa.config import resolve_data_dir
 from qa.errors import QAError
 from qa.retrieval.retriever import RETRIEVERS, Retriever
 from qa.retrieval.store import load_index, update_index
 
 SEEDS = Path(__file__).resolve().parent / "seeds"
-EXAMPLE_QUERIES = ("獨山港區A3泊位的設計年綜合通過能力是多少？", "What was Pinghu's online retail sales last year?")
+EXAMPLE_QUERIES = ("獨山港區A3泊位的設計年綜合通過能力是多少？", "302省道与525国道平改立工程隧道部分什么时候正式通车？", "平湖市的常住人口是多少？")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python app.py", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="where models and indexes are kept (default: $QA_DATA_DIR or ./.qa)")
     parser.add_argument("--retriever", default="hybrid", choices=RETRIEVERS)
-    parser.add_argument("-k", type=int, default=3)
+    parser.add_argument("-k", type=int, default=5)
     args = parser.parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
     console = Console(highlight=False)
@@ -39,10 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         update = update_index([SEEDS], data_dir, encoder)
         console.print(f"indexed {update.passages} passages ({update.embedded} embedded, {update.reused} from cache)")
         retriever = Retriever(load_index(data_dir), encoder)
+        reader = SpanReader()
         queries = _typed_queries() if sys.stdin.isatty() else iter(EXAMPLE_QUERIES)
         for query in queries:
             console.print(f"\n[bold]> {query}[/bold]")
-            print_results(retriever.search(query, args.k, args.retriever), console)
+            print_answer(answer_question(query, retriever, reader, args.k, args.retriever), console)
     except QAError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -60,3 +60,19 @@ def test_eval_on_the_gold_set_writes_the_report(real_data_dir, tmp_path, capsys)
     assert metrics["n"] == 104 and metrics["n_answerable"] == 92
     assert metrics["recall@5"] >= 0.95
     assert (out / "report.md").exists() and (out / "calibration.png").exists()
+
+
+def test_ask_cli_answers_with_a_cited_verbatim_span(real_data_dir, seed_retriever, capsys):
+    import json
+
+    from qa.cli import main
+
+    assert main(["--data-dir", str(real_data_dir), "ask", "獨山港區A3泊位的設計年綜合通過能力是多少？", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["answer"] == "169万吨" and answer["abstained"] is False
+    citation = answer["citations"][0]
+    passage = seed_retriever.index.passages[citation["passage_id"]]
+    assert passage.text[citation["start"] : citation["end"]] == "169万吨"
+    assert (citation["line_start"], citation["line_end"]) == (61, 61)
+    assert main(["--data-dir", str(real_data_dir), "ask", "平湖市的常住人口是多少？", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["answer"] is None

@@ -1,0 +1,75 @@
+"""`qa ask "question"`: answer from the indexed documents with a verbatim, cited span."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+
+from rich.console import Console
+from rich.markup import escape
+
+from qa.answering import DEFAULT_THRESHOLD, TimedAnswer, answer_question
+from qa.commands.common import add_model_option, data_dir, encoder
+from qa.errors import QAError
+from qa.reading.factory import DEFAULT_READER, READER_HELP, make_reader
+from qa.retrieval.retriever import RETRIEVERS, Retriever
+from qa.retrieval.store import load_index
+from qa.serialize import answer_to_dict
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `ask` subcommand to the parser."""
+    parser = subparsers.add_parser("ask", help="answer a question from the indexed documents, with citations")
+    parser.add_argument("question")
+    parser.add_argument("-k", type=int, default=5, help="passages to read (default 5)")
+    parser.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
+    parser.add_argument("--reader", default=DEFAULT_READER, help=READER_HELP)
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"abstain below this confidence (default {DEFAULT_THRESHOLD})")
+    parser.add_argument("--json", action="store_true", help="print the answer as JSON (schema in the README)")
+    add_model_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the answer with its citation (or 'not found' and the closest passages); return 0."""
+    if not args.question.strip():
+        raise QAError("the question is empty; type a question")
+    if args.k < 1:
+        raise QAError(f"-k must be at least 1 (got {args.k})")
+    model = encoder(args)
+    retriever = Retriever(load_index(data_dir(args)), model)
+    model.fingerprint  # load the model first, so the timings below are those of answering
+    timed = answer_question(args.question, retriever, make_reader(args.reader), args.k, args.retriever, args.threshold)
+    if args.json:
+        print(json.dumps(answer_to_dict(timed.answer), ensure_ascii=False, indent=2))
+    else:
+        print_answer(timed, Console(highlight=False))
+    return 0
+
+
+def not_found_message(question: str) -> str:
+    """Return 'not in the documents' in the question's language (Chinese or English)."""
+    if re.search(r"[\u4e00-\u9fff]", question):
+        return "文档中没有找到这个问题的答案。最接近的段落："
+    return "The documents do not contain the answer. Closest passages:"
+
+
+def print_answer(timed: TimedAnswer, console: Console) -> None:
+    """Print the answer in bold with its citation and evidence, alternatives, or the closest passages."""
+    answer = timed.answer
+    if answer.text is None:
+        console.print(f"[bold]{escape(not_found_message(answer.question))}[/bold]")
+        for result in timed.passages[:3]:
+            passage = result.passage
+            console.print(f"  [dim]{escape(passage.document)} lines {passage.line_start}-{passage.line_end}[/dim] {escape(passage.text[:80])}…")
+        return
+    citation = answer.citations[0]
+    console.print(f"[bold green]{escape(answer.text)}[/bold green]  [dim](confidence {answer.score:.2f})[/dim]")
+    console.print(
+        f"[dim]{escape(citation.document)} · {escape(citation.title or '(untitled)')} · lines {citation.line_start}-{citation.line_end} · {escape(citation.passage_id)}[/dim]"
+    )
+    console.print(f"  “{escape(citation.evidence)}”")
+    if answer.alternatives:
+        console.print("[dim]alternatives: " + "; ".join(f"{escape(c.text)} ({c.score:.2f})" for c in answer.alternatives) + "[/dim]")
+    console.print(f"[dim]retrieve {timed.retrieve_ms:.0f} ms · read {timed.read_ms:.0f} ms[/dim]")
