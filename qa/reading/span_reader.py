@@ -77,7 +77,7 @@ class SpanReader:
                 if coverage == 0:
                     continue
                 total = sum(len(unit) for unit in units)
-                for start, end, slot, fallback in self._spans(parsed, text[sentence_start:sentence_end], sentence):
+                for start, end, slot, fallback in self._spans(parsed, sentence):
                     span_folded = sentence[start:end]
                     if not span_folded.strip() or self._echoes_question(span_folded, parsed):
                         continue
@@ -117,19 +117,21 @@ class SpanReader:
             units.update(char for char in piece if not re.match(r"[的了是在和与及并或等也都就把被让从对为以之其这那有个]", char))
         return sorted(units)
 
-    def _spans(self, question: Question, sentence: str, folded: str) -> list[tuple[int, int, float, bool]]:
+    def _spans(self, question: Question, folded: str) -> list[tuple[int, int, float, bool]]:
         """Return (start, end, slot, fallback) spans of one sentence: slot is 1 for a span that fills the
-        question word's place; fallback marks a clause offered for a typed question that found no typed span."""
+        question word's place; fallback marks a clause offered for a typed question that found no typed span.
+        The sentence is the folded one (simplified script, same length as the original), so jieba tags
+        traditional-script text with its simplified dictionary."""
         slots, slot_starts = self._slot_spans(question, folded)
         spans = [(start, end, 1.0, False) for start, end in slots]
         typed = question.answer_type in _TYPED
         if typed:
             spans += [
                 (start, end, 1.0 if any(0 <= start - after <= 2 for after in slot_starts) else 0.0, False)
-                for start, end in typed_spans(sentence, question.answer_type)
+                for start, end in typed_spans(folded, question.answer_type)
             ]
         if not typed or not spans:
-            spans += [(start, end, 0.0, typed) for start, end in clause_spans(sentence)]
+            spans += [(start, end, 0.0, typed) for start, end in clause_spans(folded)]
         return spans
 
     def _slot_spans(self, question: Question, sentence: str) -> tuple[list[tuple[int, int]], list[int]]:
