@@ -66,6 +66,7 @@ class SpanReader:
         units = self._units(parsed)
         if not units:
             return []
+        total = sum(len(unit) for unit in units)
         scored: list[_Scored] = []
         for retrieved in passages:
             text = retrieved.passage.text
@@ -73,10 +74,9 @@ class SpanReader:
             for sentence_start, sentence_end in sentence_spans(text):
                 sentence = folded[sentence_start:sentence_end]
                 matched = [unit for unit in units if unit in sentence]
-                coverage = sum(len(unit) for unit in matched) / sum(len(unit) for unit in units)
+                coverage = sum(len(unit) for unit in matched) / total
                 if coverage == 0:
                     continue
-                total = sum(len(unit) for unit in units)
                 for start, end, slot, fallback in self._spans(parsed, sentence):
                     span_folded = sentence[start:end]
                     if not span_folded.strip() or self._echoes_question(span_folded, parsed):
