@@ -8,16 +8,11 @@ DRCD test). Usage:
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
-from pathlib import Path
 
-from embeddings.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
-from qa.bench.retrieval import DEPTH, corpus_passages, first_relevant_rank, ranking_scores
-from qa.config import resolve_data_dir
+from qa.bench.retrieval import DEPTH, bench_parser, corpus_passages, encoder_and_cache, first_relevant_rank, ranking_scores
 from qa.datasets import load_squad
 from qa.retrieval.bm25 import BM25Index
-from qa.retrieval.cache import EmbeddingCache
 from qa.retrieval.dense import DenseIndex
 from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.store import embed_with_cache
@@ -25,14 +20,8 @@ from qa.retrieval.store import embed_with_cache
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print recall@1/5/20 and MRR@10 of each variant on each given SQuAD file."""
-    parser = argparse.ArgumentParser(prog="python -m qa.bench.fusion", description=__doc__.splitlines()[0])
-    parser.add_argument("datasets", nargs="+", type=Path)
-    parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--data-dir")
-    args = parser.parse_args(argv)
-    data_dir = resolve_data_dir(args.data_dir)
-    encoder = SentenceTransformerEncoder(args.model, data_dir)
-    cache = EmbeddingCache(data_dir / "cache" / "embeddings.sqlite")
+    args = bench_parser("python -m qa.bench.fusion", __doc__.splitlines()[0]).parse_args(argv)
+    encoder, cache = encoder_and_cache(args)
     print("| set | BM25 tokens | variant | R@1 | R@5 | R@20 | MRR@10 |")
     print("|---|---|---|---|---|---|---|")
     for path in args.datasets:

@@ -127,18 +127,28 @@ def measure_throughput(encoder: SentenceTransformerEncoder, texts: Sequence[str]
     return rates
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark on the given SQuAD files and print the table."""
-    parser = argparse.ArgumentParser(prog="python -m qa.bench.retrieval", description=__doc__.splitlines()[0])
+def bench_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """Return a parser with the arguments every benchmark takes: SQuAD files, --model, --data-dir."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("datasets", nargs="+", type=Path)
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--data-dir")
+    return parser
+
+
+def encoder_and_cache(args: argparse.Namespace) -> tuple[SentenceTransformerEncoder, EmbeddingCache]:
+    """Return the encoder and the embedding cache of the data dir the arguments name."""
+    data_dir = resolve_data_dir(args.data_dir)
+    return SentenceTransformerEncoder(args.model, data_dir), EmbeddingCache(data_dir / "cache" / "embeddings.sqlite")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark on the given SQuAD files and print the table."""
+    parser = bench_parser("python -m qa.bench.retrieval", __doc__.splitlines()[0])
     parser.add_argument("--latency-queries", type=int, default=200)
     parser.add_argument("--throughput-passages", type=int, default=128)
     args = parser.parse_args(argv)
-    data_dir = resolve_data_dir(args.data_dir)
-    encoder = SentenceTransformerEncoder(args.model, data_dir)
-    cache = EmbeddingCache(data_dir / "cache" / "embeddings.sqlite")
+    encoder, cache = encoder_and_cache(args)
     print("| set | retriever | questions | passages | R@1 | R@5 | R@20 | MRR@10 | p50 ms | p95 ms |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     first_passages: list[str] = []
