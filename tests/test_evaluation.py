@@ -106,3 +106,14 @@ def test_report_files(tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 4 and rows[0]["answer"] == "169万吨" and rows[1]["abstained"] is True
     assert "| hybrid | 2 | 1.000 |" in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+def test_squad_v2_impossible_questions_have_no_answers(tmp_path):
+    data = {"version": "v2.0", "data": [{"title": "t", "paragraphs": [{"context": "会议今天开幕。", "qas": [
+        {"id": "a", "question": "会议什么时候开幕？", "answers": [{"text": "今天", "answer_start": 2}], "is_impossible": False},
+        {"id": "b", "question": "会议什么时候闭幕？", "answers": [], "plausible_answers": [{"text": "今天", "answer_start": 2}], "is_impossible": True},
+    ]}]}]}
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    loaded = load_eval_set(path)
+    assert [(e.id, e.answers, e.context_id) for e in loaded.examples] == [("a", ("今天",), "0-0"), ("b", (), "0-0")]
