@@ -44,9 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         retriever = Retriever(load_index(data_dir), encoder)
         reader = SpanReader()
         queries = _typed_queries() if sys.stdin.isatty() else iter(EXAMPLE_QUERIES)
+        history: list[str] = []
         for query in queries:
             console.print(f"\n[bold]> {query}[/bold]")
-            print_answer(answer_question(query, retriever, reader, args.k, args.retriever), console)
+            print_answer(answer_question(query, retriever, reader, args.k, args.retriever, history=history), console)
+            history.append(query)
     except QAError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

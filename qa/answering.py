@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from qa.answers import Answer
 from qa.reading.base import Reader
+from qa.reading.followup import resolve_history
 from qa.retrieval.retriever import RetrievedPassage, Retriever
 
 DEFAULT_THRESHOLD = 0.4
@@ -34,12 +36,24 @@ def answer_from_passages(question: str, passages: list[RetrievedPassage], reader
 
 
 def answer_question(
-    question: str, retriever: Retriever, reader: Reader, k: int = 5, mode: str = "hybrid", threshold: float = DEFAULT_THRESHOLD
+    question: str,
+    retriever: Retriever,
+    reader: Reader,
+    k: int = 5,
+    mode: str = "hybrid",
+    threshold: float = DEFAULT_THRESHOLD,
+    history: Sequence[str] = (),
 ) -> TimedAnswer:
-    """Return the answer to a question from the top-k passages of the chosen retriever, with timings."""
+    """Return the answer to a question from the top-k passages of the chosen retriever, with timings.
+
+    history holds the user's earlier questions, oldest first; a follow-up (`那明天呢？`, `它的总投资是多少？`)
+    is resolved against them before retrieval and reading.
+    """
     started = time.perf_counter()
-    passages = retriever.search(question, k, mode)
+    resolved = resolve_history(question, history)
+    passages = retriever.search(resolved, k, mode)
     retrieved_at = time.perf_counter()
-    answer = answer_from_passages(question, passages, reader, threshold)
+    answer = answer_from_passages(resolved, passages, reader, threshold)
+    answer = replace(answer, question=question, resolved_question=resolved if resolved != question else None)
     finished = time.perf_counter()
     return TimedAnswer(answer, tuple(passages), (retrieved_at - started) * 1000, (finished - retrieved_at) * 1000)

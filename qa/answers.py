@@ -32,7 +32,11 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Answer:
-    """The reply to one question: the best span (None when the documents do not hold the answer) and its support."""
+    """The reply to one question: the best span (None when the documents do not hold the answer) and its support.
+
+    resolved_question is the self-contained question actually answered when a follow-up leaned on
+    the conversation history, else None.
+    """
 
     question: str
     text: str | None
@@ -40,6 +44,7 @@ class Answer:
     citations: tuple[Citation, ...]
     alternatives: tuple[Candidate, ...]
     retrieved: tuple[str, ...]
+    resolved_question: str | None = None
 
 
 def cite(passage: Passage, start: int, end: int, evidence_start: int, evidence_end: int) -> Citation:

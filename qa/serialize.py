@@ -46,6 +46,7 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
     """Return the JSON object of an answer: the same schema in the CLI, the Python API and the app API."""
     return {
         "question": answer.question,
+        "resolved_question": answer.resolved_question,
         "answer": answer.text,
         "abstained": answer.text is None,
         "score": answer.score,

@@ -76,3 +76,14 @@ def test_ask_cli_answers_with_a_cited_verbatim_span(real_data_dir, seed_retrieve
     assert (citation["line_start"], citation["line_end"]) == (61, 61)
     assert main(["--data-dir", str(real_data_dir), "ask", "平湖市的常住人口是多少？", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["answer"] is None
+
+
+def test_follow_up_question_uses_the_previous_turn(seed_retriever):
+    from qa.answering import answer_question
+    from qa.reading.span_reader import SpanReader
+
+    timed = answer_question(
+        "它的总投资是多少？", seed_retriever, SpanReader(), history=["302省道与525国道平改立工程项目位于哪里？"]
+    )
+    assert timed.answer.resolved_question == "302省道与525国道平改立工程项目的总投资是多少？"
+    assert timed.answer.text == "1.41亿元"

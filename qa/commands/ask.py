@@ -27,6 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--reader", default=DEFAULT_READER, help=READER_HELP)
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"abstain below this confidence (default {DEFAULT_THRESHOLD})")
     parser.add_argument("--json", action="store_true", help="print the answer as JSON (schema in the README)")
+    parser.add_argument(
+        "--after",
+        action="append",
+        default=[],
+        metavar="EARLIER_QUESTION",
+        help="an earlier question of the conversation (repeat, oldest first); follow-ups like 那明天呢？ are resolved against them",
+    )
     add_model_option(parser)
     parser.set_defaults(run=run)
 
@@ -40,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     model = encoder(args)
     retriever = Retriever(load_index(data_dir(args)), model)
     model.fingerprint  # load the model first, so the timings below are those of answering
-    timed = answer_question(args.question, retriever, make_reader(args.reader), args.k, args.retriever, args.threshold)
+    timed = answer_question(args.question, retriever, make_reader(args.reader), args.k, args.retriever, args.threshold, args.after)
     if args.json:
         print(json.dumps(answer_to_dict(timed.answer), ensure_ascii=False, indent=2))
     else:
@@ -58,6 +65,8 @@ def not_found_message(question: str) -> str:
 def print_answer(timed: TimedAnswer, console: Console) -> None:
     """Print the answer in bold with its citation and evidence, alternatives, or the closest passages."""
     answer = timed.answer
+    if answer.resolved_question:
+        console.print(f"[dim]understood as: {escape(answer.resolved_question)}[/dim]")
     if answer.text is None:
         console.print(f"[bold]{escape(not_found_message(answer.question))}[/bold]")
         for result in timed.passages[:3]:
