@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.bench.retrieval import DEPTH, bench_parser, corpus_passages, encoder_and_cache, first_relevant_rank, ranking_scores
+from qa.bench.retrieval import DEPTH, bench_parser, encoder_and_cache, first_relevant_rank, ranking_scores, relevant_ids
 from qa.datasets import load_squad
+from qa.evaluation import context_passages
 from qa.retrieval.bm25 import BM25Index
 from qa.retrieval.dense import DenseIndex
 from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
@@ -26,12 +27,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|")
     for path in args.datasets:
         squad = load_squad(path)
-        passages, source = corpus_passages(squad.contexts)
+        passages = context_passages(squad.contexts)
         ids = [p.id for p in passages]
         vectors, _ = embed_with_cache(passages, encoder, cache)
         questions = [example.question for example in squad.examples]
         dense_hits = DenseIndex.build(ids, vectors).search(encoder.encode_queries(questions), DEPTH)
-        relevant = [{pid for pid in ids if source[pid] == example.context_id} for example in squad.examples]
+        relevant = relevant_ids(passages, [example.context_id for example in squad.examples])
 
         def row(tokens: str, name: str, lists) -> None:
             s = ranking_scores([first_relevant_rank(hits, rel) for hits, rel in zip(lists, relevant)])
