@@ -1,0 +1,1 @@
+"""The Gradio chat app: rendering, feedback, documents, service, evaluation tab and layout."""

@@ -1,0 +1,102 @@
+"""The evaluation tab's work: run `qa eval`'s evaluation on the gold set, the saved feedback or an uploaded dataset."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.chat.feedback import FeedbackStore
+from qa.chat.rendering import failures_html
+from qa.chat.service import ChatService
+from qa.errors import QAError
+from qa.eval_report import WORST_SHOWN, metrics_table, write_report
+from qa.evaluation import GOLD_SET, EvalRecord, context_passages, evaluate, load_eval_set, summarize
+from qa.ingest.pipeline import ingest_paths
+from qa.retrieval.cache import EmbeddingCache
+from qa.retrieval.retriever import Retriever
+from qa.retrieval.store import build_index
+
+GOLD, FEEDBACK, UPLOADED = "built-in gold set", "saved feedback", "uploaded dataset"
+EVAL_SOURCES = (GOLD, FEEDBACK, UPLOADED)
+PLOTS = ("calibration.png", "recall_at_k.png", "latency.png")
+
+
+@dataclass(frozen=True)
+class EvalView:
+    """What the tab shows: the metrics table (Markdown), the worst failures (HTML), the plot files and the report folder."""
+
+    metrics: str
+    failures: str
+    plots: tuple[Path, ...]
+    report: Path
+
+
+def dataset_for(source: str, service: ChatService, uploaded: Path | None) -> Path:
+    """Return the dataset file a source names; raises QAError when there is none yet."""
+    if source == GOLD:
+        return GOLD_SET
+    if source == FEEDBACK:
+        path = FeedbackStore(service.data_dir).path
+        if not path.exists() or not path.read_text(encoding="utf-8").strip():
+            raise QAError("no saved feedback yet; like an answer or enter a correct answer in the chat first")
+        return path
+    if source == UPLOADED:
+        if uploaded is None:
+            raise QAError("upload a dataset first (.jsonl with id, question, answers per line, or SQuAD .json)")
+        if Path(uploaded).suffix.lower() not in (".jsonl", ".json"):
+            raise QAError(f"{Path(uploaded).name}: a dataset must be .jsonl or SQuAD .json")
+        return Path(uploaded)
+    raise QAError(f"unknown dataset {source!r}; choose one of {', '.join(EVAL_SOURCES)}")
+
+
+def worst_failures(records: list[EvalRecord], limit: int = WORST_SHOWN) -> str:
+    """Return the HTML table of the lowest-F1 answers that were not exactly right."""
+    wrong = [record for record in records if record.score.em < 1]
+    worst = sorted(wrong, key=lambda record: (record.score.f1, record.example.id))[:limit]
+    return failures_html([(r.example.id, r.example.question, r.answer.text, r.example.answers, r.score.f1) for r in worst])
+
+
+def run_evaluation(
+    service: ChatService,
+    source: str,
+    uploaded: Path | None,
+    k: int,
+    mode: str,
+    threshold: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> EvalView:
+    """Evaluate a dataset with the chat's settings, write the `qa eval` report and return what the tab shows.
+
+    The gold set is answered from the seed alone (as `qa eval` does), a SQuAD file from its own
+    contexts, feedback and other JSONL sets from the app's index (the documents they were asked about).
+    """
+    dataset = dataset_for(source, service, uploaded)
+    eval_set = load_eval_set(dataset)
+    if not eval_set.examples:
+        raise QAError(f"{dataset.name} holds no questions")
+    retriever = _retriever(service, source, eval_set.contexts)
+    done = [0]
+
+    def advance(count: int) -> None:
+        done[0] += count
+        if progress is not None:
+            progress(done[0], len(eval_set.examples))
+
+    records = evaluate(eval_set.examples, service.reader, float(threshold), int(k), retriever, mode, progress=advance)
+    summary = summarize(records)
+    out_dir = service.data_dir / "eval" / ("chat-" + dataset.stem)
+    write_report(out_dir, {mode: (records, summary)}, dataset.name)
+    return EvalView(metrics_table({mode: summary}), worst_failures(records), tuple(out_dir / plot for plot in PLOTS), out_dir)
+
+
+def _retriever(service: ChatService, source: str, contexts: dict[str, str] | None) -> Retriever:
+    if source == GOLD:
+        passages = list(ingest_paths([service.seeds]).passages)
+    elif contexts is not None:
+        passages = context_passages(contexts)
+    else:
+        return service.retriever()
+    cache = EmbeddingCache(service.data_dir / "cache" / "embeddings.sqlite")
+    index, _ = build_index(passages, service.encoder, cache)
+    return Retriever(index, service.encoder)

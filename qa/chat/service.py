@@ -1,0 +1,221 @@
+"""What the chat app does, without the UI: keep the index, model and reader; answer; add and remove documents.
+
+Nothing is loaded when a ChatService is made: `start()` prepares the index (reusing it when it is
+current) and warms the model, and everything else loads on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from embeddings.encoder import DEFAULT_MODEL, Encoder, SentenceTransformerEncoder
+from qa.answering import DEFAULT_THRESHOLD, TimedAnswer, answer_question
+from qa.chat.documents import DEFAULT_MAX_UPLOAD_MB, store_upload, uploaded_path, uploads_dir
+from qa.errors import QAError
+from qa.ingest.loaders import iter_document_paths
+from qa.ingest.pipeline import display_path
+from qa.reading.base import Reader
+from qa.reading.factory import DEFAULT_READER, make_reader
+from qa.retrieval.retriever import RETRIEVERS, Retriever
+from qa.retrieval.store import IndexUpdate, index_dir, load_index, update_index
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+MAX_QUESTION_CHARS = 500
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """An indexed document: its name, passage count, and origin (built-in, uploaded or indexed by `qa index`)."""
+
+    name: str
+    passages: int
+    origin: str
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What an upload did: the documents stored and indexed, one-line errors for those refused, the index update."""
+
+    stored: tuple[str, ...]
+    errors: tuple[str, ...]
+    update: IndexUpdate | None
+
+
+@dataclass(frozen=True)
+class StartReport:
+    """How the app got ready: whether the index was reused, its size, and a one-line summary."""
+
+    reused: bool
+    passages: int
+    documents: int
+    message: str
+
+
+class ChatService:
+    """Holds one data dir's index, encoder and reader for every chat session; index changes are serialized."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        seeds: Path = SEEDS,
+        model: str = DEFAULT_MODEL,
+        reader: str = DEFAULT_READER,
+        max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
+        make_encoder: Callable[[str, Path], Encoder] = SentenceTransformerEncoder,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.seeds = seeds
+        self.max_upload_bytes = int(max_upload_mb * 2**20)
+        self._make_encoder = make_encoder
+        self._model = model
+        self._reader_spec = reader
+        self._encoder: Encoder | None = None
+        self._reader: Reader | None = None
+        self._retriever: Retriever | None = None
+        self._lock = threading.RLock()
+
+    @property
+    def uploads(self) -> Path:
+        """Return the folder of uploaded documents."""
+        return uploads_dir(self.data_dir)
+
+    @property
+    def model(self) -> str:
+        """Return the embedding model in use (a sentence-transformers name, a folder, or 'default')."""
+        return self._model
+
+    @property
+    def encoder(self) -> Encoder:
+        """Return the encoder of the current model (its weights load on first use)."""
+        if self._encoder is None:
+            self._encoder = self._make_encoder(self._model, self.data_dir)
+        return self._encoder
+
+    @property
+    def reader(self) -> Reader:
+        """Return the reader, made on first use."""
+        if self._reader is None:
+            self._reader = make_reader(self._reader_spec)
+        return self._reader
+
+    def retriever(self) -> Retriever:
+        """Return the retriever over the current index, loading the index on first use."""
+        if self._retriever is None:
+            with self._lock:
+                if self._retriever is None:
+                    self._retriever = Retriever(load_index(self.data_dir), self.encoder)
+        return self._retriever
+
+    def start(self) -> StartReport:
+        """Make the index current (reuse it when it holds the seed and was built with this model) and warm everything up."""
+        with self._lock:
+            reused = self._index_is_current()
+            if not reused:
+                self.uploads.mkdir(parents=True, exist_ok=True)
+                update_index([self.seeds, self.uploads], self.data_dir, self.encoder)
+            self._retriever = Retriever(load_index(self.data_dir), self.encoder)
+        answer_question("warm up", self._retriever, self.reader, 1)
+        manifest = self._retriever.index.manifest
+        verb = "reused the index" if reused else "indexed"
+        message = f"{verb}: {manifest.count} passages from {len(manifest.documents)} documents in {index_dir(self.data_dir)}"
+        return StartReport(reused, manifest.count, len(manifest.documents), message)
+
+    def _index_is_current(self) -> bool:
+        try:
+            manifest = load_index(self.data_dir).manifest
+        except QAError:
+            return False
+        seed_names = {display_path(path) for _, path in iter_document_paths([self.seeds])}
+        return seed_names <= set(manifest.documents) and manifest.model_fingerprint == self.encoder.fingerprint
+
+    def ask(self, question: str, history: Sequence[str] = (), k: int = 5, mode: str = "hybrid", threshold: float = DEFAULT_THRESHOLD) -> TimedAnswer:
+        """Return the cited answer to a question (earlier questions resolve follow-ups); raises QAError on bad input."""
+        question = question.strip()
+        if not question:
+            raise QAError("the question is empty; type a question")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QAError(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
+        if mode not in RETRIEVERS:
+            raise QAError(f"unknown retriever {mode!r}; choose from {', '.join(RETRIEVERS)}")
+        if int(k) < 1:
+            raise QAError(f"top-k must be at least 1 (got {k})")
+        if not 0 <= float(threshold) <= 1:
+            raise QAError(f"the abstention threshold must be between 0 and 1 (got {threshold})")
+        return answer_question(question, self.retriever(), self.reader, int(k), mode, float(threshold), [h for h in history if h.strip()])
+
+    def documents(self) -> list[DocumentInfo]:
+        """Return every indexed document with its passage count and origin, uploads first."""
+        manifest = self.retriever().index.manifest
+        uploads = self.uploads.resolve()
+        seeds = self.seeds.resolve()
+        infos = []
+        for name, count in manifest.documents.items():
+            path = Path(name).resolve()
+            origin = "uploaded" if path.is_relative_to(uploads) else "built-in" if path.is_relative_to(seeds) else "indexed"
+            infos.append(DocumentInfo(name, count, origin))
+        order = {"uploaded": 0, "indexed": 1, "built-in": 2}
+        return sorted(infos, key=lambda info: (order[info.origin], info.name))
+
+    def add(self, files: Sequence[tuple[Path, str]], progress: Progress | None = None) -> UploadResult:
+        """Store uploaded (path, original name) files and index them; refused files get one-line errors."""
+        stored, errors = [], []
+        for path, name in files:
+            try:
+                stored.append(store_upload(Path(path), name, self.uploads, self.max_upload_bytes))
+            except QAError as error:
+                errors.append(str(error))
+        if not stored:
+            return UploadResult((), tuple(errors), None)
+        try:
+            update = self._reindex(stored, progress)
+        except QAError as error:
+            for path in stored:
+                path.unlink(missing_ok=True)
+            return UploadResult((), (*errors, str(error)), None)
+        failed = {Path(error.path).resolve() for error in update.errors}
+        errors.extend(f"{Path(error.path).name}: {error.reason}" for error in update.errors)
+        for path in stored:
+            if path.resolve() in failed:
+                path.unlink(missing_ok=True)
+        indexed = tuple(sorted(display_path(path) for path in stored if path.resolve() not in failed))
+        return UploadResult(indexed, tuple(errors), update)
+
+    def remove(self, document: str) -> IndexUpdate:
+        """Delete an uploaded document and drop its passages from the index."""
+        with self._lock:
+            uploaded_path(self.uploads, document).unlink()
+            return self._reindex([self.uploads], None)
+
+    def use_model(self, model: str, progress: Progress | None = None) -> IndexUpdate:
+        """Switch the embedding model and re-embed the seed and uploads with it; the old model stays on failure."""
+        model = model.strip() or DEFAULT_MODEL
+        with self._lock:
+            previous = (self._model, self._encoder)
+            self._model, self._encoder = model, None
+            try:
+                self.uploads.mkdir(parents=True, exist_ok=True)
+                return self._reindex([self.seeds, self.uploads], progress)
+            except QAError:
+                self._model, self._encoder = previous
+                raise
+
+    def _reindex(self, paths: Sequence[Path], progress: Progress | None) -> IndexUpdate:
+        total = [0]
+        done = [0]
+
+        def advance(count: int) -> None:
+            done[0] += count
+            if progress is not None:
+                progress(done[0], total[0])
+
+        def set_total(count: int) -> None:
+            total[0] = count
+
+        with self._lock:
+            update = update_index(paths, self.data_dir, self.encoder, progress=advance, on_total=set_total)
+            self._retriever = Retriever(load_index(self.data_dir), self.encoder)
+        return update

@@ -1,0 +1,21 @@
+"""`qa serve`: start the chat app (the same as `python app.py`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from qa.chat.server import add_serve_options, serve
+from qa.commands.common import data_dir
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `serve` subcommand to the parser."""
+    parser = subparsers.add_parser("serve", help="start the chat app in the browser (index seeds/ on first start)")
+    add_serve_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the chat app until interrupted; return 0."""
+    serve(args, data_dir(args))
+    return 0
