@@ -37,15 +37,20 @@ def safe_filename(name: str) -> str:
     return stem[: MAX_NAME_CHARS - len(suffix)] + suffix
 
 
+def size_label(size: int) -> str:
+    """Return a byte count as '1.5 MB' (a megabyte or more) or '12.0 KB'."""
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 1024:.1f} KB"
+
+
 def store_upload(source: Path, name: str, folder: Path, max_bytes: int) -> Path:
     """Copy an uploaded file into the folder under its safe name and return the new path.
 
     Raises QAError when the file is too large or the name would leave the folder.
     """
+    target = folder / safe_filename(name)
     size = source.stat().st_size
     if size > max_bytes:
-        raise QAError(f"{name}: {size / 2**20:.1f} MB is over the upload limit of {max_bytes / 2**20:.0f} MB")
-    target = folder / safe_filename(name)
+        raise QAError(f"{name}: {size_label(size)} is over the upload limit of {size_label(max_bytes)}")
     folder.mkdir(parents=True, exist_ok=True)
     if target.resolve().parent != folder.resolve():
         raise QAError(f"cannot use the file name {name!r}")

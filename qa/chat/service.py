@@ -6,6 +6,7 @@ current) and warms the model, and everything else loads on first use.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -175,7 +176,7 @@ class ChatService:
         except QAError as error:
             for path in stored:
                 path.unlink(missing_ok=True)
-            return UploadResult((), (*errors, str(error)), None)
+            return UploadResult((), (*errors, str(error).replace(f"{self.uploads}{os.sep}", "")), None)
         failed = {Path(error.path).resolve() for error in update.errors}
         errors.extend(f"{Path(error.path).name}: {error.reason}" for error in update.errors)
         for path in stored:

@@ -1,0 +1,105 @@
+"""The chat service with the fake encoder: start (index, then reuse), answer, follow-ups, uploads, removal, conversation turns."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.chat.conversation import answered_turn, error_turn, feedback_for, history, messages, turn_at
+from qa.chat.evaluation import FEEDBACK, GOLD, UPLOADED, dataset_for, run_evaluation
+from qa.chat.service import ChatService
+from qa.errors import QAError
+from tests.fakes import FakeEncoder
+
+UPLOAD = "星河湾大桥全长1280米，于2025年5月1日正式通车。\n\n星河湾大桥总投资12亿元，由平湖交通集团建设。\n"
+
+
+def make_service(data_dir, **options) -> ChatService:
+    return ChatService(data_dir, make_encoder=lambda model, directory: FakeEncoder(), **options)
+
+
+@pytest.fixture
+def service(tmp_path):
+    service = make_service(tmp_path / "data")
+    service.start()
+    return service
+
+
+def test_first_start_indexes_the_seed_and_second_start_reuses_it(tmp_path):
+    first = make_service(tmp_path).start()
+    assert (first.reused, first.passages, first.documents) == (False, 30, 1)
+    second = make_service(tmp_path).start()
+    assert second.reused and second.message.startswith("reused the index: 30 passages from 1 documents")
+
+
+def test_answers_a_seed_question_with_a_citation(service):
+    answer = service.ask("獨山港區A3泊位的設計年綜合通過能力是多少？", mode="bm25").answer
+    assert answer.text == "169万吨"
+    assert answer.citations[0].document.endswith("000_855235c3d5b4990d.txt") and answer.citations[0].line_start == 61
+
+
+def test_user_errors_are_one_line_messages(service):
+    with pytest.raises(QAError, match="the question is empty"):
+        service.ask("  ")
+    with pytest.raises(QAError, match="unknown retriever"):
+        service.ask("什么？", mode="magic")
+    with pytest.raises(QAError, match="top-k must be at least 1"):
+        service.ask("什么？", k=0)
+    with pytest.raises(QAError, match="between 0 and 1"):
+        service.ask("什么？", threshold=2)
+
+
+def test_upload_is_answerable_at_once_listed_and_removable(service, tmp_path):
+    upload = tmp_path / "bridge.txt"
+    upload.write_text(UPLOAD, encoding="utf-8")
+    done = []
+    result = service.add([(upload, "星河湾 大桥.txt")], lambda count, total: done.append((count, total)))
+    assert result.errors == () and len(result.stored) == 1 and result.stored[0].endswith("documents/星河湾 大桥.txt")
+    assert done[-1] == (31, 31)
+    assert service.ask("星河湾大桥全长多少米？", mode="bm25").answer.text == "1280米"
+    documents = service.documents()
+    assert [(d.origin, d.passages) for d in documents] == [("uploaded", 1), ("built-in", 30)]
+    update = service.remove(documents[0].name)
+    assert update.removed == 1 and [d.origin for d in service.documents()] == ["built-in"]
+    assert not (service.uploads / "星河湾 大桥.txt").exists()
+
+
+def test_refused_uploads_say_why_and_leave_nothing_behind(tmp_path):
+    service = make_service(tmp_path / "data", max_upload_mb=2 / 1024)
+    service.start()
+    big = tmp_path / "big.txt"
+    big.write_text("大" * 1000, encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("   \n", encoding="utf-8")
+    result = service.add([(big, "big.txt"), (big, "run.exe"), (empty, "empty.txt")])
+    assert result.stored == ()
+    assert result.errors[0] == "big.txt: 2.9 KB is over the upload limit of 2.0 KB"
+    assert "unsupported file type '.exe'" in result.errors[1]
+    assert result.errors[2] == "nothing could be indexed: empty.txt: is empty"
+    assert list(service.uploads.iterdir()) == []
+    with pytest.raises(QAError, match="not an uploaded document"):
+        service.remove(service.documents()[0].name)
+
+
+def test_conversation_turns_history_messages_and_feedback(service):
+    first = answered_turn(service.ask("獨山港區A3泊位的設計年綜合通過能力是多少？", mode="bm25"), "id1")
+    failed = error_turn("<b>?</b>", "the question is empty; type a question")
+    turns = [first, failed]
+    assert history(turns) == ["獨山港區A3泊位的設計年綜合通過能力是多少？"]
+    rendered = messages(turns)
+    assert [m["role"] for m in rendered] == ["user", "assistant", "user", "assistant"]
+    assert rendered[2]["content"] == '<div class="qa-question">&lt;b&gt;?&lt;/b&gt;</div>'
+    assert rendered[3]["content"] == '<div class="qa-error">the question is empty; type a question</div>'
+    assert turn_at(turns, 1) is first and turn_at(turns, 0) is None and turn_at(turns, 3) is None and turn_at(turns, 9) is None
+    feedback = feedback_for(first, "like")
+    assert (feedback.answer_id, feedback.shown, feedback.rating) == ("id1", "169万吨", "like")
+
+
+def test_evaluation_tab_sources(service, tmp_path):
+    with pytest.raises(QAError, match="no saved feedback yet"):
+        dataset_for(FEEDBACK, service, None)
+    with pytest.raises(QAError, match="upload a dataset first"):
+        dataset_for(UPLOADED, service, None)
+    view = run_evaluation(service, GOLD, None, 5, "bm25", 0.4)
+    assert view.metrics.startswith("| run | n | em | f1 |") and "| bm25 | 104 |" in view.metrics
+    assert view.failures.startswith('<table class="qa-failures">')
+    assert all(path.exists() for path in view.plots) and (view.report / "report.md").exists()
