@@ -23,28 +23,31 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-upload-mb", type=float, default=DEFAULT_MAX_UPLOAD_MB, help=f"largest document a user may upload (default {DEFAULT_MAX_UPLOAD_MB} MB)")
 
 
-def serve(args: argparse.Namespace, data_dir: Path, block: bool = True):
-    """Prepare the index, launch the app and return the running Blocks (blocks until closed unless block is False)."""
+def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, share: bool = False):
+    """Launch the app of a started service in the background and return the running Blocks (`.close()` stops it)."""
     from qa.chat.layout import CSS, build_app
 
-    started = time.perf_counter()
-    service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb)
-    report = service.start()
-    print(report.message, flush=True)
     app = build_app(service)
     app.queue(default_concurrency_limit=4)
     app.launch(
-        server_name=args.host,
-        server_port=args.port,
-        share=args.share,
+        server_name=host,
+        server_port=port,
+        share=share,
         prevent_thread_lock=True,
         css=CSS,
         max_file_size=service.max_upload_bytes,
-        allowed_paths=[str(data_dir / "eval")],
+        allowed_paths=[str(service.data_dir / "eval")],
         footer_links=["api"],
         quiet=True,
     )
-    print(f"ready in {time.perf_counter() - started:.1f} s: {app.local_url}", flush=True)
-    if block:
-        app.block_thread()
     return app
+
+
+def serve(args: argparse.Namespace, data_dir: Path) -> None:
+    """Prepare the index, warm up, serve the app and block until interrupted; prints the time to ready."""
+    started = time.perf_counter()
+    service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb)
+    print(service.start().message, flush=True)
+    app = launch(service, args.host, args.port, args.share)
+    print(f"ready in {time.perf_counter() - started:.1f} s: {app.local_url}", flush=True)
+    app.block_thread()
