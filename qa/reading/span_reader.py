@@ -12,6 +12,7 @@ of the question's own words is never an answer.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,14 +20,15 @@ from dataclasses import dataclass
 from qa.answers import Candidate, cite
 from qa.reading.base import sentence_spans
 from qa.reading.question import AnswerType, Question, analyze
-from qa.reading.spans import clause_spans, typed_spans
+from qa.reading.spans import clause_spans, quoted_spans, tagged_words, trim_span, typed_spans
 from qa.retrieval.normalize import TextNormalizer
 from qa.retrieval.retriever import RetrievedPassage
 
-_WH = re.compile(r"什么时候|什么时间|什么地方|多少|哪里|哪儿|哪些|哪个|哪位|哪家|哪一|谁|什么|几|多长|多大|多久|多高|多远")
+_WH = re.compile(r"什么时候|什么时间|什么地方|什么样的?|多少|哪里|哪儿|哪些|哪个|哪位|哪家|哪一|谁|什么|几|多长|多大|多久|多高|多远")
 _CONTEXT_CHARS = 6
 _WINDOW_CHARS = 12
 _SLOT_MAX_CHARS = 40
+_STRICT = frozenset({AnswerType.NUMBER, AnswerType.DATE, AnswerType.PERSON})
 _TYPED = frozenset({AnswerType.NUMBER, AnswerType.DATE, AnswerType.PERSON, AnswerType.PLACE, AnswerType.ORGANIZATION, AnswerType.TITLE, AnswerType.LIST})
 
 
@@ -38,6 +40,75 @@ class _Scored:
     end: int
     sentence: tuple[int, int]
     passage: RetrievedPassage
+
+
+# The measure a number question asks about, and the units that can express it; the measure word
+# closest before the question word decides (`总产值可比增长多少` asks for a growth rate).
+_MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"速度|时速|车速|风速"), re.compile(r"/")),
+    (re.compile(r"增速|增长|增幅|下降|降幅|比例|比重|占比|百分|贡献率|[^效]率"), re.compile(r"[%％‰]|成|倍")),
+    (re.compile(r"气温|温度"), re.compile(r"℃|度")),
+    (re.compile(r"投资|产值|金额|收入|零售额|增加值|资金|营收|钱|价格|费用|成本|销售额|税收|利润|gdp"), re.compile(r"元")),
+    (re.compile(r"面积|占地"), re.compile(r"亩|平方|公顷")),
+    (re.compile(r"多长时间|多久|工期|周期|期限"), re.compile(r"年|月|天|日|小时|分钟|周")),
+    (re.compile(r"长度|多长|距离|岸线|里程|全长|长约"), re.compile(r"公里|千米|米")),
+    (re.compile(r"人口|人数|人次"), re.compile(r"人|万$")),
+    (re.compile(r"集装箱"), re.compile(r"标箱|箱|teu")),
+    (re.compile(r"吞吐|通过能力|产量|运量|货物|装卸"), re.compile(r"吨|标箱|箱")),
+)
+_COUNTER = re.compile(r"(?:多少|几)(人次|个|家|名|位|场|项|次|年|月|天|人|岁|倍|层|座|条|辆|台|件|种|亩|吨|元|户|所|批|届)")
+_UNIT_AT_END = re.compile(r"[^\d\s.,]$")
+
+
+def _unit_fit(question: Question, span: str) -> float:
+    """Return 1.0 for a number whose unit fits the measure asked about, less for a misfit or a bare number.
+
+    The counter after the question word (`多少家`, `几场`) names the unit outright; otherwise the measure
+    word closest before the question word does (`设计速度是多少` wants a unit per hour)."""
+    counter = _COUNTER.search(question.folded)
+    if counter:
+        return 1.0 if counter.group(1) in span else 0.7
+    wh = _WH.search(question.folded)
+    before = question.folded[: wh.start()] if wh else question.folded
+    best, units = -1, None
+    for measure, unit_pattern in _MEASURES:
+        for found in measure.finditer(before):
+            if found.end() > best:
+                best, units = found.end(), unit_pattern
+    if units is not None:
+        return 1.0 if units.search(span) else 0.7
+    return 1.0 if _UNIT_AT_END.search(span) else 0.7
+
+
+def _codes(question: Question) -> list[str]:
+    """Return the question's codes and numbers (`a3`, `302`): a passage lacking one is about something else."""
+    return [token for token in re.findall(r"[a-z0-9]+", question.folded) if re.search(r"\d", token) and (question.is_chinese or re.search(r"[a-z]", token))]
+
+
+def _neighbourhood(sentence: str, start: int, end: int) -> str:
+    """Return the rest of the clause around a span, or the text just outside it when the span is the clause."""
+    clause_start = max(sentence.rfind(mark, 0, start) for mark in _CLAUSE_MARKS) + 1
+    ends = [position for mark in _CLAUSE_MARKS if (position := sentence.find(mark, end)) >= 0]
+    clause_end = min(ends) if ends else len(sentence)
+    if start <= clause_start + 1 and end >= clause_end - 1:
+        return sentence[max(0, start - _WINDOW_CHARS) : start] + " " + sentence[end : end + _WINDOW_CHARS]
+    return sentence[clause_start:start] + " " + sentence[end:clause_end]
+
+
+_CLAUSE_MARKS = "，,；;：:。！？!?"
+
+
+def _find_all(text: str, part: str) -> list[int]:
+    """Return every offset where part occurs in text."""
+    return [match.start() for match in re.finditer(re.escape(part), text)]
+
+
+def _starts_with_noun(text: str) -> bool:
+    """Return True when jieba tags the first word of the text as a noun (the question word modifies it: 什么慰问工作)."""
+    words = tagged_words(text) if text else []
+    if not words:
+        return False
+    return words[0][3][:1] in ("n", "j") or (len(words) > 1 and words[0][3] == "v" and words[1][3] == "vn")
 
 
 _PAIRS = (("《", "》"), ("“", "”"), ("(", ")"), ("（", "）"), ("‘", "’"))
@@ -59,6 +130,8 @@ class SpanReader:
     def __init__(self, max_candidates: int = 4) -> None:
         self._normalize = TextNormalizer()
         self._max_candidates = max_candidates
+        # Passages come back question after question; tagging a sentence once saves most of the reading time.
+        self._tag = functools.lru_cache(maxsize=8192)(tagged_words)
 
     def read(self, question: str, passages: Sequence[RetrievedPassage]) -> list[Candidate]:
         """Return candidate spans for the question, best first (at most max_candidates, distinct texts)."""
@@ -67,10 +140,12 @@ class SpanReader:
         if not units:
             return []
         total = sum(len(unit) for unit in units)
+        parsed_codes = _codes(parsed)
         scored: list[_Scored] = []
         for retrieved in passages:
             text = retrieved.passage.text
             folded = self._fold(text)
+            missing_codes = sum(1 for code in parsed_codes if code not in folded)
             for sentence_start, sentence_end in sentence_spans(text):
                 sentence = folded[sentence_start:sentence_end]
                 matched = [unit for unit in units if unit in sentence]
@@ -81,10 +156,17 @@ class SpanReader:
                     span_folded = sentence[start:end]
                     if not span_folded.strip() or self._echoes_question(span_folded, parsed):
                         continue
-                    window = sentence[max(0, start - _WINDOW_CHARS) : start] + " " + sentence[end : end + _WINDOW_CHARS]
-                    local = sum(len(unit) for unit in matched if unit in window) / total
-                    evidence = 0.8 * coverage + 0.2 * local
-                    score = evidence * (0.75 + 0.25 * slot) * (0.6 if fallback else 1.0) * (1.0 - 0.03 * (retrieved.rank - 1))
+                    local = sum(len(unit) for unit in matched if unit in _neighbourhood(sentence, start, end)) / total
+                    evidence = 0.5 * coverage + 0.5 * local
+                    fit = _unit_fit(parsed, span_folded) if parsed.answer_type is AnswerType.NUMBER else 1.0
+                    score = (
+                        evidence
+                        * (0.75 + 0.25 * slot)
+                        * (0.6 if fallback else 1.0)
+                        * fit
+                        * (0.5**missing_codes)
+                        * (1.0 - 0.03 * (retrieved.rank - 1))
+                    )
                     scored.append(_Scored(score, retrieved.rank, sentence_start + start, sentence_start + end, (sentence_start, sentence_end), retrieved))
         scored.sort(key=lambda item: (-item.score, item.passage_rank, item.end - item.start))
         candidates, seen = [], set()
@@ -122,28 +204,39 @@ class SpanReader:
         question word's place; fallback marks a clause offered for a typed question that found no typed span.
         The sentence is the folded one (simplified script, same length as the original), so jieba tags
         traditional-script text with its simplified dictionary."""
-        slots, slot_starts = self._slot_spans(question, folded)
-        spans = [(start, end, 1.0, False) for start, end in slots]
+        slots, slot_starts, slot_ends = self._slot_spans(question, folded)
         typed = question.answer_type in _TYPED
+        found = typed_spans(folded, question.answer_type, self._tag) if typed else []
+        if question.answer_type in _STRICT:
+            # a slot that holds no number (date, name) is not an answer to 多少 (什么时候, 谁)
+            slots = [(start, end) for start, end in slots if any(start <= a and b <= end for a, b in found)]
+        spans = [(*trim_span(folded, start, end), 1.0, False) for start, end in slots]
+        def fills_slot(start: int, end: int) -> float:
+            return 1.0 if any(0 <= start - after <= 2 for after in slot_starts) or any(0 <= before - end <= 1 for before in slot_ends) else 0.0
+
         if typed:
-            spans += [
-                (start, end, 1.0 if any(0 <= start - after <= 2 for after in slot_starts) else 0.0, False)
-                for start, end in typed_spans(folded, question.answer_type)
-            ]
+            found += [(after, end) for start, end in found for after in slot_starts if start < after < end - 1]
+            spans += [(start, end, fills_slot(start, end), False) for start, end in found]
+        elif not slots:
+            spans += [(start, end, 1.0, False) for start, end in quoted_spans(folded) if fills_slot(start, end)]
         if not typed or not spans:
             spans += [(start, end, 0.0, typed) for start, end in clause_spans(folded)]
         return spans
 
-    def _slot_spans(self, question: Question, sentence: str) -> tuple[list[tuple[int, int]], list[int]]:
+    def _slot_spans(self, question: Question, sentence: str) -> tuple[list[tuple[int, int]], list[int], list[int]]:
         """Return the spans between the question word's left and right neighbours found in the sentence,
-        and the offsets where a slot starts (just after a neighbour), for typed spans to fill."""
+        the offsets where a slot starts (just after the left neighbour) and where one ends (the right
+        neighbour), for typed spans to fill."""
         match = _WH.search(question.folded)
         if match is None or not question.is_chinese:
-            return [], []
-        left = re.sub(r"[\s，,。？?！!、]", "", question.folded[: match.start()])[-_CONTEXT_CHARS:]
+            return [], [], []
+        # 了/是/的 before the question word rarely appear in the answer sentence (缩减到了多少 ~ 缩减到13个月)
+        left = re.sub(r"[\s，,。？?！!、]", "", question.folded[: match.start()]).rstrip("了着过是为的")[-_CONTEXT_CHARS:]
         right = re.sub(r"[\s，,。？?！!、]", "", question.folded[match.end() :])[:_CONTEXT_CHARS]
         spans: list[tuple[int, int]] = []
         starts: list[int] = []
+        ends = [position for size in range(len(right), 1, -1) for position in _find_all(sentence, right[:size])][:8]
+        noun_follows = match.group() in ("什么", "多少", "几", "哪个", "哪些", "哪家", "哪一") and _starts_with_noun(right)
         for size in range(len(left), 1, -1):
             anchor = sentence.find(left[-size:])
             if anchor < 0:
@@ -151,10 +244,13 @@ class SpanReader:
             slot_start = anchor + size
             starts.append(slot_start)
             end_limit = min(len(sentence), slot_start + _SLOT_MAX_CHARS)
+            if not right:
+                clause_end = min([p for mark in _CLAUSE_MARKS if (p := sentence.find(mark, slot_start)) >= 0] or [len(sentence)])
+                if 0 < clause_end - slot_start <= _SLOT_MAX_CHARS:
+                    spans.append((slot_start, clause_end))
             for right_size in range(len(right), 1, -1):
                 position = sentence.find(right[:right_size], slot_start, end_limit + right_size)
                 if position > slot_start:
-                    noun_follows = match.group() in ("什么", "多少", "几", "哪个", "哪些", "哪家", "哪一") and right_size <= 3
                     spans.append(_balanced(sentence, slot_start, position + right_size if noun_follows else position))
                     break
             break
@@ -165,7 +261,7 @@ class SpanReader:
             if position >= 0:
                 starts.append(position + size)
                 break
-        return spans, starts
+        return spans, starts, ends
 
     @staticmethod
     def _echoes_question(span: str, question: Question) -> bool:

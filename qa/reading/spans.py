@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 import jieba
 import jieba.posseg
@@ -23,7 +24,8 @@ _UNIT = (
     r"岁|年|月|天|日|小时|分钟|秒|倍|成|级|℃|度|%|％|‰|届|期|篇|部|本|棵|只|头|套|种|类|处|栋|间|床|张|份|笔)"
 )
 _AMOUNT = rf"{_NUMBER}\s?{_MULTIPLIER}(?:余|多|近|约)?\s?{_UNIT}?"
-NUMBER_PATTERN = re.compile(rf"(?:约|近|超过|逾)?{_AMOUNT}(?:\s?(?:到|至|~|～|-|—)\s?{_AMOUNT})?(?:左右|以上|以下)?")
+# Hedges before a number (约, 超过 …) stay outside the span: the shortest span that answers is the amount.
+NUMBER_PATTERN = re.compile(rf"{_AMOUNT}(?:\s?(?:到|至|~|～|-|—)\s?{_AMOUNT})?(?:左右|以上|以下)?")
 
 _DAY_WORD = r"(?:今天|昨天|明天|前天|后天|今日|昨日|明日|当天|今晚|昨晚|明晚|今年|去年|明年|前年|近日|日前|上周|本周|下周|本月|上月|下月)"
 _PART_OF_DAY = r"(?:凌晨|早晨|早上|上午|中午|下午|傍晚|晚上|夜里|夜间|晚)"
@@ -35,6 +37,7 @@ DATE_PATTERN = re.compile(
     rf"(?:{_CALENDAR}|{_DAY_WORD})(?:\s?{_PART_OF_DAY})?(?:\s?{_CLOCK})?|{_PART_OF_DAY}\s?{_CLOCK}"
 )
 TITLE_PATTERN = re.compile(r"《[^《》]{1,60}》")
+QUOTED_PATTERN = re.compile(r"“[^“”]{1,30}”|‘[^‘’]{1,30}’|「[^「」]{1,30}」")
 LIST_PATTERN = re.compile(r"[^，。；：:、,（）()]{1,24}(?:、[^，。；：:、,（）()]{1,24})+(?:等)?")
 _ORGANIZATION_SUFFIX = re.compile(
     r"(?:厅|局|委员会|委|协会|学会|商会|公司|集团|中心|银行|大学|学院|学校|医院|研究院|研究所|政府|办公室|部|院|所|园区|产业园|基地|合作社|俱乐部|联合会|总部)$"
@@ -79,23 +82,57 @@ def _noun_phrases(words: list[tuple[int, int, str, str]], suffix: re.Pattern[str
 
 
 def _person_spans(text: str, words: list[tuple[int, int, str, str]]) -> list[tuple[int, int]]:
-    """Return names tagged by jieba and the 2-3 characters after a title word (委员, 书记, 主席 …)."""
+    """Return the longest of the names tagged by jieba and of the 2-3 characters after a title word (委员, 书记 …).
+
+    After a title the name ends on a jieba word boundary (`书记|仲|旭东|主持` gives 仲旭东, not 仲旭); a
+    name inside a longer name (旭东 in 仲旭东) is dropped.
+    """
     spans = [
         (start, end)
         for start, end, word, flag in words
         if flag in _NAME_TAGS and 2 <= end - start <= 4 and not any(char in _NOT_IN_NAMES for char in word)
     ]
-    for start, end, word, _ in words:
-        if _PERSON_TITLE.search(word):
-            for length in (2, 3):
-                name = text[end : end + length]
-                if len(name) == length and all("\u4e00" <= char <= "\u9fff" and char not in _NOT_IN_NAMES for char in name):
-                    spans.append((end, end + length))
+    for index, (_, title_end, word, _) in enumerate(words):
+        if not _PERSON_TITLE.search(word):
+            continue
+        for _, end, _, _ in words[index + 1 :]:
+            name = text[title_end:end]
+            if len(name) > 3 or not all("\u4e00" <= char <= "\u9fff" and char not in _NOT_IN_NAMES for char in name):
+                break
+            if len(name) >= 2:
+                spans.append((title_end, end))
+    return _maximal(spans)
+
+
+_CONJUNCTIONS = frozenset({"和", "及", "与", "以及"})
+
+
+def _conjoined_spans(words: list[tuple[int, int, str, str]]) -> list[tuple[int, int]]:
+    """Return `A和B` / `A、B及C` spans: nominal words joined by conjunctions (欧洲和俄罗斯)."""
+    spans = []
+    index = 0
+    while index < len(words):
+        end_index = index
+        while (
+            end_index + 2 < len(words)
+            and words[end_index][3][:1] in ("n", "j")
+            and words[end_index + 1][2] in _CONJUNCTIONS
+            and words[end_index + 2][3][:1] in ("n", "j")
+        ):
+            end_index += 2
+        if end_index > index:
+            spans.append((words[index][0], words[end_index][1]))
+        index = end_index + 1
     return spans
 
 
-def typed_spans(text: str, answer_type: AnswerType) -> list[tuple[int, int]]:
-    """Return the candidate spans of the given type in a sentence, without duplicates, in text order."""
+Tagger = Callable[[str], list[tuple[int, int, str, str]]]
+
+
+def typed_spans(text: str, answer_type: AnswerType, tag: Tagger = tagged_words) -> list[tuple[int, int]]:
+    """Return the candidate spans of the given type in a sentence, without duplicates, in text order.
+
+    tag is the part-of-speech tagger (tagged_words, or a memoized copy of it)."""
     if answer_type is AnswerType.NUMBER:
         spans = _pattern_spans(NUMBER_PATTERN, text)
     elif answer_type is AnswerType.DATE:
@@ -103,17 +140,23 @@ def typed_spans(text: str, answer_type: AnswerType) -> list[tuple[int, int]]:
     elif answer_type is AnswerType.TITLE:
         spans = _pattern_spans(TITLE_PATTERN, text)
     elif answer_type is AnswerType.LIST:
-        spans = _pattern_spans(LIST_PATTERN, text) + _pattern_spans(TITLE_PATTERN, text)
+        spans = _pattern_spans(LIST_PATTERN, text) + _pattern_spans(TITLE_PATTERN, text) + _conjoined_spans(tag(text))
     elif answer_type is AnswerType.PERSON:
-        spans = _person_spans(text, tagged_words(text))
+        spans = _person_spans(text, tag(text))
     elif answer_type is AnswerType.PLACE:
-        spans = _merge_adjacent(_noun_phrases(tagged_words(text), _PLACE_SUFFIX, _PLACE_TAGS))
+        words = tag(text)
+        spans = _merge_adjacent(_noun_phrases(words, _PLACE_SUFFIX, _PLACE_TAGS)) + _conjoined_spans(words)
     elif answer_type is AnswerType.ORGANIZATION:
-        spans = _noun_phrases(tagged_words(text), _ORGANIZATION_SUFFIX, _ORGANIZATION_TAGS)
+        spans = _maximal(_noun_phrases(tag(text), _ORGANIZATION_SUFFIX, _ORGANIZATION_TAGS))
     else:
         spans = []
-    trimmed = {_trim(text, start, end) for start, end in spans}
+    trimmed = {trim_span(text, start, end) for start, end in spans}
     return sorted(span for span in trimmed if span[1] > span[0])
+
+
+def _maximal(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Return the spans not inside another one (浙江省商务厅, not 商务厅)."""
+    return [span for span in set(spans) if not any(other != span and other[0] <= span[0] and span[1] <= other[1] for other in spans)]
 
 
 def _merge_adjacent(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -127,16 +170,27 @@ def _merge_adjacent(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+_TRAILING_WORDS = re.compile(r"(?:这一|这个|这些|在|的|了)$")
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Return the span without surrounding punctuation and without a trailing function word (这一, 在, 的 …)."""
     while start < end and text[start] in " ，,、；;：:":
         start += 1
     while end > start and text[end - 1] in " ，,、；;：:":
         end -= 1
+    if (tail := _TRAILING_WORDS.search(text[start:end])) and end - start > len(tail.group()) + 1:
+        end -= len(tail.group())
     return start, end
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Return the spans of quoted terms (“创新攻坚”) and titles (《…》), marks included."""
+    return sorted(_pattern_spans(QUOTED_PATTERN, text) + _pattern_spans(TITLE_PATTERN, text))
 
 
 def clause_spans(text: str) -> list[tuple[int, int]]:
     """Return the clauses of a sentence (cut at commas, semicolons and colons) and the whole sentence."""
     spans = [(m.start(), m.end()) for m in re.finditer(r"[^，,；;：:]+", text)]
-    spans = [_trim(text, start, end) for start, end in spans]
-    return sorted({span for span in spans if span[1] > span[0]} | {_trim(text, 0, len(text))})
+    spans = [trim_span(text, start, end) for start, end in spans]
+    return sorted({span for span in spans if span[1] > span[0]} | {trim_span(text, 0, len(text))})
