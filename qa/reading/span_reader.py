@@ -80,6 +80,32 @@ def _unit_fit(question: Question, span: str) -> float:
     return 1.0 if _UNIT_AT_END.search(span) else 0.7
 
 
+# What the noun after 哪个/哪家/什么 asks for, as the last characters a fitting name ends with.
+_HEADS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"部门|单位|机构|机关"), "厅局委办部处署会院所府"),
+    (re.compile(r"园区|开发区"), "园区"),
+    (re.compile(r"协会|商会|学会|联合会"), "会"),
+    (re.compile(r"公司|企业|集团|厂商|厂家"), "司团业厂行马店"),
+    (re.compile(r"学校|大学|高校"), "校学院"),
+    (re.compile(r"医院"), "院"),
+    (re.compile(r"国家"), "国"),
+    (re.compile(r"城市"), "市"),
+    (re.compile(r"省份"), "省"),
+)
+_HEAD_NOUN = re.compile(r"(?:哪个|哪家|哪一|哪些|什么)([\u4e00-\u9fff]{2,4})")
+
+
+def _head_fit(question: Question, span: str) -> float:
+    """Return 1.0 when a name ends the way the asked-for noun does (哪个协会 ~ …协会), 0.8 when it does not."""
+    head = _HEAD_NOUN.search(question.folded)
+    if head is None or question.answer_type not in (AnswerType.ORGANIZATION, AnswerType.PLACE):
+        return 1.0
+    for noun, endings in _HEADS:
+        if noun.match(head.group(1)):
+            return 1.0 if span.rstrip("”’》)）")[-1:] in endings else 0.8
+    return 1.0
+
+
 def _codes(question: Question) -> list[str]:
     """Return the question's codes and numbers (`a3`, `302`): a passage lacking one is about something else."""
     return [token for token in re.findall(r"[a-z0-9]+", question.folded) if re.search(r"\d", token) and (question.is_chinese or re.search(r"[a-z]", token))]
@@ -158,7 +184,7 @@ class SpanReader:
                         continue
                     local = sum(len(unit) for unit in matched if unit in _neighbourhood(sentence, start, end)) / total
                     evidence = 0.5 * coverage + 0.5 * local
-                    fit = _unit_fit(parsed, span_folded) if parsed.answer_type is AnswerType.NUMBER else 1.0
+                    fit = _unit_fit(parsed, span_folded) if parsed.answer_type is AnswerType.NUMBER else _head_fit(parsed, span_folded)
                     score = (
                         evidence
                         * (0.75 + 0.25 * slot)
@@ -208,14 +234,16 @@ class SpanReader:
         typed = question.answer_type in _TYPED
         found = typed_spans(folded, question.answer_type, self._tag) if typed else []
         if question.answer_type in _STRICT:
-            # a slot that holds no number (date, name) is not an answer to 多少 (什么时候, 谁)
-            slots = [(start, end) for start, end in slots if any(start <= a and b <= end for a, b in found)]
+            # what fills the slot of 多少 (什么时候, 谁) is the number (date, name) inside it, not the whole slot
+            slot_starts += [a for start, end in slots for a, b in found if start <= a and b <= end]
+            slots = []
         spans = [(*trim_span(folded, start, end), 1.0, False) for start, end in slots]
         def fills_slot(start: int, end: int) -> float:
             return 1.0 if any(0 <= start - after <= 2 for after in slot_starts) or any(0 <= before - end <= 1 for before in slot_ends) else 0.0
 
         if typed:
-            found += [(after, end) for start, end in found for after in slot_starts if start < after < end - 1]
+            if question.answer_type is AnswerType.LIST:
+                found += [(after, end) for start, end in found for after in slot_starts if start < after < end - 1]
             spans += [(start, end, fills_slot(start, end), False) for start, end in found]
         elif not slots:
             spans += [(start, end, 1.0, False) for start, end in quoted_spans(folded) if fills_slot(start, end)]
@@ -231,14 +259,18 @@ class SpanReader:
         if match is None or not question.is_chinese:
             return [], [], []
         # 了/是/的 before the question word rarely appear in the answer sentence (缩减到了多少 ~ 缩减到13个月)
-        left = re.sub(r"[\s，,。？?！!、]", "", question.folded[: match.start()]).rstrip("了着过是为的")[-_CONTEXT_CHARS:]
+        left = re.sub(r"[\s，,。？?！!、]", "", question.folded[: match.start()])[-_CONTEXT_CHARS:]
         right = re.sub(r"[\s，,。？?！!、]", "", question.folded[match.end() :])[:_CONTEXT_CHARS]
         spans: list[tuple[int, int]] = []
         starts: list[int] = []
         ends = [position for size in range(len(right), 1, -1) for position in _find_all(sentence, right[:size])][:8]
         noun_follows = match.group() in ("什么", "多少", "几", "哪个", "哪些", "哪家", "哪一") and _starts_with_noun(right)
-        for size in range(len(left), 1, -1):
-            anchor = sentence.find(left[-size:])
+        # the words just before the question word; failing those, the same without 了/是/的, or with the last
+        # character written differently (缩减到多少 ~ 缩减至13个月)
+        bare_left = left.rstrip("了过是的")
+        parts = ((left, 0), (bare_left, 0), (bare_left[:-1], 1))
+        anchors = [(sentence.find(part[-size:]), size + skip) for part, skip in parts for size in range(len(part), 1, -1)]
+        for anchor, size in anchors:
             if anchor < 0:
                 continue
             slot_start = anchor + size
@@ -265,9 +297,11 @@ class SpanReader:
 
     @staticmethod
     def _echoes_question(span: str, question: Question) -> bool:
-        """Return True when the span is made mostly of the question's own words."""
+        """Return True when the span is made mostly of the question's own words (a name: entirely)."""
         letters = re.sub(r"[\s，,。、“”‘’《》（）()]", "", span)
         if not letters:
             return True
         inside = sum(1 for char in letters if char in question.folded)
+        if question.answer_type in (AnswerType.ORGANIZATION, AnswerType.PLACE):
+            return inside == len(letters) or letters in question.folded
         return inside / len(letters) > 0.7
