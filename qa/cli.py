@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from qa.commands import ask, evaluate, index, passages, search, serve
+from qa.commands import ask, evaluate, index, passages, search, serve, train_reader
 from qa.errors import QAError
 
-COMMANDS = (passages, index, search, ask, evaluate, serve)
+COMMANDS = (passages, index, search, ask, evaluate, serve, train_reader)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     model = encoder(args)
     retriever = Retriever(load_index(data_dir(args)), model)
     model.fingerprint  # load the model first, so the timings below are those of answering
-    timed = answer_question(args.question, retriever, make_reader(args.reader), args.k, args.retriever, args.threshold, args.after)
+    timed = answer_question(args.question, retriever, make_reader(args.reader, data_dir(args)), args.k, args.retriever, args.threshold, args.after)
     if args.json:
         print(json.dumps(answer_to_dict(timed.answer), ensure_ascii=False, indent=2))
     else:

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if not examples:
         raise QAError(f"{dataset} holds no questions")
     console = Console(highlight=False, stderr=True)
-    reader = make_reader(args.reader)
+    reader = make_reader(args.reader, data_dir(args))
     runs = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
         if args.gold_context:

@@ -1,0 +1,67 @@
+"""`qa train-reader`: fine-tune the neural span reader on SQuAD-format data (CPU) and export its compact weights."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from qa.commands.common import data_dir
+
+DEFAULT_TRAIN = Path("../shared/train/cmrc2018_train.json")
+DEFAULT_DELTA = Path(__file__).resolve().parent.parent / "reading" / "neural" / "reader-delta.safetensors"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `train-reader` subcommand to the parser."""
+    from qa.training.train import TrainConfig
+
+    defaults = TrainConfig(Path(), Path(), ())
+    parser = subparsers.add_parser("train-reader", help="train the neural span reader (CPU, checkpointed, resumable)")
+    parser.add_argument("--train", nargs="+", type=Path, default=[DEFAULT_TRAIN], metavar="FILE", help=f"SQuAD-format training files (default {DEFAULT_TRAIN})")
+    parser.add_argument("--traditional", nargs="*", type=Path, default=[], metavar="FILE", help="training files in traditional script (converted with OpenCC)")
+    parser.add_argument("--out", type=Path, help="checkpoint folder (default DATA_DIR/reader-training); a run resumes from it")
+    parser.add_argument("--export", type=Path, default=DEFAULT_DELTA, help="where to write the shipped weights (default: the package's)")
+    parser.add_argument("--max-length", type=int, default=defaults.max_length, help="tokens per window (question + context)")
+    parser.add_argument("--stride", type=int, default=defaults.stride, help="overlap of consecutive windows, in tokens")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    parser.add_argument("--epochs", type=float, default=defaults.epochs, help="passes over the windows (fractions allowed)")
+    parser.add_argument("--max-steps", type=int, help="stop after this many steps (overrides --epochs)")
+    parser.add_argument("--frozen-layers", type=int, default=defaults.frozen_layers, help="encoder layers (from the bottom) left untrained")
+    parser.add_argument("--negative-share", type=float, default=defaults.negative_share, help="share of questions adding one window without the answer")
+    parser.add_argument("--limit", type=int, help="use only the first N questions (smoke tests)")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train from the default encoder (resuming when possible), then export the trained weights; returns 0."""
+    from embeddings.default_model import ensure_default_model
+    from qa.training.export import export_delta
+    from qa.training.train import TrainConfig, check_files, train
+
+    check_files((*args.train, *args.traditional))
+    folder = data_dir(args)
+    config = TrainConfig(
+        base_dir=ensure_default_model(folder),
+        out_dir=args.out or folder / "reader-training",
+        train_files=tuple(args.train),
+        traditional_files=tuple(args.traditional),
+        max_length=args.max_length,
+        stride=args.stride,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        epochs=args.epochs,
+        max_steps=args.max_steps,
+        frozen_layers=args.frozen_layers,
+        negative_share=args.negative_share,
+        limit=args.limit,
+        seed=args.seed,
+        threads=args.threads,
+    )
+    checkpoint = train(config)
+    delta = export_delta(checkpoint, args.export)
+    print(f"exported {delta} ({delta.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)
+    return 0

@@ -1,0 +1,123 @@
+"""Materialize the shipped neural reader (default encoder + trained delta) as a Hugging Face QA folder, and read with it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from qa.errors import QAError
+from qa.reading.hf import HFReader
+from qa.training.export import card_path
+
+DELTA_PATH = Path(__file__).resolve().parent / "reader-delta.safetensors"
+MODEL_DIR_NAME = "neural-reader"
+MARKER_FILE = "neural-reader.json"
+BUILD_VERSION = 1
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+
+
+def read_card(delta_path: Path = DELTA_PATH) -> dict[str, Any]:
+    """Return the JSON card of a delta weights file; raises QAError when the shipped weights are missing."""
+    path = card_path(delta_path)
+    if not Path(delta_path).is_file() or not path.is_file():
+        raise QAError(f"neural reader weights not found at {delta_path}; train them with `qa train-reader`")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def ensure_neural_model(data_dir: Path, delta_path: Path = DELTA_PATH, base_dir: Path | None = None) -> Path:
+    """Return `data_dir/models/neural-reader`, building it first (base encoder + delta, fp32) unless it already holds a
+    build of the same delta over the same base; `base_dir` defaults to the converted default encoder."""
+    if base_dir is None:
+        from embeddings.default_model import ensure_default_model
+
+        base_dir = ensure_default_model(Path(data_dir))
+    out_dir = Path(data_dir) / "models" / MODEL_DIR_NAME
+    fingerprint = {"version": BUILD_VERSION, "delta_sha256": _sha256(delta_path), "base": _base_fingerprint(Path(base_dir))}
+    if _marker(out_dir) == fingerprint:
+        return out_dir
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        _build(Path(base_dir), Path(delta_path), staging)
+        (staging / MARKER_FILE).write_text(json.dumps(fingerprint, indent=2) + "\n", encoding="utf-8")
+        stale = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex}.old")
+        if out_dir.exists():
+            os.rename(out_dir, stale)
+        os.rename(staging, out_dir)
+        shutil.rmtree(stale, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out_dir
+
+
+class NeuralReader(HFReader):
+    """The shipped reader: an HFReader on the materialized model, windows as in training (from the card); `int8`
+    quantizes its linear layers dynamically for faster CPU inference; `base_dir` overrides the default encoder."""
+
+    def __init__(self, data_dir: Path, delta_path: Path = DELTA_PATH, int8: bool = False, base_dir: Path | None = None) -> None:
+        card = read_card(delta_path)
+        super().__init__("", max_length=int(card["max_length"]), stride=int(card["stride"]))
+        self.data_dir = Path(data_dir)
+        self.delta_path = Path(delta_path)
+        self.int8 = int8
+        self.base_dir = base_dir
+
+    def load(self) -> None:
+        """Build the model folder if needed, then load it (and quantize it when asked)."""
+        if self.model is not None:
+            return
+        self.model_name = str(ensure_neural_model(self.data_dir, self.delta_path, self.base_dir))
+        super().load()
+        if self.int8:
+            import torch
+
+            self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def _build(base_dir: Path, delta_path: Path, out_dir: Path) -> None:
+    """Write the base encoder with the delta's parameters applied, as a BertForQuestionAnswering folder."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoModelForQuestionAnswering
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    delta = {name: tensor.to(torch.float32) for name, tensor in load_file(str(delta_path)).items()}
+    model = AutoModelForQuestionAnswering.from_pretrained(str(base_dir))
+    unknown = sorted(set(delta) - set(model.state_dict()))
+    if unknown:
+        raise QAError(f"{delta_path} does not fit the base encoder (e.g. {unknown[0]}); retrain with `qa train-reader`")
+    model.load_state_dict(delta, strict=False)
+    model.save_pretrained(str(out_dir))
+    for name in TOKENIZER_FILES:
+        if (base_dir / name).is_file():
+            shutil.copyfile(base_dir / name, out_dir / name)
+
+
+def _base_fingerprint(base_dir: Path) -> str:
+    """Return the SHA-256 of the base folder's conversion marker (cheap), or of its weights when it has none."""
+    marker = base_dir / "conversion.json"
+    return _sha256(marker if marker.is_file() else base_dir / "model.safetensors")
+
+
+def _sha256(path: Path) -> str:
+    """Return the SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _marker(out_dir: Path) -> dict[str, Any] | None:
+    """Return the build marker of a materialized folder, or None when there is none."""
+    try:
+        return json.loads((out_dir / MARKER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,79 @@
+"""Training questions from SQuAD-format files, answers re-located by text, optionally folded to simplified script."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.errors import QAError
+
+
+@dataclass(frozen=True)
+class TrainExample:
+    """One question over one context with the character span [answer_start, answer_start + len(answer)) of its answer."""
+
+    id: str
+    question: str
+    context: str
+    answer_start: int
+    answer: str
+
+    @property
+    def answer_end(self) -> int:
+        """Return the end (exclusive) of the answer in context characters."""
+        return self.answer_start + len(self.answer)
+
+
+def locate_answer(context: str, answer: str, start: int) -> int | None:
+    """Return where `answer` starts in `context`: `start` when it matches there, else the nearest occurrence, else None."""
+    if not answer.strip():
+        return None
+    if 0 <= start and context[start : start + len(answer)] == answer:
+        return start
+    found, position = [], context.find(answer)
+    while position >= 0:
+        found.append(position)
+        position = context.find(answer, position + 1)
+    return min(found, key=lambda p: abs(p - start)) if found else None
+
+
+def load_training_file(path: Path, convert: Callable[[str], str] | None = None) -> tuple[TrainExample, ...]:
+    """Return the answerable questions of a SQuAD v1 file, first answer each, re-located by text; `convert` maps text
+    (e.g. traditional to simplified, length-preserving) before locating. Raises QAError when the file cannot be read."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        examples = []
+        for article in data["data"]:
+            for paragraph in article["paragraphs"]:
+                context = paragraph["context"]
+                context = convert(context) if convert else context
+                for qa in paragraph["qas"]:
+                    if qa.get("is_impossible") or not qa.get("answers"):
+                        continue
+                    answer = qa["answers"][0]
+                    text = convert(answer["text"]) if convert else answer["text"]
+                    start = locate_answer(context, text.strip(), int(answer.get("answer_start", -1)))
+                    if start is None:
+                        continue
+                    question = convert(qa["question"]) if convert else qa["question"]
+                    examples.append(TrainExample(str(qa["id"]), question, context, start, text.strip()))
+    except (OSError, UnicodeDecodeError) as error:
+        raise QAError(f"cannot read training file {path}: {error}") from error
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise QAError(f"training file {path} is not SQuAD-format JSON ({type(error).__name__}: {error})") from error
+    return tuple(examples)
+
+
+def traditional_to_simplified() -> Callable[[str], str]:
+    """Return an OpenCC traditional-to-simplified converter that keeps every string's length (character by character)."""
+    import opencc
+
+    converter = opencc.OpenCC("t2s")
+
+    def convert(text: str) -> str:
+        converted = converter.convert(text)
+        return converted if len(converted) == len(text) else "".join(converter.convert(char) or char for char in text)
+
+    return convert

@@ -1,0 +1,75 @@
+"""SQuAD-style training windows: question + context cut with a document stride, answers labelled as token positions."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qa.training.data import TrainExample
+
+
+@dataclass(frozen=True)
+class Window:
+    """One model input: token ids (and type ids) of question + context window, and the answer's start/end token
+    (both the CLS position when the answer is not inside the window)."""
+
+    input_ids: tuple[int, ...]
+    token_type_ids: tuple[int, ...]
+    start: int
+    end: int
+
+
+def label_window(
+    offsets: Sequence[Sequence[int]], sequence_ids: Sequence[int | None], answer_start: int, answer_end: int, cls: int = 0
+) -> tuple[int, int]:
+    """Return the (start, end) token positions covering characters [answer_start, answer_end) of the context
+    (sequence id 1), or (cls, cls) when the window's context does not hold the whole answer."""
+    context = [i for i, sequence in enumerate(sequence_ids) if sequence == 1 and offsets[i][1] > offsets[i][0]]
+    if not context or offsets[context[0]][0] > answer_start or offsets[context[-1]][1] < answer_end:
+        return cls, cls
+    start = max(i for i in context if offsets[i][0] <= answer_start)
+    end = min(i for i in context if i >= start and offsets[i][1] >= answer_end)
+    return start, end
+
+
+def build_windows(
+    tokenizer: Any,
+    examples: Sequence[TrainExample],
+    max_length: int,
+    stride: int,
+    negative_share: float,
+    seed: int,
+) -> list[Window]:
+    """Return one window holding its question's answer per question (a random one when the answer is in several) and,
+    for a `negative_share` of the questions with any, one window without it; picks are made with `seed`. The
+    tokenizer must be fast and put the question first."""
+    rng = random.Random(seed)
+    windows: list[Window] = []
+    chunk = 256
+    for first in range(0, len(examples), chunk):
+        batch = examples[first : first + chunk]
+        encoding = tokenizer(
+            [example.question for example in batch],
+            [example.context for example in batch],
+            truncation="only_second",
+            max_length=max_length,
+            stride=stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+        )
+        positives: dict[int, list[Window]] = {}
+        negatives: dict[int, list[Window]] = {}
+        for index, owner in enumerate(encoding["overflow_to_sample_mapping"]):
+            example = batch[owner]
+            ids = encoding["input_ids"][index]
+            types = encoding["token_type_ids"][index] if "token_type_ids" in encoding else [0] * len(ids)
+            start, end = label_window(encoding["offset_mapping"][index], encoding.sequence_ids(index), example.answer_start, example.answer_end)
+            (positives if start > 0 else negatives).setdefault(owner, []).append(Window(tuple(ids), tuple(types), start, end))
+        for owner in range(len(batch)):
+            if owner in positives:
+                windows.append(rng.choice(positives[owner]))
+            if owner in negatives and rng.random() < negative_share:
+                windows.append(rng.choice(negatives[owner]))
+    return windows

@@ -1,0 +1,229 @@
+"""Fine-tune a span-extraction head (start/end logits) on the base encoder, on CPU, with checkpoints and resume."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qa.errors import QAError
+from qa.training.data import TrainExample, load_training_file, traditional_to_simplified
+from qa.training.features import Window, build_windows
+
+CHECKPOINT_FILE = "checkpoint.pt"
+FROZEN_ALWAYS = ("embeddings.word_embeddings.",)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a training run (same config and seed: same data order and initial head)."""
+
+    base_dir: Path
+    out_dir: Path
+    train_files: tuple[Path, ...]
+    traditional_files: tuple[Path, ...] = ()
+    max_length: int = 192
+    stride: int = 64
+    negative_share: float = 0.3
+    batch_size: int = 16
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    epochs: float = 1.0
+    frozen_layers: int = 6
+    seed: int = 13
+    bf16: bool = False
+    threads: int = 2
+    checkpoint_every: int = 20
+    log_every: int = 10
+    max_steps: int | None = None
+    limit: int | None = None
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Return the settings a checkpoint must share to be resumed (all but logging and checkpoint cadence)."""
+        fields = dataclasses.asdict(self)
+        for name in ("out_dir", "checkpoint_every", "log_every", "threads"):
+            fields.pop(name)
+        return json.loads(json.dumps(fields, default=str))
+
+
+def load_examples(config: TrainConfig) -> list[TrainExample]:
+    """Return the training questions of every configured file (traditional ones folded to simplified), first `limit`."""
+    check_files((*config.train_files, *config.traditional_files))
+    examples: list[TrainExample] = []
+    for path in config.train_files:
+        examples.extend(load_training_file(path))
+    if config.traditional_files:
+        convert = traditional_to_simplified()
+        for path in config.traditional_files:
+            examples.extend(load_training_file(path, convert))
+    return examples[: config.limit] if config.limit else examples
+
+
+def trainable(name: str, frozen_layers: int) -> bool:
+    """Return whether a parameter (BertForQuestionAnswering naming) is trained: never the word embeddings, and
+    neither the embeddings nor layers below `frozen_layers` when that is above zero."""
+    bare = name.removeprefix("bert.")
+    if any(bare.startswith(prefix) for prefix in FROZEN_ALWAYS):
+        return False
+    if frozen_layers and bare.startswith("embeddings."):
+        return False
+    if bare.startswith("encoder.layer."):
+        return int(bare.split(".")[2]) >= frozen_layers
+    return True
+
+
+def schedule(step: int, total: int, warmup: float) -> float:
+    """Return the learning-rate factor at `step`: linear warm-up over the first `warmup` share, then linear decay to 0."""
+    warm = max(1, int(total * warmup))
+    if step < warm:
+        return (step + 1) / warm
+    return max(0.0, (total - step) / max(1, total - warm))
+
+
+def batch_order(windows: int, batch_size: int, step: int, seed: int) -> list[int]:
+    """Return the window indices of training step `step`: each epoch is a fresh seeded permutation cut into batches."""
+    per_epoch = math.ceil(windows / batch_size)
+    epoch, position = divmod(step, per_epoch)
+    order = list(range(windows))
+    random.Random(seed * 1000 + epoch).shuffle(order)
+    return order[position * batch_size : (position + 1) * batch_size]
+
+
+def collate(windows: Sequence[Window], pad_id: int) -> dict[str, Any]:
+    """Return padded input tensors (to the longest window) and the start/end labels of a batch."""
+    import torch
+
+    width = max(len(window.input_ids) for window in windows)
+    ids = [list(w.input_ids) + [pad_id] * (width - len(w.input_ids)) for w in windows]
+    types = [list(w.token_type_ids) + [0] * (width - len(w.token_type_ids)) for w in windows]
+    mask = [[1] * len(w.input_ids) + [0] * (width - len(w.input_ids)) for w in windows]
+    return {
+        "input_ids": torch.tensor(ids),
+        "token_type_ids": torch.tensor(types),
+        "attention_mask": torch.tensor(mask),
+        "start_positions": torch.tensor([w.start for w in windows]),
+        "end_positions": torch.tensor([w.end for w in windows]),
+    }
+
+
+def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path:
+    """Train (resuming from `out_dir`'s checkpoint when its settings match) and return the final checkpoint's path."""
+    import torch
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    torch.set_num_threads(config.threads)
+    hf_logging.set_verbosity_error()
+    out_dir = Path(config.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+
+    tokenizer = AutoTokenizer.from_pretrained(str(config.base_dir))
+    examples = load_examples(config)
+    if not examples:
+        raise QAError("no training questions with a locatable answer in the given files")
+    windows = build_windows(tokenizer, examples, config.max_length, config.stride, config.negative_share, config.seed)
+    per_epoch = math.ceil(len(windows) / config.batch_size)
+    total = config.max_steps or max(1, math.ceil(config.epochs * per_epoch))
+    log(f"{len(examples)} questions -> {len(windows)} windows ({sum(w.start > 0 for w in windows)} with the answer); "
+        f"{total} steps of {config.batch_size} ({time.monotonic() - started:.0f} s to prepare)")
+
+    torch.manual_seed(config.seed)
+    model = AutoModelForQuestionAnswering.from_pretrained(str(config.base_dir))
+    names = {name for name, _ in model.named_parameters() if trainable(name, config.frozen_layers)}
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_(name in names)
+    decay = [p for n, p in model.named_parameters() if n in names and not _no_decay(n)]
+    no_decay = [p for n, p in model.named_parameters() if n in names and _no_decay(n)]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.learning_rate,
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: schedule(step, total, config.warmup))
+    step = _resume(out_dir / CHECKPOINT_FILE, config, model, optimizer, scheduler, log)
+
+    model.train()
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    losses: list[float] = []
+    clock = time.monotonic()
+    first_step = step
+    while step < total:
+        batch = collate([windows[i] for i in batch_order(len(windows), config.batch_size, step, config.seed)], pad_id)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+            loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+        step += 1
+        if step % config.log_every == 0 or step == total:
+            rate = (time.monotonic() - clock) / (step - first_step)
+            log(f"step {step}/{total} loss {sum(losses) / len(losses):.3f} lr {scheduler.get_last_lr()[0]:.2e} "
+                f"{rate:.2f} s/step, eta {rate * (total - step) / 60:.1f} min")
+            losses.clear()
+        if step % config.checkpoint_every == 0 or step == total:
+            _save_checkpoint(out_dir / CHECKPOINT_FILE, config, step, model, optimizer, scheduler, names,
+                             {"steps": total, "windows": len(windows), "questions": len(examples)})
+    log(f"done: {out_dir / CHECKPOINT_FILE} ({time.monotonic() - started:.0f} s this run)")
+    return out_dir / CHECKPOINT_FILE
+
+
+def _no_decay(name: str) -> bool:
+    """Return whether a parameter is exempt from weight decay (biases and LayerNorm weights)."""
+    return name.endswith(".bias") or "LayerNorm" in name
+
+
+def check_files(paths: Sequence[Path]) -> None:
+    """Raise QAError naming the first path that is not a file."""
+    for path in paths:
+        if not Path(path).is_file():
+            raise QAError(f"training file {path} not found; pass an existing SQuAD-format JSON file")
+
+
+def _save_checkpoint(
+    path: Path, config: TrainConfig, step: int, model: Any, optimizer: Any, scheduler: Any, names: set[str], sizes: dict[str, int]
+) -> None:
+    """Write the trained parameters, optimizer, scheduler and RNG state atomically (temporary file, then rename)."""
+    import torch
+
+    state = {
+        "fingerprint": config.fingerprint(),
+        "step": step,
+        "sizes": sizes,
+        "model": {n: t for n, t in model.state_dict().items() if n in names},
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+    }
+    staging = path.with_suffix(".tmp")
+    torch.save(state, staging)
+    os.replace(staging, path)
+
+
+def _resume(path: Path, config: TrainConfig, model: Any, optimizer: Any, scheduler: Any, log: Callable[[str], None]) -> int:
+    """Load a checkpoint written with the same settings and return its step (0 when there is none)."""
+    import torch
+
+    if not path.is_file():
+        return 0
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    if state["fingerprint"] != config.fingerprint():
+        raise QAError(f"{path} was written with other training settings; use another --out folder or delete it")
+    model.load_state_dict(state["model"], strict=False)
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    torch.set_rng_state(state["torch_rng"])
+    log(f"resumed from {path} at step {state['step']}")
+    return int(state["step"])

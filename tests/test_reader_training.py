@@ -1,0 +1,163 @@
+"""Training the neural reader: answer re-location, window labelling, the schedule, and a few real steps on a tiny
+randomly initialised BERT built here (no download), through export and materialization."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from qa.errors import QAError  # noqa: E402
+from qa.ingest.pipeline import text_passages  # noqa: E402
+from qa.reading.neural.model import NeuralReader, ensure_neural_model  # noqa: E402
+from qa.retrieval.retriever import RetrievedPassage  # noqa: E402
+from qa.training.data import TrainExample, load_training_file, locate_answer, traditional_to_simplified  # noqa: E402
+from qa.training.export import export_delta  # noqa: E402
+from qa.training.features import build_windows, label_window  # noqa: E402
+from qa.training.train import TrainConfig, batch_order, schedule, train, trainable  # noqa: E402
+
+CONTEXT = "甲乙丙丁戊己庚辛壬癸" * 3
+QUESTION = "问题"
+
+
+def test_locate_answer_keeps_a_correct_offset_and_repairs_a_wrong_one() -> None:
+    assert locate_answer("abcabc", "bc", 4) == 4
+    assert locate_answer("𫚭鱼是鱼", "鱼", 3) == 3  # a UTF-16 offset (one too high) finds the nearest occurrence
+    assert locate_answer("abcabc", "bc", 0) == 1
+    assert locate_answer("abc", "x", 0) is None
+    assert locate_answer("abc", " ", 0) is None
+
+
+def test_load_training_file_relocates_answers_and_skips_unlocatable_ones(tmp_path: Path) -> None:
+    qas = [
+        {"id": "q1", "question": "哪？", "answers": [{"text": "北京", "answer_start": 0}]},
+        {"id": "q2", "question": "何？", "answers": [{"text": "首都", "answer_start": 6}]},
+        {"id": "q3", "question": "无？", "answers": [{"text": "上海", "answer_start": 0}]},
+    ]
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps({"data": [{"paragraphs": [{"context": "北京是中国的首都。", "qas": qas}]}]}), encoding="utf-8")
+    examples = load_training_file(path)
+    assert examples == (
+        TrainExample("q1", "哪？", "北京是中国的首都。", 0, "北京"),
+        TrainExample("q2", "何？", "北京是中国的首都。", 6, "首都"),
+    )
+    assert examples[1].answer_end == 8
+    with pytest.raises(QAError, match="cannot read training file"):
+        load_training_file(tmp_path / "missing.json")
+
+
+def test_traditional_to_simplified_keeps_lengths() -> None:
+    convert = traditional_to_simplified()
+    assert convert("臺灣的國語") == "台湾的国语"
+
+
+def test_label_window_maps_characters_to_tokens() -> None:
+    sequence_ids = [None, 0, 0, None, 1, 1, 1, 1, 1, None]
+    offsets = [(0, 0), (0, 1), (1, 2), (0, 0), (0, 1), (0, 1), (1, 3), (3, 4), (4, 6), (0, 0)]
+    assert label_window(offsets, sequence_ids, 1, 4) == (6, 7)
+    assert label_window(offsets, sequence_ids, 2, 3) == (6, 6)  # inside one token: that token
+    assert label_window(offsets, sequence_ids, 0, 1) == (5, 5)  # a bare "▁" token sharing offsets is skipped
+    assert label_window(offsets, sequence_ids, 5, 7) == (0, 0)  # runs past the window: the CLS position
+
+
+def test_schedule_warms_up_then_decays_linearly() -> None:
+    assert [schedule(step, 100, 0.1) for step in (0, 4, 9, 10, 55, 100)] == [0.1, 0.5, 1.0, 1.0, 0.5, 0.0]
+
+
+def test_trainable_freezes_word_embeddings_and_lower_layers() -> None:
+    names = ["bert.embeddings.word_embeddings.weight", "bert.embeddings.position_embeddings.weight",
+             "bert.encoder.layer.0.output.dense.weight", "bert.encoder.layer.1.output.dense.weight", "qa_outputs.weight"]
+    assert [trainable(name, 0) for name in names] == [False, True, True, True, True]
+    assert [trainable(name, 1) for name in names] == [False, False, False, True, True]
+
+
+def test_batch_order_covers_each_window_once_per_epoch() -> None:
+    epoch = [index for step in range(3) for index in batch_order(10, 4, step, seed=1)]
+    assert sorted(epoch) == list(range(10))
+    assert batch_order(10, 4, 3, seed=1) != batch_order(10, 4, 0, seed=1) or batch_order(10, 4, 4, 1) != batch_order(10, 4, 1, 1)
+    assert batch_order(10, 4, 0, seed=1) == batch_order(10, 4, 0, seed=1)
+
+
+@pytest.fixture(scope="module")
+def base_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a folder with a tiny random BertModel (the 'encoder') and a character-level WordPiece tokenizer."""
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    folder = tmp_path_factory.mktemp("tiny-encoder")
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted(set(CONTEXT + QUESTION + "？。"))]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    torch.manual_seed(0)
+    config = BertConfig(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
+                        vocab_size=len(vocab), max_position_embeddings=64)
+    BertModel(config).save_pretrained(str(folder))
+    BertTokenizerFast.from_pretrained(str(folder)).save_pretrained(str(folder))
+    return folder
+
+
+def test_build_windows_labels_the_window_holding_the_answer(base_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
+    example = TrainExample("q", QUESTION, CONTEXT, 20, CONTEXT[20:22])
+    # [CLS] 问 题 [SEP] + 11 context tokens + [SEP]; windows start at context tokens 0, 7, 14, 21 (overlap 4)
+    only = build_windows(tokenizer, [example], max_length=16, stride=4, negative_share=0.0, seed=0)
+    assert [(w.start, w.end) for w in only] == [(10, 11)]
+    assert tokenizer.convert_ids_to_tokens(only[0].input_ids[10:12]) == list(CONTEXT[20:22])
+    both = build_windows(tokenizer, [example], max_length=16, stride=4, negative_share=1.0, seed=0)
+    assert [(w.start, w.end) for w in both] == [(10, 11), (0, 0)]
+
+
+def test_train_resume_export_and_read_on_a_tiny_model(base_dir: Path, tmp_path: Path) -> None:
+    qas = [{"id": f"q{n}", "question": QUESTION, "answers": [{"text": CONTEXT[n : n + 2], "answer_start": n}]} for n in range(6)]
+    data = tmp_path / "train.json"
+    data.write_text(json.dumps({"data": [{"paragraphs": [{"context": CONTEXT, "qas": qas}]}]}, ensure_ascii=False), encoding="utf-8")
+    config = TrainConfig(base_dir=base_dir, out_dir=tmp_path / "run", train_files=(data,), max_length=24, stride=4,
+                         batch_size=2, max_steps=3, frozen_layers=1, threads=1, checkpoint_every=2, log_every=1)
+    lines: list[str] = []
+    checkpoint = train(config, lines.append)
+    assert [line.split(" loss")[0] for line in lines if line.startswith("step")] == ["step 1/3", "step 2/3", "step 3/3"]
+    assert torch.load(checkpoint, weights_only=False)["step"] == 3
+    lines.clear()
+    train(config, lines.append)  # finished: resumes at the end and trains no further
+    assert any(line.startswith("resumed") and line.endswith("at step 3") for line in lines)
+    assert not any(line.startswith("step") for line in lines)
+    with pytest.raises(QAError, match="other training settings"):
+        train(TrainConfig(**{**config.__dict__, "seed": 99}), lines.append)
+
+    delta = export_delta(checkpoint, tmp_path / "ship" / "reader-delta.safetensors")
+    from safetensors.torch import load_file
+
+    weights = load_file(str(delta))
+    assert "qa_outputs.weight" in weights and "bert.encoder.layer.1.output.dense.weight" in weights
+    assert not any("word_embeddings" in name or ".layer.0." in name or "embeddings." in name for name in weights)
+    assert {tensor.dtype for tensor in weights.values()} == {torch.float16}
+    card = json.loads(delta.with_suffix(".json").read_text(encoding="utf-8"))
+    assert (card["max_length"], card["stride"], card["trained_steps"], card["train_files"]) == (24, 4, 3, ["train.json"])
+
+    folder = ensure_neural_model(tmp_path / "data", delta, base_dir)
+    built = transformers.AutoModelForQuestionAnswering.from_pretrained(str(folder)).state_dict()
+    assert torch.equal(built["qa_outputs.weight"], weights["qa_outputs.weight"].float())
+    stamp = (folder / "model.safetensors").stat().st_mtime_ns
+    assert ensure_neural_model(tmp_path / "data", delta, base_dir) == folder
+    assert (folder / "model.safetensors").stat().st_mtime_ns == stamp  # up to date: not rebuilt
+
+    reader = NeuralReader(tmp_path / "data", delta, base_dir=base_dir)
+    passage = text_passages(CONTEXT + "。", "doc.txt")[0]
+    candidates = reader.read(QUESTION, [RetrievedPassage(passage, 1.0, 1)])
+    assert candidates and all(c.text in CONTEXT and 0.0 <= c.score <= 1.0 for c in candidates)
+
+
+def test_neural_reader_without_weights_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(QAError, match="train them with `qa train-reader`"):
+        NeuralReader(tmp_path, tmp_path / "reader-delta.safetensors")
+
+
+def test_cli_train_reader_names_a_missing_training_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from qa.cli import main
+
+    assert main(["--data-dir", str(tmp_path), "train-reader", "--train", str(tmp_path / "none.json")]) == 2
+    assert capsys.readouterr().err.strip() == f"error: training file {tmp_path / 'none.json'} not found; pass an existing SQuAD-format JSON file"
