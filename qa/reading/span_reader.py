@@ -85,7 +85,7 @@ _HEADS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"部门|单位|机构|机关"), "厅局委办部处署会院所府"),
     (re.compile(r"园区|开发区"), "园区"),
     (re.compile(r"协会|商会|学会|联合会"), "会"),
-    (re.compile(r"公司|企业|集团|厂商|厂家"), "司团业厂行马店"),
+    (re.compile(r"公司|企业|集团|厂商|厂家"), "司团业厂行店"),
     (re.compile(r"学校|大学|高校"), "校学院"),
     (re.compile(r"医院"), "院"),
     (re.compile(r"国家"), "国"),
@@ -96,13 +96,13 @@ _HEAD_NOUN = re.compile(r"(?:哪个|哪家|哪一|哪些|什么)([\u4e00-\u9fff]
 
 
 def _head_fit(question: Question, span: str) -> float:
-    """Return 1.0 when a name ends the way the asked-for noun does (哪个协会 ~ …协会), 0.8 when it does not."""
+    """Return 1.0 when a name ends the way the asked-for noun does (哪个协会 ~ …协会), 0.6 when it does not."""
     head = _HEAD_NOUN.search(question.folded)
     if head is None or question.answer_type not in (AnswerType.ORGANIZATION, AnswerType.PLACE):
         return 1.0
     for noun, endings in _HEADS:
         if noun.match(head.group(1)):
-            return 1.0 if span.rstrip("”’》)）")[-1:] in endings else 0.8
+            return 1.0 if span.rstrip("”’》)）")[-1:] in endings else 0.6
     return 1.0
 
 

@@ -101,7 +101,36 @@ def _person_spans(text: str, words: list[tuple[int, int, str, str]]) -> list[tup
                 break
             if len(name) >= 2:
                 spans.append((title_end, end))
+    spans += _surname_names(text)
     return _maximal(spans)
+
+
+# The commonest Chinese surnames, and the words that typically follow a name (`张婷婷与…`, `钟峨说`): jieba
+# splits unknown names into pieces, so a surname before such a word marks a name of two or three characters.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
+    "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤仲倪荣"
+)
+_AFTER_NAME = re.compile(r"(?:说|表示|介绍|认为|指出|强调|建议|提出|主持|出席|传达|带来|告诉|坦言|称|与|和|等|、|，|。|；)")
+
+
+def _surname_names(text: str) -> list[tuple[int, int]]:
+    """Return 2-3 character names that start with a common surname and end where a post-name word begins."""
+    spans = []
+    for start, char in enumerate(text):
+        if char not in _SURNAMES or (start > 0 and text[start - 1] in _SURNAMES):
+            continue
+        for length in (3, 2):
+            name = text[start : start + length]
+            if (
+                len(name) == length
+                and all("\u4e00" <= c <= "\u9fff" and c not in _NOT_IN_NAMES for c in name)
+                and _AFTER_NAME.match(text, start + length)
+                and not _AFTER_NAME.match(name[-1])
+            ):
+                spans.append((start, start + length))
+                break
+    return spans
 
 
 _CONJUNCTIONS = frozenset({"和", "及", "与", "以及"})
