@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from embeddings.encoder import DEFAULT_MODEL
 from qa.chat.documents import DEFAULT_MAX_UPLOAD_MB
 from qa.chat.service import ChatService
+from qa.errors import QAError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -29,25 +31,34 @@ def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_P
 
     app = build_app(service)
     app.queue(default_concurrency_limit=4)
-    app.launch(
-        server_name=host,
-        server_port=port,
-        share=share,
-        prevent_thread_lock=True,
-        css=CSS,
-        max_file_size=service.max_upload_bytes,
-        allowed_paths=[str(service.data_dir / "eval")],
-        footer_links=["api"],
-        quiet=True,
-    )
+    try:
+        app.launch(
+            server_name=host,
+            server_port=port,
+            share=share,
+            prevent_thread_lock=True,
+            css=CSS,
+            max_file_size=service.max_upload_bytes,
+            allowed_paths=[str(service.data_dir / "eval")],
+            footer_links=["api"],
+            quiet=True,
+        )
+    except OSError as error:
+        raise QAError(f"cannot serve on {host}:{port} ({str(error).splitlines()[0]}); pass another --port") from None
     return app
 
 
 def serve(args: argparse.Namespace, data_dir: Path) -> None:
-    """Prepare the index, warm up, serve the app and block until interrupted; prints the time to ready."""
+    """Prepare the index and warm up while the web app loads, then block until interrupted; prints the time to ready."""
     started = time.perf_counter()
     service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb)
-    print(service.start().message, flush=True)
-    app = launch(service, args.host, args.port, args.share)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        prepared = pool.submit(service.start)
+        app = launch(service, args.host, args.port, args.share)
+        try:
+            print(prepared.result().message, flush=True)
+        except BaseException:
+            app.close()
+            raise
     print(f"ready in {time.perf_counter() - started:.1f} s: {app.local_url}", flush=True)
     app.block_thread()

@@ -1,0 +1,260 @@
+"""The chat app in headless Chromium (Debian's /usr/bin/chromium) with the real model and seed.
+
+The tests share one page and run in order, as one user session: load, ask, follow up, upload and
+ask, the XSS document, like, evaluate; then a second start of `python app.py` on the same data dir.
+Screenshots and the measured latencies go to tests/artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "browser"
+SEED_QUESTIONS = (
+    "獨山港區A3泊位的設計年綜合通過能力是多少？",
+    "平湖哪个园区获评省级电子商务产业示范基地？",
+    "302省道与525国道平改立工程隧道部分什么时候正式通车？",
+    "全省共有多少个电子商务产业基地入选示范基地名单？",
+    "302省道与525国道平改立工程项目位于哪里？",
+    "市政协十四届三次会议什么时候开幕？",
+    "How many e-commerce bases in the province were selected?",
+    "平湖市的常住人口是多少？",
+)
+BRIDGE = "星河湾大桥工程\n\n星河湾大桥全长1280米，于2025年5月1日正式通车。\n\n星河湾大桥总投资12亿元，由平湖交通集团建设。\n"
+XSS = (
+    "彩虹桥工程\n\n"
+    '彩虹桥全长880米。<script>window.__xss = 1; alert("script")</script>\n\n'
+    "彩虹桥的设计单位是<img src=x onerror=\"window.__xss = 2; alert('img')\">市政设计院。\n"
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.integration,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chat_dir(tmp_path_factory, real_data_dir, real_encoder) -> Path:
+    """A data dir of its own for the app, sharing the converted model with the other integration tests."""
+    real_encoder.fingerprint
+    directory = tmp_path_factory.mktemp("chat-app")
+    (directory / "models").symlink_to(real_data_dir / "models", target_is_directory=True)
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def app_url(chat_dir, real_encoder):
+    from qa.chat.server import launch
+    from qa.chat.service import ChatService
+
+    service = ChatService(chat_dir, make_encoder=lambda model, directory: real_encoder)
+    service.start()
+    app = launch(service, port=free_port())
+    yield app.local_url
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    return page
+
+
+def shot(page, name: str, reply=None) -> None:
+    if reply is not None:
+        reply.evaluate("element => element.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def replies(page) -> int:
+    return page.locator("#chat .qa-answer, #chat .qa-error").count()
+
+
+def ask(page, question: str) -> float:
+    """Type a question, press Enter, wait for its reply; return the seconds the browser waited."""
+    before = replies(page)
+    page.fill("#question textarea", question)
+    started = time.perf_counter()
+    page.press("#question textarea", "Enter")
+    page.wait_for_function(f"document.querySelectorAll('#chat .qa-answer, #chat .qa-error').length > {before}", timeout=60_000)
+    return time.perf_counter() - started
+
+
+def last_reply(page):
+    return page.locator("#chat .qa-answer, #chat .qa-error").last
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(300)
+
+
+def upload(page, path: Path) -> str:
+    open_tab(page, "Your documents")
+    page.set_input_files("#upload input[type=file]", str(path))
+    page.wait_for_function("document.querySelector('#upload-status') && /Indexed|Not indexed/.test(document.querySelector('#upload-status').innerText)", timeout=120_000)
+    return page.inner_text("#upload-status")
+
+
+def test_page_loads_with_example_questions(page):
+    examples = page.locator("#chat button.example").all_inner_texts()
+    assert examples[0] == SEED_QUESTIONS[0] and len(examples) == 4
+    shot(page, "01-empty-chat-with-examples")
+
+
+def test_seed_question_shows_cited_answer_with_highlighted_span(page):
+    ask(page, SEED_QUESTIONS[0])
+    reply = last_reply(page)
+    assert reply.locator(".qa-span").inner_text() == "169万吨"
+    assert reply.locator(".qa-reply .qa-marker").first.inner_text() == "[1]"
+    source = reply.locator("details.qa-source").first
+    source.locator("summary").click()
+    assert "000_855235c3d5b4990d.txt · A3泊位正式对外开放 独山港再“扩容” · line 61" in source.locator("summary").inner_text()
+    assert source.locator("mark").inner_text() == "169万吨"
+    assert "设计年综合通过能力 169万吨" in source.locator(".qa-evidence").inner_text()
+    assert reply.locator(".qa-alternatives li").count() >= 1
+    shot(page, "02-seed-answer-with-source", reply)
+
+
+def test_follow_up_uses_the_conversation(page):
+    ask(page, SEED_QUESTIONS[4])
+    ask(page, "它的总投资是多少？")
+    reply = last_reply(page)
+    assert "302省道与525国道平改立工程项目的总投资是多少？" in reply.locator(".qa-resolved").inner_text()
+    assert reply.locator(".qa-span").count() == 1
+    shot(page, "03-follow-up", reply)
+
+
+def test_uploaded_document_is_answerable_at_once(page, tmp_path):
+    path = tmp_path / "星河湾大桥.txt"
+    path.write_text(BRIDGE, encoding="utf-8")
+    status = upload(page, path)
+    assert "Indexed" in status and "星河湾大桥.txt" in status
+    assert "星河湾大桥.txt" in page.inner_text("#documents")
+    shot(page, "04-documents-after-upload")
+    open_tab(page, "Chat")
+    ask(page, "星河湾大桥全长多少米？")
+    reply = last_reply(page)
+    assert reply.locator(".qa-span").inner_text() == "1280米"
+    assert "星河湾大桥.txt" in reply.locator("details.qa-source summary").first.inner_text()
+    shot(page, "05-answer-from-upload", reply)
+
+
+def test_xss_document_renders_as_text_and_runs_nothing(page, tmp_path):
+    path = tmp_path / "彩虹桥<img src=x onerror=alert(1)>.txt"
+    path.write_text(XSS, encoding="utf-8")
+    assert "Indexed" in upload(page, path)
+    open_tab(page, "Chat")
+    ask(page, "彩虹桥的设计单位是哪个？")
+    reply = last_reply(page)
+    for details in reply.locator("details").all():
+        details.locator("summary").click()
+    page.wait_for_timeout(500)
+    text = reply.inner_text()
+    assert "<img src=x onerror=" in text or "<script>" in text
+    assert page.evaluate("window.__xss") is None
+    assert page.dialogs == []
+    assert page.locator("#chat img[src=x], #chat script, #documents img").count() == 0
+    shot(page, "06-xss-document-as-text", reply)
+
+
+def test_like_saves_the_answer_in_the_feedback_file(page, chat_dir):
+    page.locator("#chat button[aria-label='Like']").first.click()
+    page.wait_for_function("/Saved to/.test(document.querySelector('#feedback-status').innerText)", timeout=30_000)
+    rows = [json.loads(line) for line in (chat_dir / "feedback" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["question"] == SEED_QUESTIONS[0] and rows[0]["answers"] == ["169万吨"] and rows[0]["rating"] == "like"
+    shot(page, "07-liked-answer", page.locator("#chat .qa-answer").first)
+
+
+def test_evaluation_tab_runs_the_gold_set(page):
+    open_tab(page, "Evaluation")
+    page.click("#run-eval")
+    page.wait_for_selector("#metrics table", timeout=240_000)
+    metrics = page.inner_text("#metrics")
+    assert "em" in metrics and "hybrid" in metrics and "104" in metrics
+    assert page.locator("#failures table tr").count() > 1
+    page.wait_for_function("document.querySelectorAll('#plots img').length >= 3", timeout=30_000)
+    shot(page, "08-evaluation-gold-set")
+
+
+def test_answer_latency_seen_in_the_browser(page):
+    open_tab(page, "Chat")
+    page.click("#new")
+    page.wait_for_function("document.querySelectorAll('#chat .qa-answer, #chat .qa-error').length == 0", timeout=30_000)
+    seconds = [ask(page, question) for question in SEED_QUESTIONS]
+    ordered = sorted(seconds)
+    figures = {
+        "questions": len(seconds),
+        "median_s": round(statistics.median(seconds), 3),
+        "p95_s": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 3),
+        "all_s": [round(s, 3) for s in seconds],
+    }
+    (ARTIFACTS / "latency.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    shot(page, "09-latency-run")
+    assert figures["median_s"] < 10
+
+
+def test_second_start_reuses_the_index_and_is_ready_quickly(browser, chat_dir, app_url):
+    port = free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--data-dir", str(chat_dir), "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("ready in"):
+                break
+        ready = time.perf_counter() - started
+        assert any(line.startswith("reused the index") for line in lines), "".join(lines)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        ask(page, SEED_QUESTIONS[0])
+        reply = last_reply(page)
+        assert reply.locator(".qa-span").count() == 1, reply.inner_text()
+        assert reply.locator(".qa-span").inner_text() == "169万吨"
+        shot(page, "10-second-start")
+        page.close()
+        (ARTIFACTS / "second_start.json").write_text(json.dumps({"ready_s": round(ready, 2), "log": lines}, ensure_ascii=False, indent=2), encoding="utf-8")
+        assert ready < 90
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
