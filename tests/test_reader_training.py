@@ -3,6 +3,7 @@ randomly initialised BERT built here (no download), through export and materiali
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -118,15 +119,20 @@ def test_train_resume_export_and_read_on_a_tiny_model(base_dir: Path, tmp_path: 
     config = TrainConfig(base_dir=base_dir, out_dir=tmp_path / "run", train_files=(data,), max_length=24, stride=4,
                          batch_size=2, max_steps=3, frozen_layers=1, threads=1, checkpoint_every=2, log_every=1)
     lines: list[str] = []
-    checkpoint = train(config, lines.append)
-    assert [line.split(" loss")[0] for line in lines if line.startswith("step")] == ["step 1/3", "step 2/3", "step 3/3"]
+    checkpoint = train(dataclasses.replace(config, until=2), lines.append)  # stop early, checkpointed
+    assert [line.split(" loss")[0] for line in lines if line.startswith("step")] == ["step 1/3", "step 2/3"]
+    assert torch.load(checkpoint, weights_only=False)["step"] == 2
+    lines.clear()
+    train(config, lines.append)  # resumes and goes on
+    assert any(line.startswith("resumed") and line.endswith("at step 2") for line in lines)
+    assert [line.split(" loss")[0] for line in lines if line.startswith("step")] == ["step 3/3"]
     assert torch.load(checkpoint, weights_only=False)["step"] == 3
     lines.clear()
     train(config, lines.append)  # finished: resumes at the end and trains no further
     assert any(line.startswith("resumed") and line.endswith("at step 3") for line in lines)
     assert not any(line.startswith("step") for line in lines)
     with pytest.raises(QAError, match="other training settings"):
-        train(TrainConfig(**{**config.__dict__, "seed": 99}), lines.append)
+        train(dataclasses.replace(config, seed=99), lines.append)
 
     delta = export_delta(checkpoint, tmp_path / "ship" / "reader-delta.safetensors")
     from safetensors.torch import load_file

@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     parser.add_argument("--epochs", type=float, default=defaults.epochs, help="passes over the windows (fractions allowed)")
     parser.add_argument("--max-steps", type=int, help="stop after this many steps (overrides --epochs)")
+    parser.add_argument("--until", type=int, help="stop at this step of the schedule (checkpointed; run again without it to go on)")
     parser.add_argument("--frozen-layers", type=int, default=defaults.frozen_layers, help="encoder layers (from the bottom) left untrained")
     parser.add_argument("--negative-share", type=float, default=defaults.negative_share, help="share of questions adding one window without the answer")
     parser.add_argument("--limit", type=int, help="use only the first N questions (smoke tests)")
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         epochs=args.epochs,
         max_steps=args.max_steps,
+        until=args.until,
         frozen_layers=args.frozen_layers,
         negative_share=args.negative_share,
         limit=args.limit,

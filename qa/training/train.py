@@ -24,7 +24,8 @@ FROZEN_ALWAYS = ("embeddings.word_embeddings.",)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that determines a training run (same config and seed: same data order and initial head)."""
+    """Everything that determines a training run (same config and seed: same data order and initial head); `until`
+    stops a run at that step of its schedule (a later run without it resumes and goes on)."""
 
     base_dir: Path
     out_dir: Path
@@ -46,11 +47,12 @@ class TrainConfig:
     log_every: int = 10
     max_steps: int | None = None
     limit: int | None = None
+    until: int | None = None
 
     def fingerprint(self) -> dict[str, Any]:
-        """Return the settings a checkpoint must share to be resumed (all but logging and checkpoint cadence)."""
+        """Return the settings a checkpoint must share to be resumed (all but where, how often and how far to go)."""
         fields = dataclasses.asdict(self)
-        for name in ("out_dir", "checkpoint_every", "log_every", "threads"):
+        for name in ("out_dir", "checkpoint_every", "log_every", "threads", "until"):
             fields.pop(name)
         return json.loads(json.dumps(fields, default=str))
 
@@ -157,7 +159,8 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     losses: list[float] = []
     clock = time.monotonic()
     first_step = step
-    while step < total:
+    stop = min(total, config.until) if config.until else total
+    while step < stop:
         batch = collate([windows[i] for i in batch_order(len(windows), config.batch_size, step, config.seed)], pad_id)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
             loss = model(**batch).loss
@@ -168,12 +171,12 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
         optimizer.zero_grad(set_to_none=True)
         losses.append(loss.item())
         step += 1
-        if step % config.log_every == 0 or step == total:
+        if step % config.log_every == 0 or step == stop:
             rate = (time.monotonic() - clock) / (step - first_step)
             log(f"step {step}/{total} loss {sum(losses) / len(losses):.3f} lr {scheduler.get_last_lr()[0]:.2e} "
                 f"{rate:.2f} s/step, eta {rate * (total - step) / 60:.1f} min")
             losses.clear()
-        if step % config.checkpoint_every == 0 or step == total:
+        if step % config.checkpoint_every == 0 or step == stop:
             _save_checkpoint(out_dir / CHECKPOINT_FILE, config, step, model, optimizer, scheduler, names,
                              {"steps": total, "windows": len(windows), "questions": len(examples)})
     log(f"done: {out_dir / CHECKPOINT_FILE} ({time.monotonic() - started:.0f} s this run)")
