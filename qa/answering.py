@@ -11,7 +11,7 @@ from qa.reading.base import Reader
 from qa.reading.followup import resolve_history
 from qa.retrieval.retriever import RetrievedPassage, Retriever
 
-DEFAULT_THRESHOLD = 0.4
+DEFAULT_THRESHOLD = 0.32
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from qa.answering import DEFAULT_THRESHOLD
 from qa.ingest.pipeline import text_passages
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_reader import SpanReader
@@ -70,6 +71,54 @@ def read(question: str, *texts: str):
 def test_reader_returns_the_shortest_span(question, text, answer):
     candidates = read(question, text)
     assert candidates[0].text == answer
+
+
+SEED_ROADS = "项目主线采用一级公路标准兼顾城市道路功能，设计速度 80公里/小时，双车道匝道设计速度 60公里/小时。"
+SEED_TRADE = (
+    "去年，我市深度对接深圳跨境电商资源，与深圳跨境电商协会签订战略合作协议，补全跨境电商生态链条，"
+    "并以欧洲和俄罗斯为主要方向，组织开展专题业务培训和资源对接会，助力企业开拓跨境发展新视野。"
+)
+SEED_MEETING = "市委书记仲旭东主持会议并讲话，市委副书记、市长周军波传达嘉兴市政府工作报告精神，市人大常委会党组书记何健传达嘉兴市九届人大四次会议精神。"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        # number: the clause around the number, the measure asked for, the counter after 多少
+        ("明天早晨最低气温是多少？", "今天白天最高气温6℃，明天早晨最低气温4℃。", "4℃"),
+        ("平湖网络零售额的同比增速是多少？", "全年累计实现网络零售额 265.9亿元，同比增速 8.2%。", "8.2%"),
+        ("平改立工程项目主线的设计速度是多少？", SEED_ROADS, "80公里/小时"),
+        ("双车道匝道的设计速度是多少？", SEED_ROADS, "60公里/小时"),
+        ("平改立工程的整体进度缩减到了多少个月？", "整体进度由定额工期 15个月缩减至13个月，提前2个月实现了通车。", "13个月"),
+        ("第二产业对GDP的增长贡献率超过多少？", "第二产业对GDP的增长贡献率超过58%。", "58%"),
+        # person: the whole name, after a title or before a post-name word
+        ("市委常委会（扩大）会议由谁主持？", SEED_MEETING, "仲旭东"),
+        ("嘉兴市九届人大四次会议精神由谁传达？", SEED_MEETING, "何健"),
+        ("哪位委員帶來了關於九龍山開發建設的建議？", "钟峨说，他建议通过配备地方文史专家、增加地方文史景点等一系列措施，挖掘沿海一带文史故事。", "钟峨"),
+        # organization and place: the whole name, of the kind asked for; a list joined by 和
+        ("平湖与哪个协会签订了战略合作协议？", SEED_TRADE, "深圳跨境电商协会"),
+        ("跨境电商专题业务培训以哪些地区为主要方向？", SEED_TRADE, "欧洲和俄罗斯"),
+        # what: the noun the question word modifies, or the rest of the clause
+        ("会议要求扎实开展什么慰问工作？", "要抓好民生保障，扎实开展春节慰问工作，做好基本供应保障。", "春节慰问工作"),
+        ("这次口岸开放意味着什么？", "主要开展内贸，这次口岸开放意味着外轮可以靠泊，能够基本满足企业对进口原料运输的需求。", "外轮可以靠泊"),
+    ],
+)
+def test_reader_picks_the_span_that_answers(question, text, answer):
+    assert read(question, text)[0].text == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        # a code of the question (A4) missing from the passage
+        ("独山港区A4泊位什么时候对外开放？", "近日，独山港区A3泊位通过验收，于昨天正式对外开放。"),
+        # neither word next to the question word (门票, 钱) in the sentence
+        ("九龙山旅游度假区的门票多少钱？", "去年，九龙山旅游度假区被列入十大标志性工程，总投资 20亿元。"),
+    ],
+)
+def test_near_misses_stay_below_the_threshold(question, text):
+    candidates = read(question, text)
+    assert candidates and candidates[0].score < DEFAULT_THRESHOLD
 
 
 def test_candidates_are_verbatim_and_cited():

@@ -56,6 +56,7 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"集装箱"), re.compile(r"标箱|箱|teu")),
     (re.compile(r"吞吐|通过能力|产量|运量|货物|装卸"), re.compile(r"吨|标箱|箱")),
 )
+_COUNTERS = "个家名位场项次年月天人元只件条座辆台种"
 _COUNTER = re.compile(r"(?:多少|几)(人次|个|家|名|位|场|项|次|年|月|天|人|岁|倍|层|座|条|辆|台|件|种|亩|吨|元|户|所|批|届)")
 _UNIT_AT_END = re.compile(r"[^\d\s.,]$")
 
@@ -104,6 +105,28 @@ def _head_fit(question: Question, span: str) -> float:
         if noun.match(head.group(1)):
             return 1.0 if span.rstrip("”’》)）")[-1:] in endings else 0.6
     return 1.0
+
+
+def _wh_context(question: Question) -> tuple[str, str]:
+    """Return the question's words just before and just after its question word (punctuation removed)."""
+    match = _WH.search(question.folded)
+    if match is None:
+        return "", ""
+    left = re.sub(r"[\s，,。？?！!、]", "", question.folded[: match.start()])[-_CONTEXT_CHARS:]
+    right = re.sub(r"[\s，,。？?！!、]", "", question.folded[match.end() :])[:_CONTEXT_CHARS]
+    return left, right
+
+
+def _predicate_support(question: Question, sentence: str) -> float:
+    """Return 1.0 when the sentence holds one of the words next to the question word, else 0.75.
+
+    A sentence about another subject or event often covers much of the question yet lacks exactly
+    these words; this keeps its spans from reaching the abstention threshold."""
+    left, right = _wh_context(question)
+    near = [part for part in (left.rstrip("了过是的")[-2:], right.lstrip(_COUNTERS)[:2]) if len(part) == 2]
+    if not near or not question.is_chinese:
+        return 1.0
+    return 1.0 if any(part in sentence for part in near) else 0.75
 
 
 def _codes(question: Question) -> list[str]:
@@ -178,6 +201,7 @@ class SpanReader:
                 coverage = sum(len(unit) for unit in matched) / total
                 if coverage == 0:
                     continue
+                support = _predicate_support(parsed, sentence)
                 for start, end, slot, fallback in self._spans(parsed, sentence):
                     span_folded = sentence[start:end]
                     if not span_folded.strip() or self._echoes_question(span_folded, parsed):
@@ -190,11 +214,14 @@ class SpanReader:
                         * (0.75 + 0.25 * slot)
                         * (0.6 if fallback else 1.0)
                         * fit
+                        * support
                         * (0.5**missing_codes)
                         * (1.0 - 0.03 * (retrieved.rank - 1))
                     )
                     scored.append(_Scored(score, retrieved.rank, sentence_start + start, sentence_start + end, (sentence_start, sentence_end), retrieved))
-        scored.sort(key=lambda item: (-item.score, item.passage_rank, item.end - item.start))
+        # among equally good spans the shortest answers, except when the question asks for several (哪些)
+        plural = -1 if parsed.answer_type is AnswerType.LIST or "哪些" in parsed.folded else 1
+        scored.sort(key=lambda item: (-item.score, item.passage_rank, plural * (item.end - item.start)))
         candidates, seen = [], set()
         for item in scored:
             passage = item.passage.passage
@@ -258,9 +285,7 @@ class SpanReader:
         match = _WH.search(question.folded)
         if match is None or not question.is_chinese:
             return [], [], []
-        # 了/是/的 before the question word rarely appear in the answer sentence (缩减到了多少 ~ 缩减到13个月)
-        left = re.sub(r"[\s，,。？?！!、]", "", question.folded[: match.start()])[-_CONTEXT_CHARS:]
-        right = re.sub(r"[\s，,。？?！!、]", "", question.folded[match.end() :])[:_CONTEXT_CHARS]
+        left, right = _wh_context(question)
         spans: list[tuple[int, int]] = []
         starts: list[int] = []
         ends = [position for size in range(len(right), 1, -1) for position in _find_all(sentence, right[:size])][:8]
@@ -287,7 +312,7 @@ class SpanReader:
                     break
             break
         # "多少个万吨级泊位" is often written "万吨级 17个": the counted noun just before the number.
-        noun = right.lstrip("个家名位场项次年月天人元只件条座辆台种")
+        noun = right.lstrip(_COUNTERS)
         for size in range(len(noun), 1, -1):
             position = sentence.find(noun[:size])
             if position >= 0:
