@@ -191,6 +191,19 @@ def test_xss_document_renders_as_text_and_runs_nothing(page, tmp_path):
     assert page.dialogs == []
     assert page.locator("#chat img[src=x], #chat script, #documents img").count() == 0
     shot(page, "06-xss-document-as-text", reply)
+    ask(page, '<img src=x onerror="window.__xss = 3; alert(3)">彩虹桥全长多少米？')
+    assert '<img src=x onerror="window.__xss = 3; alert(3)">' in page.locator("#chat .qa-question").last.inner_text()
+    assert page.evaluate("window.__xss") is None and page.dialogs == []
+    assert page.locator("#chat img[src=x]").count() == 0
+
+
+def test_remove_an_uploaded_document(page):
+    open_tab(page, "Your documents")
+    before = page.locator("#documents tr", has_text="uploaded").count()
+    page.click("#remove")
+    page.wait_for_function("/Removed/.test(document.querySelector('#upload-status').innerText)", timeout=60_000)
+    assert page.locator("#documents tr", has_text="uploaded").count() == before - 1
+    open_tab(page, "Chat")
 
 
 def test_like_saves_the_answer_in_the_feedback_file(page, chat_dir):
@@ -199,6 +212,16 @@ def test_like_saves_the_answer_in_the_feedback_file(page, chat_dir):
     rows = [json.loads(line) for line in (chat_dir / "feedback" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
     assert rows[0]["question"] == SEED_QUESTIONS[0] and rows[0]["answers"] == ["169万吨"] and rows[0]["rating"] == "like"
     shot(page, "07-liked-answer", page.locator("#chat .qa-answer").first)
+    page.locator("#chat button[aria-label='Like'], #chat button[aria-label='Liked']").nth(1).click()
+    page.wait_for_function("/Saved to/.test(document.querySelector('#feedback-status').innerText)", timeout=30_000)
+    page.fill("#correct textarea", "广陈镇民主村")
+    page.click("#save-correct")
+    page.wait_for_function("/Saved the correct answer/.test(document.querySelector('#feedback-status').innerText)", timeout=30_000)
+    rows = [json.loads(line) for line in (chat_dir / "feedback" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(row["question"], row["answers"], row["rating"]) for row in rows] == [
+        (SEED_QUESTIONS[0], ["169万吨"], "like"),
+        (SEED_QUESTIONS[4], ["广陈镇民主村"], "correction"),
+    ]
 
 
 def test_evaluation_tab_runs_the_gold_set(page):
@@ -210,6 +233,11 @@ def test_evaluation_tab_runs_the_gold_set(page):
     assert page.locator("#failures table tr").count() > 1
     page.wait_for_function("document.querySelectorAll('#plots img').length >= 3", timeout=30_000)
     shot(page, "08-evaluation-gold-set")
+    page.get_by_label("saved feedback").check()
+    page.click("#run-eval")
+    page.wait_for_function("/chat-feedback/.test(document.querySelector('#eval-status').innerText)", timeout=120_000)
+    assert page.locator("#metrics table tbody tr td").all_inner_texts()[:2] == ["hybrid", "2"]
+    shot(page, "09-evaluation-feedback")
 
 
 def test_answer_latency_seen_in_the_browser(page):
@@ -225,7 +253,7 @@ def test_answer_latency_seen_in_the_browser(page):
         "all_s": [round(s, 3) for s in seconds],
     }
     (ARTIFACTS / "latency.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
-    shot(page, "09-latency-run")
+    shot(page, "10-latency-run")
     assert figures["median_s"] < 10
 
 
@@ -251,7 +279,7 @@ def test_second_start_reuses_the_index_and_is_ready_quickly(browser, chat_dir, a
         reply = last_reply(page)
         assert reply.locator(".qa-span").count() == 1, reply.inner_text()
         assert reply.locator(".qa-span").inner_text() == "169万吨"
-        shot(page, "10-second-start")
+        shot(page, "11-second-start")
         page.close()
         (ARTIFACTS / "second_start.json").write_text(json.dumps({"ready_s": round(ready, 2), "log": lines}, ensure_ascii=False, indent=2), encoding="utf-8")
         assert ready < 90

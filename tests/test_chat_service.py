@@ -103,3 +103,37 @@ def test_evaluation_tab_sources(service, tmp_path):
     assert view.metrics.startswith("| run | n | em | f1 |") and "| bm25 | 104 |" in view.metrics
     assert view.failures.startswith('<table class="qa-failures">')
     assert all(path.exists() for path in view.plots) and (view.report / "report.md").exists()
+
+
+def test_evaluation_of_saved_feedback_and_of_an_uploaded_dataset(service, tmp_path):
+    from qa.chat.feedback import FeedbackStore
+
+    turn = answered_turn(service.ask("獨山港區A3泊位的設計年綜合通過能力是多少？", mode="bm25"), "id1")
+    FeedbackStore(service.data_dir).record(feedback_for(turn, "like"))
+    view = run_evaluation(service, FEEDBACK, None, 5, "bm25", 0.4)
+    assert "| bm25 | 1 | 1.000 | 1.000 |" in view.metrics and view.report.name == "chat-feedback"
+    dataset = tmp_path / "mine.jsonl"
+    dataset.write_text('{"id": "m1", "question": "<b>全省共有多少个电子商务产业基地入选示范基地名单？</b>", "answers": ["不知道"]}\n', encoding="utf-8")
+    view = run_evaluation(service, UPLOADED, dataset, 5, "bm25", 0.4)
+    assert "| bm25 | 1 | 0.000 |" in view.metrics
+    assert "<td>&lt;b&gt;全省共有多少个电子商务产业基地入选示范基地名单？&lt;/b&gt;</td>" in view.failures
+    with pytest.raises(QAError, match="a dataset must be .jsonl or SQuAD .json"):
+        run_evaluation(service, UPLOADED, tmp_path / "notes.txt", 5, "bm25", 0.4)
+
+
+def test_switching_the_model_re_embeds_and_a_failed_switch_keeps_the_old_one(tmp_path):
+    encoders = {"default": FakeEncoder(), "other": FakeEncoder(dimension=32, name="other", fingerprint="other-1")}
+
+    def make_encoder(model, directory):
+        if model not in encoders:
+            raise QAError(f"cannot load embedding model '{model}'")
+        return encoders[model]
+
+    service = ChatService(tmp_path, make_encoder=make_encoder)
+    service.start()
+    update = service.use_model("other")
+    assert update.embedded == 30 and service.model == "other"
+    assert service.retriever().index.manifest.model == "other" and service.ask("平湖", mode="dense").passages
+    with pytest.raises(QAError, match="cannot load embedding model 'missing'"):
+        service.use_model("missing")
+    assert service.model == "other" and service.ask("平湖", mode="dense").passages
