@@ -10,7 +10,8 @@ from qa.reading.base import Reader
 DEFAULT_READER = "span"
 READER_HELP = (
     "span (typed spans, default), sentence (best sentence, baseline), neural (the trained reader shipped here; "
-    "neural-int8: quantized) or hf:<model name or folder> (extractive QA model)"
+    "neural-int8: quantized), combined (span for confident typed answers, else the best of span and neural-int8) "
+    "or hf:<model name or folder> (extractive QA model)"
 )
 
 
@@ -30,6 +31,10 @@ def make_reader(spec: str, data_dir: Path | None = None) -> Reader:
         from qa.reading.neural.model import NeuralReader
 
         return NeuralReader(data_dir if data_dir is not None else resolve_data_dir(None), int8=spec == "neural-int8")
+    if spec == "combined":
+        from qa.reading.combined import CombinedReader
+
+        return CombinedReader(make_reader("span"), make_reader("neural-int8", data_dir))
     if spec.startswith("hf:") and len(spec) > 3:
         from qa.reading.hf import HFReader
 
