@@ -98,6 +98,7 @@ def test_documents_table():
 
 
 def test_failures_table():
+    assert failures_html([]) == '<p class="qa-no-failures">No failures: every answer matched a reference exactly.</p>'
     html = failures_html([("q1", "<b>?</b>", None, ("a", "b"), 0.0), ("q2", "x", "y", (), 0.5)])
     assert "<tr><td>q1</td><td>&lt;b&gt;?&lt;/b&gt;</td><td>(not found)</td><td>a / b</td><td>0.00</td></tr>" in html
     assert "<tr><td>q2</td><td>x</td><td>y</td><td>(unanswerable)</td><td>0.50</td></tr>" in html

@@ -182,7 +182,7 @@ def build_app(service: ChatService) -> gr.Blocks:
                 eval_status = gr.Markdown(elem_id="eval-status")
                 metrics = gr.Markdown(elem_id="metrics")
                 failures = gr.HTML(elem_id="failures")
-                plots = gr.Gallery(label="plots", columns=3, height=360, elem_id="plots")
+                plots = gr.Gallery(label="plots", columns=3, height=420, object_fit="contain", interactive=False, elem_id="plots")
 
         settings = [k, mode, threshold]
         chat_outputs = [chatbot, turns, question]

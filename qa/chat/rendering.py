@@ -122,7 +122,7 @@ def documents_html(documents: Sequence[tuple[str, int, str]]) -> str:
 def failures_html(rows: Sequence[tuple[str, str, str | None, Sequence[str], float]]) -> str:
     """Return the table of worst answers from (id, question, answer or None, references, F1) rows."""
     if not rows:
-        return "<p>No questions were evaluated.</p>"
+        return '<p class="qa-no-failures">No failures: every answer matched a reference exactly.</p>'
     body = "".join(
         f"<tr><td>{text_html(row_id)}</td><td>{text_html(question)}</td><td>{text_html(answer) if answer is not None else '(not found)'}</td>"
         f"<td>{text_html(' / '.join(references)) if references else '(unanswerable)'}</td><td>{f1:.2f}</td></tr>"
