@@ -1,7 +1,8 @@
 """The chat app in headless Chromium (Debian's /usr/bin/chromium) with the real model and seed.
 
 The tests share one page and run in order, as one user session: load, ask, follow up, upload and
-ask, the XSS document, like, evaluate; then a second start of `python app.py` on the same data dir.
+ask, the XSS document, an upload over the limit, removal, like and correct, evaluate, latency; then
+a second start of `python app.py` on the same data dir.
 Screenshots and the measured latencies go to tests/artifacts/browser/.
 """
 
@@ -68,7 +69,7 @@ def app_url(chat_dir, real_encoder):
     from qa.chat.server import launch
     from qa.chat.service import ChatService
 
-    service = ChatService(chat_dir, make_encoder=lambda model, directory: real_encoder)
+    service = ChatService(chat_dir, max_upload_mb=1, make_encoder=lambda model, directory: real_encoder)
     service.start()
     app = launch(service, port=free_port())
     yield app.local_url
@@ -95,10 +96,10 @@ def page(browser, app_url):
     return page
 
 
-def shot(page, name: str, reply=None) -> None:
+def shot(page, name: str, reply=None, full_page: bool = True) -> None:
     if reply is not None:
         reply.evaluate("element => element.scrollIntoView({block: 'start'})")
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 def replies(page) -> int:
@@ -197,6 +198,18 @@ def test_xss_document_renders_as_text_and_runs_nothing(page, tmp_path):
     assert page.locator("#chat img[src=x]").count() == 0
 
 
+def test_upload_over_the_size_limit_is_refused_with_a_message(page, tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text("大" * 400_000, encoding="utf-8")
+    open_tab(page, "Your documents")
+    page.set_input_files("#upload input[type=file]", str(path))
+    toast = page.get_by_text('File(s) exceed the maximum allowed size of 1.0 Mb: "big.txt"')
+    toast.wait_for(timeout=30_000)
+    shot(page, "07-upload-over-the-limit", full_page=False)
+    assert "big.txt" not in page.inner_text("#documents")
+    open_tab(page, "Chat")
+
+
 def test_remove_an_uploaded_document(page):
     open_tab(page, "Your documents")
     before = page.locator("#documents tr", has_text="uploaded").count()
@@ -211,7 +224,7 @@ def test_like_saves_the_answer_in_the_feedback_file(page, chat_dir):
     page.wait_for_function("/Saved to/.test(document.querySelector('#feedback-status').innerText)", timeout=30_000)
     rows = [json.loads(line) for line in (chat_dir / "feedback" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
     assert rows[0]["question"] == SEED_QUESTIONS[0] and rows[0]["answers"] == ["169万吨"] and rows[0]["rating"] == "like"
-    shot(page, "07-liked-answer", page.locator("#chat .qa-answer").first)
+    shot(page, "08-liked-answer", page.locator("#chat .qa-answer").first)
     page.locator("#chat button[aria-label='Like'], #chat button[aria-label='Liked']").nth(1).click()
     page.wait_for_function("/Saved to/.test(document.querySelector('#feedback-status').innerText)", timeout=30_000)
     page.fill("#correct textarea", "广陈镇民主村")
@@ -232,12 +245,12 @@ def test_evaluation_tab_runs_the_gold_set(page):
     assert "em" in metrics and "hybrid" in metrics and "104" in metrics
     assert page.locator("#failures table tr").count() > 1
     page.wait_for_function("document.querySelectorAll('#plots img').length >= 3", timeout=30_000)
-    shot(page, "08-evaluation-gold-set")
+    shot(page, "09-evaluation-gold-set")
     page.get_by_label("saved feedback").check()
     page.click("#run-eval")
     page.wait_for_function("/chat-feedback/.test(document.querySelector('#eval-status').innerText)", timeout=120_000)
     assert page.locator("#metrics table tbody tr td").all_inner_texts()[:2] == ["hybrid", "2"]
-    shot(page, "09-evaluation-feedback")
+    shot(page, "10-evaluation-feedback")
 
 
 def test_answer_latency_seen_in_the_browser(page):
@@ -253,7 +266,7 @@ def test_answer_latency_seen_in_the_browser(page):
         "all_s": [round(s, 3) for s in seconds],
     }
     (ARTIFACTS / "latency.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
-    shot(page, "10-latency-run")
+    shot(page, "11-latency-run")
     assert figures["median_s"] < 10
 
 
@@ -279,7 +292,7 @@ def test_second_start_reuses_the_index_and_is_ready_quickly(browser, chat_dir, a
         reply = last_reply(page)
         assert reply.locator(".qa-span").count() == 1, reply.inner_text()
         assert reply.locator(".qa-span").inner_text() == "169万吨"
-        shot(page, "11-second-start")
+        shot(page, "12-second-start")
         page.close()
         (ARTIFACTS / "second_start.json").write_text(json.dumps({"ready_s": round(ready, 2), "log": lines}, ensure_ascii=False, indent=2), encoding="utf-8")
         assert ready < 90
