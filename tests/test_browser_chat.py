@@ -257,6 +257,9 @@ def test_answer_latency_seen_in_the_browser(page):
     open_tab(page, "Chat")
     page.click("#new")
     page.wait_for_function("document.querySelectorAll('#chat .qa-answer, #chat .qa-error').length == 0", timeout=30_000)
+    page.locator("#chat button.example").first.click()
+    page.wait_for_function("document.querySelectorAll('#chat .qa-answer').length == 1", timeout=60_000)
+    assert last_reply(page).locator(".qa-span").inner_text() == "169万吨"
     seconds = [ask(page, question) for question in SEED_QUESTIONS]
     ordered = sorted(seconds)
     figures = {

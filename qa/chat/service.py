@@ -21,7 +21,7 @@ from qa.ingest.pipeline import display_path
 from qa.reading.base import Reader
 from qa.reading.factory import DEFAULT_READER, make_reader
 from qa.retrieval.retriever import RETRIEVERS, Retriever
-from qa.retrieval.store import IndexUpdate, index_dir, load_index, update_index
+from qa.retrieval.store import IndexUpdate, LoadedIndex, index_dir, load_index, update_index
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 MAX_QUESTION_CHARS = 500
@@ -114,24 +114,28 @@ class ChatService:
     def start(self) -> StartReport:
         """Make the index current (reuse it when it holds the seed and was built with this model) and warm everything up."""
         with self._lock:
-            reused = self._index_is_current()
-            if not reused:
+            index = self._current_index()
+            reused = index is not None
+            if index is None:
                 self.uploads.mkdir(parents=True, exist_ok=True)
                 update_index([self.seeds, self.uploads], self.data_dir, self.encoder)
-            self._retriever = Retriever(load_index(self.data_dir), self.encoder)
+                index = load_index(self.data_dir)
+            self._retriever = Retriever(index, self.encoder)
         answer_question("warm up", self._retriever, self.reader, 1)
-        manifest = self._retriever.index.manifest
+        manifest = index.manifest
         verb = "reused the index" if reused else "indexed"
         message = f"{verb}: {manifest.count} passages from {len(manifest.documents)} documents in {index_dir(self.data_dir)}"
         return StartReport(reused, manifest.count, len(manifest.documents), message)
 
-    def _index_is_current(self) -> bool:
+    def _current_index(self) -> LoadedIndex | None:
+        """Return the index on disk when it holds every seed document and was built with this model, else None."""
         try:
-            manifest = load_index(self.data_dir).manifest
+            index = load_index(self.data_dir)
         except QAError:
-            return False
+            return None
         seed_names = {display_path(path) for _, path in iter_document_paths([self.seeds])}
-        return seed_names <= set(manifest.documents) and manifest.model_fingerprint == self.encoder.fingerprint
+        current = seed_names <= set(index.manifest.documents) and index.manifest.model_fingerprint == self.encoder.fingerprint
+        return index if current else None
 
     def ask(self, question: str, history: Sequence[str] = (), k: int = 5, mode: str = "hybrid", threshold: float = DEFAULT_THRESHOLD) -> TimedAnswer:
         """Return the cited answer to a question (earlier questions resolve follow-ups); raises QAError on bad input."""
