@@ -191,6 +191,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         ask_button.click(respond, [question, turns, *settings], chat_outputs, **private)
         chatbot.example_select(respond_example, [turns, *settings], chat_outputs, **private)
         new_button.click(lambda: ([], [], "", None), None, [chatbot, turns, question, rated], **private)
+        chatbot.clear(lambda: ([], None), None, [turns, rated], **private)
         chatbot.like(rate, [turns], [feedback_status, rated], **private)
         save_button.click(correct, [correction, turns, rated], [feedback_status, correction], **private)
         files.upload(upload, [files], [upload_status, documents_table, to_remove, files], **private)

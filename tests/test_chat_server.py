@@ -1,0 +1,38 @@
+"""Starting the app: `qa serve` and `python app.py` options, and a one-line error for a busy port."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from app import main as app_main
+from qa.chat.server import launch
+from qa.chat.service import ChatService
+from qa.cli import build_parser
+from qa.errors import QAError
+from tests.fakes import FakeEncoder
+
+
+def test_qa_serve_defaults_to_localhost_7860_without_a_share_link():
+    args = build_parser().parse_args(["serve"])
+    assert (args.host, args.port, args.share, args.model, args.max_upload_mb) == ("127.0.0.1", 7860, False, "default", 20)
+    args = build_parser().parse_args(["--data-dir", "d", "serve", "--host", "0.0.0.0", "--port", "8080", "--share", "--max-upload-mb", "5"])
+    assert (args.data_dir, args.host, args.port, args.share, args.max_upload_mb) == ("d", "0.0.0.0", 8080, True, 5.0)
+
+
+def test_app_py_help_lists_the_serve_options(capsys):
+    with pytest.raises(SystemExit):
+        app_main(["--help"])
+    out = capsys.readouterr().out
+    assert all(option in out for option in ("--data-dir", "--host", "--port", "--share", "--max-upload-mb"))
+
+
+def test_a_busy_port_is_a_one_line_error(tmp_path):
+    service = ChatService(tmp_path, make_encoder=lambda model, directory: FakeEncoder())
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(QAError, match=rf"^cannot serve on 127.0.0.1:{port} \(.*\); pass another --port$"):
+            launch(service, port=port)
