@@ -1,23 +1,16 @@
-"""The Gradio app: chat, your documents, settings and evaluation tabs, and the `/ask` API endpoint."""
+"""The Gradio app's layout: chat, your documents, settings and evaluation tabs, the `/ask` API, and their wiring."""
 
 from __future__ import annotations
-
-from html import escape
-from pathlib import Path
 
 import gradio as gr
 
 from embeddings.encoder import DEFAULT_MODEL
 from qa.answering import DEFAULT_THRESHOLD
-from qa.chat.conversation import Turn, answered_turn, error_turn, feedback_for, history, messages, turn_at
 from qa.chat.documents import UPLOAD_SUFFIXES
-from qa.chat.evaluation import EVAL_SOURCES, GOLD, run_evaluation
-from qa.chat.feedback import FeedbackStore
-from qa.chat.rendering import documents_html
+from qa.chat.evaluation import EVAL_SOURCES, GOLD
+from qa.chat.handlers import ChatHandlers
 from qa.chat.service import ChatService
-from qa.errors import QAError
 from qa.retrieval.retriever import RETRIEVERS
-from qa.serialize import answer_to_dict
 
 EXAMPLE_QUESTIONS = (
     "獨山港區A3泊位的設計年綜合通過能力是多少？",
@@ -39,103 +32,7 @@ CSS = """
 
 def build_app(service: ChatService) -> gr.Blocks:
     """Return the app's Blocks wired to the service (nothing runs until it is launched)."""
-    feedback = FeedbackStore(service.data_dir)
-
-    def respond(question: str, turns: list[Turn], k: int, mode: str, threshold: float):
-        question = (question or "").strip()
-        if not question:
-            return messages(turns), turns, ""
-        try:
-            turn = answered_turn(service.ask(question, history(turns), k, mode, threshold))
-        except QAError as error:
-            turn = error_turn(question, str(error))
-        turns = [*turns, turn]
-        return messages(turns), turns, ""
-
-    def respond_example(turns: list[Turn], k: int, mode: str, threshold: float, selected: gr.SelectData):
-        value = selected.value
-        question = value.get("text", "") if isinstance(value, dict) else str(value)
-        return respond(question, turns, k, mode, threshold)
-
-    def rate(turns: list[Turn], liked: gr.LikeData):
-        turn = turn_at(turns, liked.index)
-        if turn is None:
-            return "Only answers can be rated.", None
-        rating = "like" if liked.liked is True else "dislike"
-        try:
-            row = feedback.record(feedback_for(turn, rating))
-        except QAError as error:
-            return escape(str(error)), turn.answer_id
-        if row is None:
-            return "Disliked. Type the correct answer below to add it to your gold set.", turn.answer_id
-        return f"Saved to {escape(str(feedback.path))} as a reference answer.", turn.answer_id
-
-    def correct(text: str, turns: list[Turn], rated: str | None):
-        answered = [turn for turn in turns if turn.answer_id is not None]
-        turn = next((t for t in answered if t.answer_id == rated), answered[-1] if answered else None)
-        if turn is None:
-            return "Ask a question first.", text
-        try:
-            feedback.record(feedback_for(turn, "correction", text))
-        except QAError as error:
-            return escape(str(error)), text
-        return f"Saved the correct answer for “{escape(turn.question)}” to {escape(str(feedback.path))}.", ""
-
-    def documents_view():
-        try:
-            documents = service.documents()
-        except QAError as error:
-            return f'<p class="qa-error">{escape(str(error))}</p>', gr.update(choices=[])
-        table = documents_html([(d.name, d.passages, d.origin) for d in documents])
-        uploaded = [d.name for d in documents if d.origin == "uploaded"]
-        return table, gr.update(choices=uploaded, value=uploaded[0] if uploaded else None)
-
-    def upload(files: list[str] | None, progress=gr.Progress()):
-        if not files:
-            return "", *documents_view(), None
-        progress(0, desc="indexing")
-        result = service.add(
-            [(Path(path), Path(path).name) for path in files],
-            lambda done, total: progress((done, total or None), desc="embedding passages", unit="passages"),
-        )
-        lines = [f"Indexed {escape(name)}; ask about it now." for name in result.stored]
-        lines += [f"Not indexed: {escape(error)}" for error in result.errors]
-        return "\n\n".join(lines), *documents_view(), None
-
-    def remove(document: str | None):
-        if not document:
-            return "Choose an uploaded document to remove.", *documents_view()
-        try:
-            update = service.remove(document)
-        except QAError as error:
-            return escape(str(error)), *documents_view()
-        return f"Removed {escape(document)} ({update.removed} passages).", *documents_view()
-
-    def use_model(model: str, progress=gr.Progress()):
-        progress(0, desc="re-embedding")
-        try:
-            update = service.use_model(model or DEFAULT_MODEL, lambda done, total: progress((done, total or None), desc="embedding passages", unit="passages"))
-        except QAError as error:
-            return escape(str(error)), *documents_view()
-        return f"Using {escape(service.model)}: {update.passages} passages, {update.embedded} embedded now.", *documents_view()
-
-    def evaluate(source: str, dataset: str | None, k: int, mode: str, threshold: float, progress=gr.Progress()):
-        progress(0, desc="evaluating")
-        try:
-            view = run_evaluation(
-                service, source, Path(dataset) if dataset else None, k, mode, threshold,
-                lambda done, total: progress((done, total), desc="answering", unit="questions"),
-            )
-        except QAError as error:
-            return escape(str(error)), "", "", []
-        return f"Report: {escape(str(view.report / 'report.md'))}", view.metrics, view.failures, [str(path) for path in view.plots]
-
-    def ask(question: str, history: list[str] | None = None) -> dict:
-        """Answer a question from the indexed documents; history holds earlier questions, oldest first. Returns the JSON of `qa ask --json`."""
-        try:
-            return answer_to_dict(service.ask(question, history or []).answer)
-        except QAError as error:
-            raise gr.Error(str(error)) from None
+    handlers = ChatHandlers(service)
 
     with gr.Blocks(title="qa-bot: cited answers from your documents") as app:
         turns = gr.State([])
@@ -187,17 +84,17 @@ def build_app(service: ChatService) -> gr.Blocks:
         settings = [k, mode, threshold]
         chat_outputs = [chatbot, turns, question]
         private = {"api_visibility": "private"}
-        question.submit(respond, [question, turns, *settings], chat_outputs, **private)
-        ask_button.click(respond, [question, turns, *settings], chat_outputs, **private)
-        chatbot.example_select(respond_example, [turns, *settings], chat_outputs, **private)
+        question.submit(handlers.respond, [question, turns, *settings], chat_outputs, **private)
+        ask_button.click(handlers.respond, [question, turns, *settings], chat_outputs, **private)
+        chatbot.example_select(handlers.respond_example, [turns, *settings], chat_outputs, **private)
         new_button.click(lambda: ([], [], "", None), None, [chatbot, turns, question, rated], **private)
         chatbot.clear(lambda: ([], None), None, [turns, rated], **private)
-        chatbot.like(rate, [turns], [feedback_status, rated], **private)
-        save_button.click(correct, [correction, turns, rated], [feedback_status, correction], **private)
-        files.upload(upload, [files], [upload_status, documents_table, to_remove, files], **private)
-        remove_button.click(remove, [to_remove], [upload_status, documents_table, to_remove], **private)
-        model_button.click(use_model, [model], [model_status, documents_table, to_remove], **private)
-        run_button.click(evaluate, [source, dataset, *settings], [eval_status, metrics, failures, plots], **private)
-        app.load(documents_view, None, [documents_table, to_remove], **private)
-        gr.api(ask, api_name="ask")
+        chatbot.like(handlers.rate, [turns], [feedback_status, rated], **private)
+        save_button.click(handlers.correct, [correction, turns, rated], [feedback_status, correction], **private)
+        files.upload(handlers.upload, [files], [upload_status, documents_table, to_remove, files], **private)
+        remove_button.click(handlers.remove, [to_remove], [upload_status, documents_table, to_remove], **private)
+        model_button.click(handlers.use_model, [model], [model_status, documents_table, to_remove], **private)
+        run_button.click(handlers.evaluate, [source, dataset, *settings], [eval_status, metrics, failures, plots], **private)
+        app.load(handlers.documents_view, None, [documents_table, to_remove], **private)
+        gr.api(handlers.ask, api_name="ask")
     return app
