@@ -58,7 +58,8 @@ def ensure_neural_model(data_dir: Path, delta_path: Path = DELTA_PATH, base_dir:
 
 class NeuralReader(HFReader):
     """The shipped reader: an HFReader on the materialized model, windows as in training (from the card); `int8`
-    quantizes its linear layers dynamically for faster CPU inference; `base_dir` overrides the default encoder."""
+    quantizes its linear layers dynamically (measured: CMRC dev F1 50.3 -> 37.3 for under 10 % less read time, see
+    the model card); `base_dir` overrides the default encoder."""
 
     def __init__(self, data_dir: Path, delta_path: Path = DELTA_PATH, int8: bool = False, base_dir: Path | None = None) -> None:
         card = read_card(delta_path)
