@@ -10,7 +10,7 @@ from qa.reading.base import Reader
 DEFAULT_READER = "span"
 READER_HELP = (
     "span (typed spans, default), sentence (best sentence, baseline), neural (the trained reader shipped here; "
-    "neural-int8: quantized), combined (span for confident typed answers, else the best of span and neural-int8) "
+    "neural-int8: quantized), combined (span for confident typed answers, else the best of span and neural) "
     "or hf:<model name or folder> (extractive QA model)"
 )
 
@@ -34,7 +34,7 @@ def make_reader(spec: str, data_dir: Path | None = None) -> Reader:
     if spec == "combined":
         from qa.reading.combined import CombinedReader
 
-        return CombinedReader(make_reader("span"), make_reader("neural-int8", data_dir))
+        return CombinedReader(make_reader("span"), make_reader("neural", data_dir))
     if spec.startswith("hf:") and len(spec) > 3:
         from qa.reading.hf import HFReader
 
