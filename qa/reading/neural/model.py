@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -11,6 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from embeddings.convert import file_sha256
 from qa.errors import QAError
 from qa.reading.hf import HFReader
 from qa.training.export import card_path
@@ -38,7 +38,7 @@ def ensure_neural_model(data_dir: Path, delta_path: Path = DELTA_PATH, base_dir:
 
         base_dir = ensure_default_model(Path(data_dir))
     out_dir = Path(data_dir) / "models" / MODEL_DIR_NAME
-    fingerprint = {"version": BUILD_VERSION, "delta_sha256": _sha256(delta_path), "base": _base_fingerprint(Path(base_dir))}
+    fingerprint = {"version": BUILD_VERSION, "delta_sha256": file_sha256(delta_path), "base": _base_fingerprint(Path(base_dir))}
     if _marker(out_dir) == fingerprint:
         return out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -104,16 +104,7 @@ def _build(base_dir: Path, delta_path: Path, out_dir: Path) -> None:
 def _base_fingerprint(base_dir: Path) -> str:
     """Return the SHA-256 of the base folder's conversion marker (cheap), or of its weights when it has none."""
     marker = base_dir / "conversion.json"
-    return _sha256(marker if marker.is_file() else base_dir / "model.safetensors")
-
-
-def _sha256(path: Path) -> str:
-    """Return the SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(marker if marker.is_file() else base_dir / "model.safetensors")
 
 
 def _marker(out_dir: Path) -> dict[str, Any] | None:
