@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from qa.answers import Candidate, cite
 from qa.reading.base import sentence_spans
 from qa.reading.question import AnswerType, Question, analyze
-from qa.reading.spans import clause_spans, quoted_spans, tagged_words, trim_span, typed_spans
+from qa.reading.spans import Tagger, clause_spans, quoted_spans, tagged_words, trim_span, typed_spans
 from qa.retrieval.normalize import TextNormalizer
 from qa.retrieval.retriever import RetrievedPassage
 
@@ -152,9 +152,9 @@ def _find_all(text: str, part: str) -> list[int]:
     return [match.start() for match in re.finditer(re.escape(part), text)]
 
 
-def _starts_with_noun(text: str) -> bool:
-    """Return True when jieba tags the first word of the text as a noun (the question word modifies it: 什么慰问工作)."""
-    words = tagged_words(text) if text else []
+def _starts_with_noun(text: str, tag: Tagger) -> bool:
+    """Return True when the tagger tags the first word of the text as a noun (the question word modifies it: 什么慰问工作)."""
+    words = tag(text) if text else []
     if not words:
         return False
     return words[0][3][:1] in ("n", "j") or (len(words) > 1 and words[0][3] == "v" and words[1][3] == "vn")
@@ -289,7 +289,7 @@ class SpanReader:
         spans: list[tuple[int, int]] = []
         starts: list[int] = []
         ends = [position for size in range(len(right), 1, -1) for position in _find_all(sentence, right[:size])][:8]
-        noun_follows = match.group() in ("什么", "多少", "几", "哪个", "哪些", "哪家", "哪一") and _starts_with_noun(right)
+        noun_follows = match.group() in ("什么", "多少", "几", "哪个", "哪些", "哪家", "哪一") and _starts_with_noun(right, self._tag)
         # the words just before the question word; failing those, the same without 了/是/的, or with the last
         # character written differently (缩减到多少 ~ 缩减至13个月)
         bare_left = left.rstrip("了过是的")
