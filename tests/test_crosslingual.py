@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.ingest.pipeline import text_passages
-from qa.reading.crosslingual import EnglishToChinese, core_words, english_forms, pinyin_matches, reverse_glosses
+from qa.crosslingual import EnglishToChinese, core_words, english_forms, pinyin_matches, reverse_glosses
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_reader import SpanReader
 from qa.retrieval.normalize import TextNormalizer

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from qa.answers import Candidate, cite
 from qa.reading.base import sentence_spans
-from qa.reading.crosslingual import EnglishToChinese, pinyin_matches
+from qa.crosslingual import EnglishToChinese, pinyin_matches
 from qa.reading.question import AnswerType, Question, analyze
 from qa.reading.spans import Tagger, clause_spans, quoted_spans, tagged_words, trim_span, typed_spans
 from qa.retrieval.normalize import TextNormalizer
@@ -27,6 +27,7 @@ from qa.retrieval.retriever import RetrievedPassage
 
 _WH = re.compile(r"什么时候|什么时间|什么地方|什么样的?|多少|哪里|哪儿|哪些|哪个|哪位|哪家|哪一|谁|什么|几|多长|多大|多久|多高|多远")
 _CONTEXT_CHARS = 6
+_ATTRIBUTION = re.compile(r"[^，,。；;“”]{1,10}(?:说|表示|介绍|指出|认为)[。！!]?")
 _WINDOW_CHARS = 12
 _SLOT_MAX_CHARS = 40
 _STRICT = frozenset({AnswerType.NUMBER, AnswerType.DATE, AnswerType.PERSON})
@@ -183,6 +184,23 @@ def _english_anchors(matched: Sequence[tuple[_Unit, float]], sentence: str) -> l
     ]
 
 
+_MIN_ECHO_CHARS = 3
+
+
+def _without_echo(sentence: str, start: int, end: int, question: str) -> tuple[int, int]:
+    """Return a list span without the question's own words at either end (`王建坤、…、唐华荣出席会议并在主席台就座`
+    asked `哪些市政协领导出席会议并在主席台就座` keeps only the names)."""
+    for size in range(end - start - 1, _MIN_ECHO_CHARS - 1, -1):
+        if sentence[end - size : end] in question:
+            end -= size
+            break
+    for size in range(end - start - 1, _MIN_ECHO_CHARS - 1, -1):
+        if sentence[start : start + size] in question:
+            start += size
+            break
+    return start, end
+
+
 def _find_all(text: str, part: str) -> list[int]:
     """Return every offset where part occurs in text."""
     return [match.start() for match in re.finditer(re.escape(part), text)]
@@ -232,9 +250,13 @@ class SpanReader:
             text = retrieved.passage.text
             folded = self._fold(text)
             missing_codes = sum(1 for code in parsed_codes if code not in folded)
-            for sentence_start, sentence_end in sentence_spans(text):
+            sentences = sentence_spans(text)
+            for index, (sentence_start, sentence_end) in enumerate(sentences):
                 sentence = folded[sentence_start:sentence_end]
-                matched = [(unit, strength) for unit in units if (strength := unit.strength(sentence))]
+                # a quotation's speaker often follows it in a sentence of its own (“…”张婷婷说。)
+                speaker = folded[slice(*sentences[index + 1])] if index + 1 < len(sentences) else ""
+                said = sentence + speaker if _ATTRIBUTION.fullmatch(speaker) else sentence
+                matched = [(unit, strength) for unit in units if (strength := unit.strength(said))]
                 coverage = sum(unit.weight * strength for unit, strength in matched) / total
                 if coverage == 0:
                     continue
@@ -331,11 +353,16 @@ class SpanReader:
         if typed:
             if question.answer_type is AnswerType.LIST:
                 found += [(after, end) for start, end in found for after in slot_starts if start < after < end - 1]
+                found = [_without_echo(folded, start, end, question.folded) for start, end in found]
             spans += [(start, end, fills_slot(start, end), False) for start, end in found]
         elif not slots:
             spans += [(start, end, 1.0, False) for start, end in quoted_spans(folded) if fills_slot(start, end)]
         if not typed or not spans:
-            spans += [(start, end, 0.0, typed) for start, end in clause_spans(folded)]
+            clauses = clause_spans(folded)
+            if not typed:
+                # the part of a clause the question does not already say (傍晚到夜里阴有小雨 -> 阴有小雨)
+                clauses += [trim_span(folded, *trimmed) for start, end in clauses if (trimmed := _without_echo(folded, start, end, question.folded)) != (start, end)]
+            spans += [(start, end, 0.0, typed) for start, end in clauses]
         return spans
 
     def _slot_spans(self, question: Question, sentence: str) -> tuple[list[tuple[int, int]], list[int], list[int]]:
@@ -350,6 +377,10 @@ class SpanReader:
         starts: list[int] = []
         ends = [position for size in range(len(right), 1, -1) for position in _find_all(sentence, right[:size])][:8]
         noun_follows = match.group() in ("什么", "多少", "几", "哪个", "哪些", "哪家", "哪一") and _starts_with_noun(right, self._tag)
+        if noun_follows:
+            # the noun asked about (哪些地区为主要方向) is seldom written next to the answer (以欧洲和俄罗斯为主要方向)
+            rest = right[len(self._tag(right)[0][2]) :]
+            ends += [position for size in range(len(rest), 1, -1) for position in _find_all(sentence, rest[:size])][:8]
         # the words just before the question word; failing those, the same without 了/是/的, or with the last
         # character written differently (缩减到多少 ~ 缩减至13个月)
         bare_left = left.rstrip("了过是的")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from embeddings.encoder import Encoder
+from qa.crosslingual import EnglishToChinese
 from qa.records import Passage
 from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.hits import Hit
@@ -31,6 +32,7 @@ class Retriever:
         self.index = index
         self.encoder = encoder
         self._model_checked = False
+        self._dictionary = EnglishToChinese()
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[RetrievedPassage]:
         """Return the k best passages for the query by the chosen retriever."""
@@ -43,7 +45,8 @@ class Retriever:
         fused = mode in ("hybrid", "rrf")
         depth = max(k, FUSION_DEPTH) if fused else k
         dense_lists = self._dense(queries, depth) if mode == "dense" or fused else None
-        bm25_lists = [self.index.bm25.search(query, depth) for query in queries] if mode == "bm25" or fused else None
+        # keywords of an English question are searched in Chinese too (the dictionary loads on the first such question)
+        bm25_lists = [self.index.bm25.search(self._dictionary.expand_query(query), depth) for query in queries] if mode == "bm25" or fused else None
         results = []
         for position in range(len(queries)):
             if mode == "dense":

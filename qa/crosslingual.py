@@ -21,6 +21,12 @@ _ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/$")
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _LEADING_WORDS = frozenset({"to", "be", "a", "an", "the", "one's", "sb's", "sth's", "sb", "sth"})
 _TRAILING_WORDS = frozenset({"at", "in", "on", "of", "to", "for", "with", "by", "from", "over", "sb", "sth", "etc"})
+_HANZI = re.compile(r"[\u4e00-\u9fff]")
+_RENDERINGS_PER_QUERY_WORD = 6
+_QUERY_STOPWORDS = frozenset(
+    "the and for with from are was were been what which who whom whose when where why how many much did does has have had "
+    "its this that these those into about there their than".split()
+)
 _HANZI_WORD = re.compile(r"[\u4e00-\u9fff]{1,4}")
 
 
@@ -31,14 +37,29 @@ class EnglishToChinese:
         self._index: dict[str, tuple[str, ...]] | None = None
 
     def translations(self, word: str) -> tuple[str, ...]:
-        """Return the Chinese words glossed by the word or by its dictionary form (`presided` -> preside), shortest first."""
+        """Return the Chinese words glossed by the word or by its dictionary form (`presided` -> preside), the most
+        common first (by jieba's word frequencies)."""
         index = self._load()
         found: list[str] = []
         for form in english_forms(word):
             for chinese in index.get(form, ()):
                 if chinese not in found:
                     found.append(chinese)
-        return tuple(sorted(found, key=len)[:_MAX_RENDERINGS])
+        return tuple(sorted(found, key=lambda chinese: -_frequency(chinese))[:_MAX_RENDERINGS])
+
+    def expand_query(self, query: str) -> str:
+        """Return an English query followed by the Chinese words of two or more characters its words translate to
+        (a few per word), so that keyword search finds Chinese passages; any other query comes back unchanged."""
+        if _HANZI.search(query):
+            return query
+        words = [piece.removesuffix("'s") for piece in re.findall(r"[a-z][a-z'\-]*", query.lower()) for piece in piece.split("-")]
+        renderings = [
+            chinese
+            for word in dict.fromkeys(words)
+            if len(word) > 2 and word not in _QUERY_STOPWORDS
+            for chinese in [chinese for chinese in self.translations(word) if len(chinese) > 1][:_RENDERINGS_PER_QUERY_WORD]
+        ]
+        return " ".join([query, *dict.fromkeys(renderings)])
 
     def _load(self) -> dict[str, tuple[str, ...]]:
         if self._index is None:
@@ -46,6 +67,14 @@ class EnglishToChinese:
             with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
                 self._index = reverse_glosses(lines)
         return self._index
+
+
+def _frequency(word: str) -> int:
+    """Return how often jieba's dictionary has seen the word (0 for words it does not know)."""
+    import jieba
+
+    jieba.dt.check_initialized()
+    return jieba.get_FREQ(word) or 0
 
 
 def reverse_glosses(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
