@@ -118,3 +118,11 @@ def read(question: str, text: str):
 )
 def test_english_questions_get_chinese_spans(question, text, answer):
     assert read(question, text)[0].text == answer
+
+
+def test_expand_query_adds_chinese_keywords_to_english_questions_only():
+    dictionary = EnglishToChinese()
+    expanded = dictionary.expand_query("Where is the berth located?")
+    assert expanded.startswith("Where is the berth located? ")
+    assert {"泊位", "位于"} <= set(expanded.split()[5:])
+    assert dictionary.expand_query("泊位位于哪里？") == "泊位位于哪里？"

@@ -136,3 +136,24 @@ def test_candidates_are_verbatim_and_cited():
 
 def test_no_overlap_gives_no_candidate():
     assert read("九龙山的门票多少钱？", "今天阴有中雨，傍晚到夜里阴有小雨。") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        # the speaker of a quotation, in the sentence after it, counts as part of the quoted sentence
+        (
+            "张婷婷说我市打造了哪些体育特色项目？",
+            "“近年来，我市打造了‘当湖十局’围棋公园、林埭棒球小镇、曹桥赛艇小镇等，然而，都还存在发展不平衡、不充分的问题。”张婷婷说。",
+            "‘当湖十局’围棋公园、林埭棒球小镇、曹桥赛艇小镇等",
+        ),
+        # the noun after 哪些 (地区) is not written next to the answer
+        ("跨境电商专题业务培训以哪些地区为主要方向？", SEED_TRADE, "欧洲和俄罗斯"),
+        # a list or a clause without the question's own words at its ends
+        ("哪些市政协领导出席会议并在主席台就座？", "市政协领导王建坤、许静、方晓烈、沈幼锋、汤建萍、王晓平、唐华荣出席会议并在主席台就座。", "王建坤、许静、方晓烈、沈幼锋、汤建萍、王晓平、唐华荣"),
+        ("今天傍晚到夜里的天气怎么样？", "今天阴有中雨，傍晚到夜里阴有小雨。", "阴有小雨"),
+    ],
+)
+def test_confident_answers_without_the_questions_words(question, text, answer):
+    best = read(question, text)[0]
+    assert (best.text, best.score >= DEFAULT_THRESHOLD) == (answer, True)

@@ -361,7 +361,11 @@ class SpanReader:
             clauses = clause_spans(folded)
             if not typed:
                 # the part of a clause the question does not already say (傍晚到夜里阴有小雨 -> 阴有小雨)
-                clauses += [trim_span(folded, *trimmed) for start, end in clauses if (trimmed := _without_echo(folded, start, end, question.folded)) != (start, end)]
+                clauses += [
+                    trim_span(folded, start, end - 1 if folded[end - 1] in "。！？!?" else end)
+                    for start, end in (_without_echo(folded, start, end, question.folded) for start, end in clauses)
+                    if (start, end) not in clauses
+                ]
             spans += [(start, end, 0.0, typed) for start, end in clauses]
         return spans
 
