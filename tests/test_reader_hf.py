@@ -230,3 +230,18 @@ def test_strip_span_trims_whitespace() -> None:
 def test_empty_inputs_give_no_candidates(reader: HFReader) -> None:
     assert reader.read("问题", []) == []
     assert reader.read("   ", retrieved(text_passages(CHINESE, "doc.txt"))) == []
+
+
+def test_max_windows_reads_the_windows_that_share_the_question_words(model_dir):
+    limited = HFReader(str(model_dir), max_length=MAX_LENGTH, stride=16, max_candidates=20, max_windows=1)
+    limited.load()
+    passages = [*text_passages(LONG, "long.txt"), *text_passages(CHINESE, "capital.txt")]
+    encoding = limited.tokenizer(
+        ["中国的首都"] * len(passages), [p.text for p in passages], truncation="only_second", max_length=MAX_LENGTH,
+        stride=16, return_overflowing_tokens=True, return_offsets_mapping=True, padding="longest", return_tensors="pt",
+    )
+    owners = encoding["overflow_to_sample_mapping"].tolist()
+    chosen = limited._chosen_windows(encoding, 1)
+    assert len(owners) > 2 and [owners[window] for window in chosen] == [len(passages) - 1]
+    candidates = limited.read("中国的首都", retrieved(passages))
+    assert candidates and {c.citation.document for c in candidates} == {"capital.txt"}

@@ -19,7 +19,8 @@ class HFReader:
 
     `model` is a local folder or a hub name; nothing is loaded until the first `read` (or `load`). Each passage
     is cut into SQuAD-style windows of at most `max_length` tokens (question + context) that overlap by `stride`
-    context tokens; the model runs on CPU in batches of `batch_size` windows.
+    context tokens; the model runs on CPU in batches of `batch_size` windows, on all of them or, with `max_windows`,
+    on those that share the most tokens with the question.
 
     Span selection, per window: the `top_n` best start and the `top_n` best end positions among the context tokens;
     every pair with start <= end spanning at most `max_answer_tokens` tokens is a span, scored
@@ -44,6 +45,7 @@ class HFReader:
         batch_size: int = 16,
         max_candidates: int = 4,
         top_n: int = 20,
+        max_windows: int | None = None,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -52,6 +54,7 @@ class HFReader:
         self.batch_size = batch_size
         self.max_candidates = max_candidates
         self.top_n = top_n
+        self.max_windows = max_windows
         self.tokenizer: Any = None
         self.model: Any = None
 
@@ -100,10 +103,11 @@ class HFReader:
         offsets = encoding["offset_mapping"].tolist()
         input_ids = encoding["input_ids"]
         inputs = {name: encoding[name] for name in self.tokenizer.model_input_names if name in encoding}
-        windows = len(owners)
+        chosen = self._chosen_windows(encoding, context_id)
+        inputs = {name: tensor[chosen] for name, tensor in inputs.items()}
         starts, ends = [], []
         with torch.inference_mode():
-            for first in range(0, windows, self.batch_size):
+            for first in range(0, len(chosen), self.batch_size):
                 batch = {name: tensor[first : first + self.batch_size] for name, tensor in inputs.items()}
                 output = self.model(**batch)
                 starts.extend(output.start_logits.float().tolist())
@@ -112,10 +116,10 @@ class HFReader:
         best: dict[tuple[str, int, int], tuple[float, int]] = {}
         null_score = math.inf
         cls_id = self.tokenizer.cls_token_id
-        for window in range(windows):
+        for row, window in enumerate(chosen):
             ids = input_ids[window].tolist()
             cls = ids.index(cls_id) if cls_id is not None and cls_id in ids else 0
-            start_logits, end_logits = starts[window], ends[window]
+            start_logits, end_logits = starts[row], ends[row]
             null_score = min(null_score, start_logits[cls] + end_logits[cls])
             owner = owners[window]
             text = texts[owner]
@@ -139,6 +143,21 @@ class HFReader:
             confidence = min(max(math.exp(score - top) / total, 0.0), 1.0)
             candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, *evidence)))
         return candidates
+
+    def _chosen_windows(self, encoding: Any, context_id: int) -> list[int]:
+        """Return the windows to run the model on, in order: all of them, or the `max_windows` whose context shares the
+        most distinct tokens with the question (ties: the earlier window, so the better-retrieved passage)."""
+        windows = len(encoding["input_ids"])
+        if self.max_windows is None or windows <= self.max_windows:
+            return list(range(windows))
+        special = set(self.tokenizer.all_special_ids)
+        overlaps = []
+        for window in range(windows):
+            ids, sequence = encoding["input_ids"][window].tolist(), encoding.sequence_ids(window)
+            asked = {token for token, part in zip(ids, sequence) if part is not None and part != context_id and token not in special}
+            given = {token for token, part in zip(ids, sequence) if part == context_id}
+            overlaps.append(len(asked & given))
+        return sorted(sorted(range(windows), key=lambda window: -overlaps[window])[: self.max_windows])
 
     def _fit_question(self, question: str) -> tuple[str, int]:
         """Cut an overlong question to half the window, and return it with a stride that fits the rest of the window."""
