@@ -8,7 +8,9 @@ from pathlib import Path
 
 from qa.commands.common import data_dir
 
-DEFAULT_TRAIN = Path("../shared/train/cmrc2018_train.json")
+# The shipped reader's data: CMRC 2018 train and trial, and DRCD test (traditional script); never the dev sets.
+DEFAULT_TRAIN = (Path("../shared/train/cmrc2018_train.json"), Path("../shared/benchmarks/cmrc2018_trial.json"))
+DEFAULT_TRADITIONAL = (Path("../shared/benchmarks/drcd_test.json"),)
 DEFAULT_DELTA = Path(__file__).resolve().parent.parent / "reading" / "neural" / "reader-delta.safetensors"
 
 
@@ -18,8 +20,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     defaults = TrainConfig(Path(), Path(), ())
     parser = subparsers.add_parser("train-reader", help="train the neural span reader (CPU, checkpointed, resumable)")
-    parser.add_argument("--train", nargs="+", type=Path, default=[DEFAULT_TRAIN], metavar="FILE", help=f"SQuAD-format training files (default {DEFAULT_TRAIN})")
-    parser.add_argument("--traditional", nargs="*", type=Path, default=[], metavar="FILE", help="training files in traditional script (converted with OpenCC)")
+    parser.add_argument("--train", nargs="+", type=Path, default=list(DEFAULT_TRAIN), metavar="FILE", help=f"SQuAD-format training files (default {' '.join(map(str, DEFAULT_TRAIN))})")
+    parser.add_argument(
+        "--traditional", nargs="*", type=Path, default=list(DEFAULT_TRADITIONAL), metavar="FILE",
+        help=f"training files in traditional script, converted with OpenCC (default {' '.join(map(str, DEFAULT_TRADITIONAL))}; none: --traditional with no file)",
+    )
     parser.add_argument("--out", type=Path, help="checkpoint folder (default DATA_DIR/reader-training); a run resumes from it")
     parser.add_argument("--export", type=Path, default=DEFAULT_DELTA, help="where to write the shipped weights (default: the package's)")
     parser.add_argument("--max-length", type=int, default=defaults.max_length, help="tokens per window (question + context)")
