@@ -3,7 +3,8 @@
 A word is rendered two ways: by CC-CEDICT, read backwards (the Chinese headwords whose short English
 gloss contains the word: `berth` -> 泊位, `preside` -> 主持), and by its sound, for names written in
 pinyin (`Dushan` -> 独山 wherever a passage holds characters read du shan). The span reader then
-looks for these renderings as it looks for a Chinese question's own words.
+looks for these renderings as it looks for a Chinese question's own words, and the retriever adds the
+dictionary's to an English question's BM25 query.
 """
 
 from __future__ import annotations
