@@ -24,9 +24,9 @@ _LEADING_WORDS = frozenset({"to", "be", "a", "an", "the", "one's", "sb's", "sth'
 _TRAILING_WORDS = frozenset({"at", "in", "on", "of", "to", "for", "with", "by", "from", "over", "sb", "sth", "etc"})
 _HANZI = re.compile(r"[\u4e00-\u9fff]")
 _RENDERINGS_PER_QUERY_WORD = 6
-_QUERY_STOPWORDS = frozenset(
-    "the and for with from are was were been what which who whom whose when where why how many much did does has have had "
-    "its this that these those into about there their than".split()
+_STOPWORDS = frozenset(
+    "the a an of in on at to for by with from and or is are was were be been what which who whom whose when where why how "
+    "many much did does do has have had it its this that these those as into about there their than".split()
 )
 _HANZI_WORD = re.compile(r"[\u4e00-\u9fff]{1,4}")
 
@@ -53,11 +53,10 @@ class EnglishToChinese:
         (a few per word), so that keyword search finds Chinese passages; any other query comes back unchanged."""
         if _HANZI.search(query):
             return query
-        words = [piece.removesuffix("'s") for piece in re.findall(r"[a-z][a-z'\-]*", query.lower()) for piece in piece.split("-")]
         renderings = [
             chinese
-            for word in dict.fromkeys(words)
-            if len(word) > 2 and word not in _QUERY_STOPWORDS
+            for word in english_content_words(query.lower())
+            if len(word) > 2
             for chinese in [chinese for chinese in self.translations(word) if len(chinese) > 1][:_RENDERINGS_PER_QUERY_WORD]
         ]
         return " ".join([query, *dict.fromkeys(renderings)])
@@ -68,6 +67,13 @@ class EnglishToChinese:
             with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
                 self._index = reverse_glosses(lines)
         return self._index
+
+
+def english_content_words(text: str) -> list[str]:
+    """Return the content words of lower-case English text, each once: no stopwords, hyphenated words split
+    (`national-highway`), a possessive `'s` dropped (`pinghu's`); codes with digits (`a3`) kept."""
+    pieces = [piece.removesuffix("'s") for word in re.findall(r"[a-z0-9][a-z0-9.\-']*", text) for piece in word.split("-")]
+    return list(dict.fromkeys(piece for piece in pieces if piece and piece not in _STOPWORDS))
 
 
 def _frequency(word: str) -> int:

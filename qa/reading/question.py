@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from qa.crosslingual import english_content_words
 from qa.retrieval.normalize import TextNormalizer
 
 
@@ -42,10 +43,6 @@ _QUESTION_WORDS = re.compile(
     r"什么时候|什么时间|什么地方|什么原因|为什么|为何|怎么样|怎么|如何|怎样|多少|哪里|哪儿|哪些|哪个|哪位|哪家|哪一|哪|谁|什么|几|多长|多大|多久|多高|多远|吗|呢|吧|请问|是否"
 )
 _PUNCTUATION = re.compile(r"[\s，,。.？?！!：:；;、“”\"'‘’（）()《》]+")
-_ENGLISH_STOPWORDS = frozenset(
-    "the a an of in on at to for by with from and or is are was were be been what which who whom whose when where why how "
-    "many much did does do has have had it its this that these those as into about there their than".split()
-)
 
 
 @dataclass(frozen=True)
@@ -67,5 +64,5 @@ def analyze(question: str, normalize: TextNormalizer) -> Question:
     if is_chinese:
         pieces = _PUNCTUATION.split(_QUESTION_WORDS.sub(" ", folded))
     else:
-        pieces = [word for word in re.findall(r"[a-z0-9][a-z0-9.\-']*", folded) if word not in _ENGLISH_STOPWORDS]
+        pieces = english_content_words(folded)
     return Question(question, folded, answer_type, tuple(piece for piece in pieces if piece), is_chinese)

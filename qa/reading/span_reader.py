@@ -321,8 +321,7 @@ class SpanReader:
         whose pinyin spells it (place and person names)."""
         texts = "\n".join(retrieved.passage.text for retrieved in passages)
         units = []
-        words = [piece.removesuffix("'s") for word in question.content for piece in word.split("-") if piece]
-        for word in dict.fromkeys(word for word in words if word):
+        for word in question.content:
             forms = {word: 1.0}
             for chinese in self._dictionary.translations(word):
                 forms.setdefault(chinese, 1.0 if len(chinese) > 1 else 0.5)
