@@ -12,6 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
+from embeddings.convert import file_sha256  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 from qa.ingest.pipeline import text_passages  # noqa: E402
 from qa.reading.neural.model import NeuralReader, ensure_neural_model  # noqa: E402
@@ -112,10 +113,16 @@ def test_build_windows_labels_the_window_holding_the_answer(base_dir: Path) -> N
     assert [(w.start, w.end) for w in both] == [(10, 11), (0, 0)]
 
 
-def test_train_resume_export_and_read_on_a_tiny_model(base_dir: Path, tmp_path: Path) -> None:
+def _training_file(folder: Path) -> Path:
+    """Write six questions over CONTEXT whose answers are the two characters at offsets 0-5; return the file."""
     qas = [{"id": f"q{n}", "question": QUESTION, "answers": [{"text": CONTEXT[n : n + 2], "answer_start": n}]} for n in range(6)]
-    data = tmp_path / "train.json"
+    data = folder / "train.json"
     data.write_text(json.dumps({"data": [{"paragraphs": [{"context": CONTEXT, "qas": qas}]}]}, ensure_ascii=False), encoding="utf-8")
+    return data
+
+
+def test_train_resume_export_and_read_on_a_tiny_model(base_dir: Path, tmp_path: Path) -> None:
+    data = _training_file(tmp_path)
     config = TrainConfig(base_dir=base_dir, out_dir=tmp_path / "run", train_files=(data,), max_length=24, stride=4,
                          batch_size=2, max_steps=3, frozen_layers=1, threads=1, checkpoint_every=2, log_every=1)
     lines: list[str] = []
@@ -155,6 +162,29 @@ def test_train_resume_export_and_read_on_a_tiny_model(base_dir: Path, tmp_path: 
     passage = text_passages(CONTEXT + "。", "doc.txt")[0]
     candidates = reader.read(QUESTION, [RetrievedPassage(passage, 1.0, 1)])
     assert candidates and all(c.text in CONTEXT and 0.0 <= c.score <= 1.0 for c in candidates)
+
+
+def test_a_second_stage_starts_from_an_exported_delta_and_keeps_its_untrained_layers(base_dir: Path, tmp_path: Path) -> None:
+    first = TrainConfig(base_dir=base_dir, out_dir=tmp_path / "stage1", train_files=(_training_file(tmp_path),), max_length=24,
+                        stride=4, batch_size=2, max_steps=2, frozen_layers=1, threads=1)
+    stage1 = load_file_fp32(export_delta(train(first, lambda line: None), tmp_path / "stage1.safetensors"))
+    second = dataclasses.replace(first, out_dir=tmp_path / "stage2", frozen_layers=2, init_from=tmp_path / "stage1.safetensors")
+    stage2 = load_file_fp32(export_delta(train(second, lambda line: None), tmp_path / "stage2.safetensors"))
+
+    assert set(stage2) == set(stage1)  # layer 1 is frozen now, but the delta still carries stage 1's values of it
+    layer = "bert.encoder.layer.1.output.dense.weight"
+    assert torch.equal(stage2[layer], stage1[layer])
+    assert not torch.equal(stage2["qa_outputs.weight"], stage1["qa_outputs.weight"])
+    assert json.loads((tmp_path / "stage2.json").read_text(encoding="utf-8"))["init_from"] == file_sha256(tmp_path / "stage1.safetensors")
+    with pytest.raises(QAError, match="initial weights .* not found"):
+        train(dataclasses.replace(second, init_from=tmp_path / "none.safetensors"), lambda line: None)
+
+
+def load_file_fp32(path: Path) -> dict[str, "torch.Tensor"]:
+    """Return the tensors of a safetensors file as fp32."""
+    from safetensors.torch import load_file
+
+    return {name: tensor.float() for name, tensor in load_file(str(path)).items()}
 
 
 def test_neural_reader_without_weights_is_a_one_line_error(tmp_path: Path) -> None:

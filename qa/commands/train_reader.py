@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", type=Path, help="checkpoint folder (default DATA_DIR/reader-training); a run resumes from it")
     parser.add_argument("--export", type=Path, default=DEFAULT_DELTA, help="where to write the shipped weights (default: the package's)")
+    parser.add_argument("--init", type=Path, help="start from these delta weights (an earlier export) instead of the bare encoder")
     parser.add_argument("--max-length", type=int, default=defaults.max_length, help="tokens per window (question + context)")
     parser.add_argument("--stride", type=int, default=defaults.stride, help="overlap of consecutive windows, in tokens")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         limit=args.limit,
         seed=args.seed,
         threads=args.threads,
+        init_from=args.init,
     )
     checkpoint = train(config)
     delta = export_delta(checkpoint, args.export)

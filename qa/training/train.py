@@ -48,12 +48,17 @@ class TrainConfig:
     max_steps: int | None = None
     limit: int | None = None
     until: int | None = None
+    init_from: Path | None = None
 
     def fingerprint(self) -> dict[str, Any]:
-        """Return the settings a checkpoint must share to be resumed (all but where, how often and how far to go)."""
+        """Return the settings a checkpoint must share to be resumed (all but where, how often and how far to go; the
+        initial weights by content, not by path)."""
+        from embeddings.convert import file_sha256
+
         fields = dataclasses.asdict(self)
         for name in ("out_dir", "checkpoint_every", "log_every", "threads", "until"):
             fields.pop(name)
+        fields["init_from"] = file_sha256(Path(self.init_from)) if self.init_from else None
         return json.loads(json.dumps(fields, default=str))
 
 
@@ -124,6 +129,8 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     from transformers.utils import logging as hf_logging
 
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    if config.init_from and not Path(config.init_from).is_file():
+        raise QAError(f"initial weights {config.init_from} not found; pass a delta written by `qa train-reader`")
     torch.set_num_threads(config.threads)
     hf_logging.set_verbosity_error()
     out_dir = Path(config.out_dir)
@@ -143,6 +150,7 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     torch.manual_seed(config.seed)
     model = AutoModelForQuestionAnswering.from_pretrained(str(config.base_dir))
     names = {name for name, _ in model.named_parameters() if trainable(name, config.frozen_layers)}
+    saved = names | (apply_delta(model, Path(config.init_from)) if config.init_from else set())
     for name, parameter in model.named_parameters():
         parameter.requires_grad_(name in names)
     decay = [p for n, p in model.named_parameters() if n in names and not _no_decay(n)]
@@ -177,10 +185,27 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
                 f"{rate:.2f} s/step, eta {rate * (total - step) / 60:.1f} min")
             losses.clear()
         if step % config.checkpoint_every == 0 or step == stop:
-            _save_checkpoint(out_dir / CHECKPOINT_FILE, config, step, model, optimizer, scheduler, names,
+            _save_checkpoint(out_dir / CHECKPOINT_FILE, config, step, model, optimizer, scheduler, saved,
                              {"steps": total, "windows": len(windows), "questions": len(examples)})
     log(f"done: {out_dir / CHECKPOINT_FILE} ({time.monotonic() - started:.0f} s this run)")
     return out_dir / CHECKPOINT_FILE
+
+
+def apply_delta(model: Any, delta_path: Path) -> set[str]:
+    """Load a delta weights file into the model (as fp32) and return the names it set; raises QAError when the file
+    cannot be read or does not fit the model."""
+    import torch
+    from safetensors.torch import load_file
+
+    try:
+        delta = {name: tensor.to(torch.float32) for name, tensor in load_file(str(delta_path)).items()}
+    except (OSError, RuntimeError, ValueError) as error:
+        raise QAError(f"cannot read initial weights {delta_path}: {error}") from error
+    unknown = sorted(set(delta) - set(model.state_dict()))
+    if unknown:
+        raise QAError(f"{delta_path} does not fit the base encoder (e.g. {unknown[0]}); pass a delta trained on it")
+    model.load_state_dict(delta, strict=False)
+    return set(delta)
 
 
 def _no_decay(name: str) -> bool:
@@ -198,7 +223,7 @@ def check_files(paths: Sequence[Path]) -> None:
 def _save_checkpoint(
     path: Path, config: TrainConfig, step: int, model: Any, optimizer: Any, scheduler: Any, names: set[str], sizes: dict[str, int]
 ) -> None:
-    """Write the trained parameters, optimizer, scheduler and RNG state atomically (temporary file, then rename)."""
+    """Write the named parameters (trained or initialized from a delta), optimizer, scheduler and RNG state atomically (temporary file, then rename)."""
     import torch
 
     state = {
