@@ -1,9 +1,9 @@
-"""The combined reader: rules alone when they are sure of a typed answer, else the best of both readers."""
+"""The combined reader: the rules answer typed questions they are sure of, the model everything else."""
 
 from __future__ import annotations
 
 from qa.answers import Candidate, Citation
-from qa.reading.combined import CombinedReader
+from qa.reading.combined import RULES_TRUSTED_FROM, CombinedReader
 
 
 def candidate(text: str, score: float) -> Candidate:
@@ -22,21 +22,33 @@ class FixedReader:
         return list(self.candidates)
 
 
-def test_confident_typed_rule_answer_skips_the_model():
-    rules, model = FixedReader(candidate("169万吨", 0.9)), FixedReader(candidate("169", 0.95))
+def test_sure_typed_rule_answer_skips_the_model_even_against_a_higher_model_score():
+    rules, model = FixedReader(candidate("169万吨", RULES_TRUSTED_FROM)), FixedReader(candidate("169", 0.95))
     assert [c.text for c in CombinedReader(rules, model).read("设计年综合通过能力是多少？", [])] == ["169万吨"]
     assert model.calls == 0
 
 
-def test_unsure_rules_compete_with_the_model_on_score():
-    rules = FixedReader(candidate("许静", 0.3), candidate("王建坤", 0.2))
-    model = FixedReader(candidate("市政协副主席许静", 0.6), candidate("许静", 0.25))
+def test_unsure_rules_leave_a_typed_question_to_the_model():
+    rules = FixedReader(candidate("许静", 0.19), candidate("王建坤", 0.1))
+    model = FixedReader(candidate("市政协副主席许静", 0.6), candidate("仲旭东", 0.25))
     read = CombinedReader(rules, model).read("会议由谁主持？", [])
-    assert [(c.text, c.score) for c in read] == [("市政协副主席许静", 0.6), ("许静", 0.3), ("王建坤", 0.2)]
+    assert [(c.text, c.score) for c in read] == [("市政协副主席许静", 0.6), ("仲旭东", 0.25)]
+    assert (rules.calls, model.calls) == (1, 1)
 
 
-def test_untyped_and_foreign_questions_always_ask_the_model():
-    for question in ("这次口岸开放意味着什么？", "Who chaired the meeting?"):
+def test_untyped_questions_go_to_the_model_alone_in_any_language():
+    for question in ("这次口岸开放意味着什么？", "Why was the port opened?"):
         rules, model = FixedReader(candidate("外轮可以靠泊", 0.9)), FixedReader(candidate("外轮", 0.95))
         assert CombinedReader(rules, model).read(question, [])[0].text == "外轮"
-        assert model.calls == 1
+        assert (rules.calls, model.calls) == (0, 1)
+
+
+def test_english_typed_questions_are_read_by_the_rules_first():
+    rules, model = FixedReader(candidate("许静", 0.5)), FixedReader(candidate("仲旭东", 0.95))
+    assert CombinedReader(rules, model).read("Who presided over the meeting?", [])[0].text == "许静"
+    assert model.calls == 0
+
+
+def test_the_rules_answer_when_the_model_finds_nothing():
+    rules, model = FixedReader(candidate("许静", 0.1)), FixedReader()
+    assert [c.text for c in CombinedReader(rules, model).read("会议由谁主持？", [])] == ["许静"]
