@@ -21,7 +21,7 @@ def free_port() -> int:
 def client(tmp_path_factory):
     from gradio_client import Client
 
-    service = ChatService(tmp_path_factory.mktemp("chat-api"), make_encoder=lambda model, directory: FakeEncoder())
+    service = ChatService(tmp_path_factory.mktemp("chat-api"), reader="span", make_encoder=lambda model, directory: FakeEncoder())
     service.start()
     app = launch(service, port=free_port())
     yield Client(app.local_url, verbose=False)

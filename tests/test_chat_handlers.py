@@ -22,7 +22,7 @@ class Liked:
 
 @pytest.fixture(scope="module")
 def handlers(tmp_path_factory):
-    service = ChatService(tmp_path_factory.mktemp("handlers"), make_encoder=lambda model, directory: FakeEncoder())
+    service = ChatService(tmp_path_factory.mktemp("handlers"), reader="span", make_encoder=lambda model, directory: FakeEncoder())
     service.start()
     return ChatHandlers(service)
 

@@ -29,7 +29,7 @@ def test_app_py_help_lists_the_serve_options(capsys):
 
 
 def test_a_busy_port_is_a_one_line_error(tmp_path):
-    service = ChatService(tmp_path, make_encoder=lambda model, directory: FakeEncoder())
+    service = ChatService(tmp_path, reader="span", make_encoder=lambda model, directory: FakeEncoder())
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()

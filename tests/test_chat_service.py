@@ -14,7 +14,7 @@ UPLOAD = "星河湾大桥全长1280米，于2025年5月1日正式通车。\n\n�
 
 
 def make_service(data_dir, **options) -> ChatService:
-    return ChatService(data_dir, make_encoder=lambda model, directory: FakeEncoder(), **options)
+    return ChatService(data_dir, make_encoder=lambda model, directory: FakeEncoder(), **{"reader": "span", **options})
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def test_switching_the_model_re_embeds_and_a_failed_switch_keeps_the_old_one(tmp
             raise QAError(f"cannot load embedding model '{model}'")
         return encoders[model]
 
-    service = ChatService(tmp_path, make_encoder=make_encoder)
+    service = ChatService(tmp_path, reader="span", make_encoder=make_encoder)
     service.start()
     update = service.use_model("other")
     assert update.embedded == 30 and service.model == "other"

@@ -297,4 +297,5 @@ def test_second_conversion_is_a_no_op(model_dir: Path, capsys: pytest.CaptureFix
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in files} == before
     assert capsys.readouterr().err == ""
     assert (model_dir / MARKER_FILE).is_file()
-    assert not [p for p in model_dir.parent.iterdir() if p != model_dir]  # no staging leftovers
+    # no staging leftovers (`.<name>.*.tmp`); other models, such as the neural reader the app builds, may sit beside it
+    assert not [p for p in model_dir.parent.iterdir() if p.name.startswith(f".{model_dir.name}.")]

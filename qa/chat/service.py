@@ -100,7 +100,7 @@ class ChatService:
     def reader(self) -> Reader:
         """Return the reader, made on first use."""
         if self._reader is None:
-            self._reader = make_reader(self._reader_spec)
+            self._reader = make_reader(self._reader_spec, self.data_dir)
         return self._reader
 
     def retriever(self) -> Retriever:

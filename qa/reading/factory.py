@@ -1,4 +1,5 @@
-"""Pick a reader by name: `span` (rule-based, default), `sentence` (baseline), `neural` (shipped model) or `hf:<model>`."""
+"""Pick a reader by name: `combined` (default: rules for sure typed answers, else the shipped model), `span` (rules),
+`sentence` (baseline), `neural` (shipped model) or `hf:<model>`."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from pathlib import Path
 from qa.errors import QAError
 from qa.reading.base import Reader
 
-DEFAULT_READER = "span"
+DEFAULT_READER = "combined"
 READER_HELP = (
-    "span (typed spans, default), sentence (best sentence, baseline), neural (the trained reader shipped here; "
-    "neural-int8: quantized), combined (span for confident typed answers, else the best of span and neural) "
+    "combined (default: span for the typed questions it is sure of, neural for the rest), span (rule-based typed "
+    "spans), sentence (best sentence, baseline), neural (the trained reader shipped here; neural-int8: quantized) "
     "or hf:<model name or folder> (extractive QA model)"
 )
 

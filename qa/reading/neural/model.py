@@ -60,7 +60,7 @@ def ensure_neural_model(data_dir: Path, delta_path: Path = DELTA_PATH, base_dir:
 
 class NeuralReader(HFReader):
     """The shipped reader: an HFReader on the materialized model, windows as in training (from the card); `int8`
-    quantizes its linear layers dynamically (measured: CMRC dev F1 50.3 -> 37.3 for under 10 % less read time, see
+    quantizes its linear layers dynamically (measured with the first model: CMRC dev F1 50.3 -> 37.3 for under 10 % less read time, see
     the model card); `base_dir` overrides the default encoder."""
 
     def __init__(
