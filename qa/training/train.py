@@ -16,6 +16,7 @@ from typing import Any
 
 from qa.errors import QAError
 from qa.training.data import TrainExample, load_training_file, traditional_to_simplified
+from qa.training.export import apply_delta
 from qa.training.features import Window, build_windows
 
 CHECKPOINT_FILE = "checkpoint.pt"
@@ -150,7 +151,7 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     torch.manual_seed(config.seed)
     model = AutoModelForQuestionAnswering.from_pretrained(str(config.base_dir))
     names = {name for name, _ in model.named_parameters() if trainable(name, config.frozen_layers)}
-    saved = names | (apply_delta(model, Path(config.init_from)) if config.init_from else set())
+    saved = names | (apply_delta(model, Path(config.init_from), "pass a delta trained on it") if config.init_from else set())
     for name, parameter in model.named_parameters():
         parameter.requires_grad_(name in names)
     decay = [p for n, p in model.named_parameters() if n in names and not _no_decay(n)]
@@ -160,7 +161,8 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
         lr=config.learning_rate,
     )
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: schedule(step, total, config.warmup))
-    step = _resume(out_dir / CHECKPOINT_FILE, config, model, optimizer, scheduler, log)
+    fingerprint = config.fingerprint()
+    step = _resume(out_dir / CHECKPOINT_FILE, fingerprint, model, optimizer, scheduler, log)
 
     model.train()
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
@@ -185,27 +187,10 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
                 f"{rate:.2f} s/step, eta {rate * (total - step) / 60:.1f} min")
             losses.clear()
         if step % config.checkpoint_every == 0 or step == stop:
-            _save_checkpoint(out_dir / CHECKPOINT_FILE, config, step, model, optimizer, scheduler, saved,
+            _save_checkpoint(out_dir / CHECKPOINT_FILE, fingerprint, step, model, optimizer, scheduler, saved,
                              {"steps": total, "windows": len(windows), "questions": len(examples)})
     log(f"done: {out_dir / CHECKPOINT_FILE} ({time.monotonic() - started:.0f} s this run)")
     return out_dir / CHECKPOINT_FILE
-
-
-def apply_delta(model: Any, delta_path: Path) -> set[str]:
-    """Load a delta weights file into the model (as fp32) and return the names it set; raises QAError when the file
-    cannot be read or does not fit the model."""
-    import torch
-    from safetensors.torch import load_file
-
-    try:
-        delta = {name: tensor.to(torch.float32) for name, tensor in load_file(str(delta_path)).items()}
-    except (OSError, RuntimeError, ValueError) as error:
-        raise QAError(f"cannot read initial weights {delta_path}: {error}") from error
-    unknown = sorted(set(delta) - set(model.state_dict()))
-    if unknown:
-        raise QAError(f"{delta_path} does not fit the base encoder (e.g. {unknown[0]}); pass a delta trained on it")
-    model.load_state_dict(delta, strict=False)
-    return set(delta)
 
 
 def _no_decay(name: str) -> bool:
@@ -221,13 +206,13 @@ def check_files(paths: Sequence[Path]) -> None:
 
 
 def _save_checkpoint(
-    path: Path, config: TrainConfig, step: int, model: Any, optimizer: Any, scheduler: Any, names: set[str], sizes: dict[str, int]
+    path: Path, fingerprint: dict[str, Any], step: int, model: Any, optimizer: Any, scheduler: Any, names: set[str], sizes: dict[str, int]
 ) -> None:
     """Write the named parameters (trained or initialized from a delta), optimizer, scheduler and RNG state atomically (temporary file, then rename)."""
     import torch
 
     state = {
-        "fingerprint": config.fingerprint(),
+        "fingerprint": fingerprint,
         "step": step,
         "sizes": sizes,
         "model": {n: t for n, t in model.state_dict().items() if n in names},
@@ -240,14 +225,14 @@ def _save_checkpoint(
     os.replace(staging, path)
 
 
-def _resume(path: Path, config: TrainConfig, model: Any, optimizer: Any, scheduler: Any, log: Callable[[str], None]) -> int:
+def _resume(path: Path, fingerprint: dict[str, Any], model: Any, optimizer: Any, scheduler: Any, log: Callable[[str], None]) -> int:
     """Load a checkpoint written with the same settings and return its step (0 when there is none)."""
     import torch
 
     if not path.is_file():
         return 0
     state = torch.load(path, map_location="cpu", weights_only=False)
-    if state["fingerprint"] != config.fingerprint():
+    if state["fingerprint"] != fingerprint:
         raise QAError(f"{path} was written with other training settings; use another --out folder or delete it")
     model.load_state_dict(state["model"], strict=False)
     optimizer.load_state_dict(state["optimizer"])

@@ -13,7 +13,7 @@ from typing import Any
 from embeddings.convert import file_sha256
 from qa.errors import QAError
 from qa.reading.hf import HFReader
-from qa.training.export import card_path
+from qa.training.export import apply_delta, card_path
 
 DELTA_PATH = Path(__file__).resolve().parent / "reader-delta.safetensors"
 MODEL_DIR_NAME = "neural-reader"
@@ -87,18 +87,12 @@ class NeuralReader(HFReader):
 
 def _build(base_dir: Path, delta_path: Path, out_dir: Path) -> None:
     """Write the base encoder with the delta's parameters applied, as a BertForQuestionAnswering folder."""
-    import torch
-    from safetensors.torch import load_file
     from transformers import AutoModelForQuestionAnswering
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
-    delta = {name: tensor.to(torch.float32) for name, tensor in load_file(str(delta_path)).items()}
     model = AutoModelForQuestionAnswering.from_pretrained(str(base_dir))
-    unknown = sorted(set(delta) - set(model.state_dict()))
-    if unknown:
-        raise QAError(f"{delta_path} does not fit the base encoder (e.g. {unknown[0]}); retrain with `qa train-reader`")
-    model.load_state_dict(delta, strict=False)
+    apply_delta(model, delta_path, "retrain with `qa train-reader`")
     model.save_pretrained(str(out_dir))
     for name in TOKENIZER_FILES:
         if (base_dir / name).is_file():
