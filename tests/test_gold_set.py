@@ -41,3 +41,39 @@ def test_gold_set_covers_every_article():
         passage.article for row in gold_rows() for answer in row["answers"] for passage in passages if answer in passage.text
     }
     assert covered == {passage.article for passage in passages}
+
+
+def test_gold_set_is_split_by_article_into_tuning_and_frozen_test_halves():
+    rows = gold_rows()
+    splits = Counter(row["split"] for row in rows)
+    assert set(splits) == {"tune", "test"} and splits["tune"] == splits["test"] == 52
+    articles = {split: {row["article"] for row in rows if row["split"] == split} for split in splits}
+    assert articles == {"tune": {2, 3, 6, 7}, "test": {1, 4, 5, 8}}
+    unanswerable = Counter(row["split"] for row in rows if not row["answers"])
+    assert unanswerable == {"tune": 6, "test": 6}
+
+
+def test_split_rows_load_alone():
+    from qa.evaluation import GOLD_SET, load_eval_set
+
+    tune = load_eval_set(GOLD_SET, "tune").examples
+    test = load_eval_set(GOLD_SET, "test").examples
+    assert len(tune) == len(test) == 52 and not {e.id for e in tune} & {e.id for e in test}
+    assert tune[0].kind is not None
+
+
+HELDOUT = GOLD.parent / "heldout"
+
+
+def test_heldout_corpus_has_enough_questions_and_verbatim_answers():
+    total = unanswerable = 0
+    for name in ("notice", "report"):
+        passages = ingest_paths([HELDOUT / f"{name}.txt"]).passages
+        rows = [json.loads(line) for line in (HELDOUT / f"{name}_gold.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+        total += len(rows)
+        unanswerable += sum(1 for row in rows if not row["answers"])
+        for row in rows:
+            assert row["answers"] or row["type"] == "unanswerable", row["id"]
+            for answer in row["answers"][:1]:  # a headline is the passage's title, not its text
+                assert any(answer in passage.text or answer in (passage.title or "") for passage in passages), (row["id"], answer)
+    assert total >= 40 and unanswerable >= 8
