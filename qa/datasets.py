@@ -11,12 +11,14 @@ from qa.errors import QAError
 
 @dataclass(frozen=True)
 class EvalExample:
-    """One question with every acceptable answer (empty: not answerable) and its source context, if known."""
+    """One question with every acceptable answer (empty: not answerable), its source context and its kind
+    (`number`, `person`, `unanswerable`, ...), when known."""
 
     id: str
     question: str
     answers: tuple[str, ...]
     context_id: str | None = None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)

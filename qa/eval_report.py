@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from qa.evaluation import EvalRecord
+from qa.evaluation import CALIBRATION_MIN_BIN, EvalRecord, calibration_bins, summarize_by_kind, threshold_sweep
 from qa.serialize import answer_to_dict
 
 METRIC_COLUMNS = (
@@ -55,6 +55,40 @@ def metrics_table(metrics: dict[str, dict]) -> str:
     return "\n".join([header, rule, *rows])
 
 
+def kind_table(records: Sequence[EvalRecord]) -> str:
+    """Return a Markdown table of EM, F1 and the answered share per question kind (unanswerable questions apart)."""
+    rows = ["| kind | n | EM | F1 | answered |", "|---|---|---|---|---|"]
+    for summary in summarize_by_kind(records):
+        rows.append(f"| {summary.kind} | {summary.n} | {summary.em:.3f} | {summary.f1:.3f} | {summary.answered:.3f} |")
+    return "\n".join(rows)
+
+
+def calibration_table(records: Sequence[EvalRecord]) -> str:
+    """Return a Markdown table of the confidence bins: count, mean confidence, mean correctness and their gap, with
+    the largest gap over the bins of at least CALIBRATION_MIN_BIN questions."""
+    chosen = calibration_bins(records)
+    rows = ["| confidence | n | mean confidence | mean correctness | gap |", "|---|---|---|---|---|"]
+    rows += [f"| {b.low:.1f}–{b.high:.1f} | {b.n} | {b.confidence:.3f} | {b.accuracy:.3f} | {b.gap:.3f} |" for b in chosen]
+    counted = [b.gap for b in chosen if b.n >= CALIBRATION_MIN_BIN]
+    worst = f"{max(counted):.3f}" if counted else "– (no bin that large)"
+    rows += ["", f"Largest gap over bins of {CALIBRATION_MIN_BIN}+ questions: {worst}."]
+    return "\n".join(rows)
+
+
+SWEPT_THRESHOLDS = tuple(round(0.05 * step, 2) for step in range(19))
+
+
+def sweep_table(records: Sequence[EvalRecord]) -> str:
+    """Return a Markdown table of what each confidence threshold would have given on this run (see threshold_sweep)."""
+    rows = ["| threshold | overall | EM | F1 | unanswerable abstained |", "|---|---|---|---|---|"]
+    for outcome in threshold_sweep(records, SWEPT_THRESHOLDS):
+        abstained = "–" if outcome.no_answer_accuracy is None else f"{outcome.no_answer_accuracy:.3f}"
+        rows.append(f"| {outcome.threshold:.2f} | {outcome.overall:.3f} | {outcome.em:.3f} | {outcome.f1:.3f} | {abstained} |")
+    rows += ["", "Overall: mean over all questions of F1, an abstention counting 1 on an unanswerable question. Only thresholds "
+             "at or above the run's own are meaningful: run with --threshold 0 to sweep them all."]
+    return "\n".join(rows)
+
+
 def _cell(value) -> str:
     if value is None:
         return "–"
@@ -68,6 +102,10 @@ def _markdown(title: str, runs: dict[str, tuple[list[EvalRecord], dict]], plots:
     lines += ["EM and F1 are over answerable questions (official CMRC 2018 definitions); latencies are per question, model loaded.", ""]
     for plot in plots:
         lines += [f"![{plot}]({plot})", ""]
+    for name, (records, _) in runs.items():
+        lines += [f"## By question kind ({name})", "", kind_table(records), ""]
+        lines += [f"## Calibration ({name})", "", calibration_table(records), ""]
+        lines += [f"## Threshold sweep ({name})", "", sweep_table(records), ""]
     for name, (records, _) in runs.items():
         worst = sorted(records, key=lambda r: (r.score.f1, r.example.id))[:WORST_SHOWN]
         lines += [f"## Worst answers ({name})", "", "| id | question | answer | references | F1 | relevant rank |", "|---|---|---|---|---|---|"]
@@ -121,16 +159,8 @@ def _plots(out_dir: Path, runs: dict[str, tuple[list[EvalRecord], dict]]) -> lis
 
 def calibration_curve(records: Sequence[EvalRecord], bins: int = 10) -> tuple[list[float], list[float]]:
     """Return (mean confidence, mean correctness) per non-empty confidence bin; correctness is F1, or 1 for a right abstention."""
-    grouped: dict[int, list[tuple[float, float]]] = {}
-    for record in records:
-        confidence = min(max(record.answer.score, 0.0), 1.0)
-        grouped.setdefault(min(int(confidence * bins), bins - 1), []).append((confidence, record.score.f1))
-    centers, accuracies = [], []
-    for key in sorted(grouped):
-        pairs = grouped[key]
-        centers.append(sum(c for c, _ in pairs) / len(pairs))
-        accuracies.append(sum(a for _, a in pairs) / len(pairs))
-    return centers, accuracies
+    chosen = calibration_bins(records, bins)
+    return [b.confidence for b in chosen], [b.accuracy for b in chosen]
 
 
 def _save(figure, path: Path) -> str:

@@ -20,6 +20,8 @@ from qa.records import Passage
 from qa.retrieval.retriever import RetrievedPassage, Retriever
 
 RECALL_DEPTH = 20
+# Calibration is judged on the confidence bins holding at least this many questions.
+CALIBRATION_MIN_BIN = 20
 GOLD_SET = Path(__file__).resolve().parent / "gold" / "seed_gold.jsonl"
 
 
@@ -44,22 +46,32 @@ class EvalRecord:
     read_ms: float
 
 
-def load_eval_set(path: Path) -> EvalSet:
-    """Return the questions of a JSONL (`{"id", "question", "answers"}` per line) or SQuAD JSON file."""
+def load_eval_set(path: Path, split: str | None = None) -> EvalSet:
+    """Return the questions of a JSONL (`{"id", "question", "answers"}` per line, optionally `"type"` and `"split"`)
+    or SQuAD JSON file; with `split`, only the JSONL rows of that split (`tune` or `test` in the gold set)."""
     path = Path(path)
     if not path.exists():
         raise QAError(f"{path}: no such dataset file")
     if path.suffix.lower() == ".jsonl":
         examples = []
+        splits = set()
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-                examples.append(EvalExample(str(row["id"]), row["question"], tuple(row["answers"])))
-            except (json.JSONDecodeError, KeyError, TypeError) as error:
+                splits.add(row.get("split"))
+                if split is None or row.get("split") == split:
+                    kind = row.get("type")
+                    examples.append(EvalExample(str(row["id"]), row["question"], tuple(row["answers"]), kind=str(kind) if kind else None))
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
                 raise QAError(f"{path}:{number}: not a dataset row ({error}); expected {{\"id\", \"question\", \"answers\": [...]}}") from error
+        if split is not None and split not in splits:
+            named = ", ".join(sorted(str(name) for name in splits if name)) or "none"
+            raise QAError(f"{path} has no split {split!r} (its splits: {named}); drop --split or name one of them")
         return EvalSet(tuple(examples), None)
+    if split is not None:
+        raise QAError(f"--split applies to JSONL question sets; {path} is SQuAD JSON, drop --split")
     squad = load_squad(path)
     return EvalSet(squad.examples, squad.contexts)
 
@@ -158,3 +170,109 @@ def summarize(records: Sequence[EvalRecord], retrieval: bool = True) -> dict[str
     metrics["read_p50_ms"] = percentile([r.read_ms for r in records], 50)
     metrics["read_p95_ms"] = percentile([r.read_ms for r in records], 95)
     return metrics
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    """Answer accuracy on the questions of one kind: EM/F1 (for unanswerable ones, 1 for an abstention) and the share
+    of them the system answered."""
+
+    kind: str
+    n: int
+    em: float
+    f1: float
+    answered: float
+
+
+def summarize_by_kind(records: Sequence[EvalRecord]) -> list[KindSummary]:
+    """Return one summary per question kind (the dataset's `type`; questions with no answer always under
+    `unanswerable`, untyped answerable ones under `untyped`), largest first, then by name."""
+    grouped: dict[str, list[EvalRecord]] = {}
+    for record in records:
+        kind = "unanswerable" if not record.example.answers else (record.example.kind or "untyped")
+        grouped.setdefault(kind, []).append(record)
+    summaries = [
+        KindSummary(
+            kind,
+            len(group),
+            statistics.fmean(r.score.em for r in group),
+            statistics.fmean(r.score.f1 for r in group),
+            statistics.fmean(0.0 if r.score.abstained else 1.0 for r in group),
+        )
+        for kind, group in grouped.items()
+    ]
+    return sorted(summaries, key=lambda summary: (-summary.n, summary.kind))
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """Questions whose confidence fell in [low, high): how many, their mean confidence and mean correctness (F1, or 1
+    for a right abstention on an unanswerable question)."""
+
+    low: float
+    high: float
+    n: int
+    confidence: float
+    accuracy: float
+
+    @property
+    def gap(self) -> float:
+        """Return how far the bin's accuracy lies from its confidence (0: perfectly calibrated)."""
+        return abs(self.accuracy - self.confidence)
+
+
+def calibration_bins(records: Sequence[EvalRecord], bins: int = 10) -> list[CalibrationBin]:
+    """Return the non-empty confidence bins of equal width over [0, 1], lowest first."""
+    grouped: dict[int, list[tuple[float, float]]] = {}
+    for record in records:
+        confidence = min(max(record.answer.score, 0.0), 1.0)
+        grouped.setdefault(min(int(confidence * bins), bins - 1), []).append((confidence, record.score.f1))
+    return [
+        CalibrationBin(
+            key / bins,
+            (key + 1) / bins,
+            len(grouped[key]),
+            statistics.fmean(c for c, _ in grouped[key]),
+            statistics.fmean(a for _, a in grouped[key]),
+        )
+        for key in sorted(grouped)
+    ]
+
+
+@dataclass(frozen=True)
+class ThresholdOutcome:
+    """What a confidence threshold would have given on a run: overall accuracy (mean over all questions of F1, an
+    abstention counting 1 on an unanswerable question and 0 on an answerable one), EM and F1 over the answerable
+    questions, and the share of unanswerable questions abstained on (None without any)."""
+
+    threshold: float
+    overall: float
+    em: float
+    f1: float
+    no_answer_accuracy: float | None
+
+
+def threshold_sweep(records: Sequence[EvalRecord], thresholds: Sequence[float]) -> list[ThresholdOutcome]:
+    """Return the outcome of each threshold, replaying the run's answers: an answer stays when its confidence reaches
+    the threshold. Meaningful for thresholds at or above the one the run used (run with --threshold 0 to sweep all)."""
+    outcomes = []
+    answerable = [r for r in records if r.example.answers]
+    unanswerable = [r for r in records if not r.example.answers]
+    for threshold in thresholds:
+
+        def kept(record: EvalRecord) -> bool:
+            return bool(record.answer.text) and record.answer.score >= threshold
+
+        em = [r.score.em if kept(r) else 0.0 for r in answerable]
+        f1 = [r.score.f1 if kept(r) else 0.0 for r in answerable]
+        abstained = [0.0 if kept(r) else 1.0 for r in unanswerable]
+        outcomes.append(
+            ThresholdOutcome(
+                threshold,
+                statistics.fmean(f1 + abstained) if records else 0.0,
+                statistics.fmean(em) if em else 0.0,
+                statistics.fmean(f1) if f1 else 0.0,
+                statistics.fmean(abstained) if abstained else None,
+            )
+        )
+    return outcomes

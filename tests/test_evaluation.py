@@ -117,3 +117,70 @@ def test_squad_v2_impossible_questions_have_no_answers(tmp_path):
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     loaded = load_eval_set(path)
     assert [(e.id, e.answers, e.context_id) for e in loaded.examples] == [("a", ("今天",), "0-0"), ("b", (), "0-0")]
+
+
+def kinded(answer_text, references, kind, score):
+    example = EvalExample("id", "q", tuple(references), kind=kind)
+    answer = Answer("q", answer_text, score, (), (), ())
+    return EvalRecord(example, answer, score_answer(answer_text, references), 1, None, 1.0, 1.0)
+
+
+SWEEP_RECORDS = [
+    kinded("169万吨", ["169万吨"], "number", 0.9),
+    kinded("许静主持", ["许静"], "person", 0.4),
+    kinded("56", ["56家"], "number", 0.2),
+    kinded("x", [], "unanswerable", 0.3),
+    kinded(None, [], "unanswerable", 0.1),
+]
+
+
+def test_summarize_by_kind_keeps_unanswerable_apart():
+    from qa.evaluation import summarize_by_kind
+
+    rows = {s.kind: (s.n, s.em, round(s.f1, 4), s.answered) for s in summarize_by_kind(SWEEP_RECORDS)}
+    assert rows == {
+        "number": (2, 0.5, round((1.0 + 2 * 0.5 * 1.0 / 1.5) / 2, 4), 1.0),  # 56 vs 56家: P=1, R=1/2
+        "unanswerable": (2, 0.5, 0.5, 0.5),
+        "person": (1, 0.0, round(2 * 0.5 / 1.5, 4), 1.0),
+    }
+
+
+def test_calibration_bins_count_and_gap():
+    from qa.evaluation import calibration_bins
+
+    bins = calibration_bins(SWEEP_RECORDS)
+    assert [(b.low, b.n) for b in bins] == [(0.1, 1), (0.2, 1), (0.3, 1), (0.4, 1), (0.9, 1)]
+    assert bins[-1].gap == pytest.approx(0.1)
+
+
+def test_threshold_sweep_replays_abstentions():
+    from qa.evaluation import threshold_sweep
+
+    low, middle, high = threshold_sweep(SWEEP_RECORDS, [0.0, 0.35, 0.95])
+    f1_56, f1_xujing = 2 * 0.5 / 1.5, 2 * 0.5 / 1.5
+    assert (low.em, low.no_answer_accuracy) == (pytest.approx(1 / 3), 0.5)
+    assert low.overall == pytest.approx((1.0 + f1_xujing + f1_56 + 0.0 + 1.0) / 5)
+    assert (middle.em, middle.f1, middle.no_answer_accuracy) == (pytest.approx(1 / 3), pytest.approx((1.0 + f1_xujing) / 3), 1.0)
+    assert middle.overall == pytest.approx((1.0 + f1_xujing + 0.0 + 1.0 + 1.0) / 5)
+    assert (high.em, high.f1, high.overall) == (0.0, 0.0, pytest.approx(2 / 5))
+
+
+def test_report_has_kind_calibration_and_sweep_sections(tmp_path):
+    write_report(tmp_path, {"hybrid": (SWEEP_RECORDS, summarize(SWEEP_RECORDS))}, "kinds")
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| number | 2 | 0.500 |" in report
+    assert "## Calibration (hybrid)" in report and "| 0.9–1.0 | 1 | 0.900 | 1.000 | 0.100 |" in report
+    assert "Largest gap over bins of 20+ questions: – (no bin that large)." in report
+    assert "| 0.35 |" in report
+
+
+def test_split_is_for_jsonl_with_that_split(tmp_path):
+    rows = tmp_path / "set.jsonl"
+    rows.write_text('{"id": "1", "question": "q?", "answers": [], "split": "tune", "type": "unanswerable"}\n', encoding="utf-8")
+    assert [e.kind for e in load_eval_set(rows, "tune").examples] == ["unanswerable"]
+    with pytest.raises(QAError, match="no split 'test' \\(its splits: tune\\)"):
+        load_eval_set(rows, "test")
+    squad = tmp_path / "set.json"
+    squad.write_text(json.dumps(SQUAD), encoding="utf-8")
+    with pytest.raises(QAError, match="drop --split"):
+        load_eval_set(squad, "tune")

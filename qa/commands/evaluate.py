@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from qa.answering import DEFAULT_THRESHOLD
 from qa.commands.common import add_model_option, data_dir, encoder
 from qa.errors import QAError
-from qa.eval_report import metrics_table, write_report
+from qa.eval_report import kind_table, metrics_table, write_report
 from qa.evaluation import GOLD_SET, context_passages, evaluate, load_eval_set, summarize
 from qa.ingest.pipeline import ingest_paths
 from qa.reading.factory import DEFAULT_READER, READER_HELP, make_reader
@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"abstain below this confidence (default {DEFAULT_THRESHOLD})")
     parser.add_argument("--gold-context", action="store_true", help="SQuAD only: read each question's own context, no retrieval")
     parser.add_argument("--limit", type=int, help="evaluate only the first N questions")
+    parser.add_argument("--split", help="JSONL only: evaluate the rows of this split (the gold set: tune or test)")
     parser.add_argument("--reader", default=DEFAULT_READER, help=READER_HELP)
     add_model_option(parser)
     parser.set_defaults(run=run)
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise QAError(f"-k must be at least 1 (got {args.k})")
     dataset = args.dataset or GOLD_SET
-    eval_set = load_eval_set(dataset)
+    eval_set = load_eval_set(dataset, args.split)
     examples = eval_set.examples[: args.limit] if args.limit else eval_set.examples
     if not examples:
         raise QAError(f"{dataset} holds no questions")
@@ -70,9 +71,11 @@ def run(args: argparse.Namespace) -> int:
                 task = progress.add_task(f"answering ({mode})", total=len(examples))
                 records = evaluate(examples, reader, args.threshold, args.k, retriever, mode, progress=lambda n, t=task: progress.advance(t, n))
                 runs[mode] = (records, summarize(records))
-    out_dir = args.out or data_dir(args) / "eval" / Path(dataset).stem
+    out_dir = args.out or data_dir(args) / "eval" / (Path(dataset).stem + (f"-{args.split}" if args.split else ""))
     write_report(out_dir, runs, Path(dataset).name)
     print(metrics_table({name: summary for name, (_, summary) in runs.items()}))
+    for name, (records, _) in runs.items():
+        print(f"\nby question kind ({name}):\n{kind_table(records)}")
     print(f"\nreport: {out_dir / 'report.md'}")
     return 0
 
