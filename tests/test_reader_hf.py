@@ -14,7 +14,8 @@ transformers = pytest.importorskip("transformers")
 from qa.errors import QAError  # noqa: E402
 from qa.ingest.pipeline import text_passages  # noqa: E402
 from qa.reading.base import sentence_spans  # noqa: E402
-from qa.reading.hf import HFReader, strip_span  # noqa: E402
+from qa.reading.hf import HFReader  # noqa: E402
+from qa.reading.span_scoring import strip_span  # noqa: E402
 from qa.records import Passage, provenance_runs  # noqa: E402
 from qa.retrieval.retriever import RetrievedPassage  # noqa: E402
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from qa.answers import Candidate, cite
 from qa.errors import QAError
 from qa.reading.base import sentence_spans
+from qa.reading.span_scoring import WindowLogits, rank_spans
 from qa.retrieval.retriever import RetrievedPassage
 
 _LOAD_HINT = "pass a local folder with a question-answering model, or a hub name on a machine with network access"
@@ -22,23 +22,10 @@ class HFReader:
     context tokens; the model runs on CPU in batches of `batch_size` windows, on all of them or, with `max_windows`,
     on those that share the most tokens with the question.
 
-    Span selection, per window: the `top_n` best start and the `top_n` best end positions among the context tokens;
-    every pair with start <= end spanning at most `max_answer_tokens` tokens is a span, scored
-    start_logit + end_logit, and mapped to passage characters through the tokenizer's offset mapping (surrounding
-    whitespace is trimmed; empty spans are dropped). A span found in several windows (or several times in one)
-    keeps its best score.
-
-    Candidates: spans in order of score, skipping any that overlaps a span already taken from the same passage (a
-    span and its variants with a word more or less are one answer, not alternatives).
-
-    Confidence: a softmax over the options for this question, namely every distinct span (passage id, start, end)
-    of every window of every passage with its best score, plus one "no answer" option whose score is the smallest
-    null score start_logits[cls] + end_logits[cls] over all windows (the SQuAD 2.0 convention: the question is
-    unanswerable only as far as its most answerable window says so). A candidate's score is the probability that
-    the answer overlaps it: the sum of that softmax over the spans of its passage sharing a character with it, capped
-    by the score of the candidate before it so that scores never rise down the list. It lies in [0, 1 - P(no
-    answer)]. Counting one span's probability alone would split a confident answer's mass among its variants
-    (`浙江省商务厅` 0.46 and `商务厅` 0.43) and make it look unsure.
+    Spans and confidence come from `qa.reading.span_scoring.rank_spans` over the logits of every window read: one
+    softmax over every distinct span of every window and a "no answer" option made by `null_rule` (`min` for a model
+    trained window by window, `shared` for one trained with shared normalization), a candidate's score being the
+    probability that the answer overlaps its span; candidates never overlap an earlier one of the same passage.
     """
 
     def __init__(
@@ -51,6 +38,7 @@ class HFReader:
         max_candidates: int = 4,
         top_n: int = 20,
         max_windows: int | None = None,
+        null_rule: str = "min",
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -60,6 +48,7 @@ class HFReader:
         self.max_candidates = max_candidates
         self.top_n = top_n
         self.max_windows = max_windows
+        self.null_rule = null_rule
         self.tokenizer: Any = None
         self.model: Any = None
 
@@ -118,44 +107,23 @@ class HFReader:
                 starts.extend(output.start_logits.float().tolist())
                 ends.extend(output.end_logits.float().tolist())
 
-        best: dict[tuple[str, int, int], tuple[float, int]] = {}
-        null_score = math.inf
         cls_id = self.tokenizer.cls_token_id
+        windows = []
         for row, window in enumerate(chosen):
             ids = input_ids[window].tolist()
+            sequence = encoding.sequence_ids(window)
+            spans = tuple(tuple(offsets[window][i]) if part == context_id else None for i, part in enumerate(sequence))
             cls = ids.index(cls_id) if cls_id is not None and cls_id in ids else 0
-            start_logits, end_logits = starts[row], ends[row]
-            null_score = min(null_score, start_logits[cls] + end_logits[cls])
-            owner = owners[window]
-            text = texts[owner]
-            for score, start, end in self._window_spans(encoding.sequence_ids(window), context_id, offsets[window], start_logits, end_logits, text):
-                key = (passages[owner].id, start, end)
-                if key not in best or score > best[key][0]:
-                    best[key] = (score, owner)
-        if not best:
-            return []
-
-        top = max(null_score, max(score for score, _ in best.values()))
-        total = math.exp(null_score - top) + sum(math.exp(score - top) for score, _ in best.values())
-        probability = {key: math.exp(score - top) / total for key, (score, _) in best.items()}
+            windows.append(WindowLogits(owners[window], spans, tuple(starts[row]), tuple(ends[row]), cls))
+        ranking = rank_spans(windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule)
         sentences: dict[int, list[tuple[int, int]]] = {}
         candidates: list[Candidate] = []
-        taken: list[tuple[str, int, int]] = []
-        confidence = 1.0
-        for key, (_, owner) in sorted(best.items(), key=lambda item: -item[1][0]):
-            if any(_overlap(key, other) for other in taken):
-                continue
-            taken.append(key)
-            _, start, end = key
-            passage = passages[owner]
-            if owner not in sentences:
-                sentences[owner] = sentence_spans(passage.text)
-            evidence = next(((s, e) for s, e in sentences[owner] if s <= start < e), (start, end))
-            mass = sum(p for other, p in probability.items() if _overlap(key, other))
-            confidence = min(max(mass, 0.0), confidence)
-            candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, *evidence)))
-            if len(candidates) == self.max_candidates:
-                break
+        for span in ranking.spans:
+            passage = passages[span.passage]
+            if span.passage not in sentences:
+                sentences[span.passage] = sentence_spans(passage.text)
+            evidence = next(((s, e) for s, e in sentences[span.passage] if s <= span.start < e), (span.start, span.end))
+            candidates.append(Candidate(passage.text[span.start : span.end], span.confidence, cite(passage, span.start, span.end, *evidence)))
         return candidates
 
     def _chosen_windows(self, encoding: Any, context_id: int) -> list[int]:
@@ -185,45 +153,6 @@ class HFReader:
         if room < 1:
             raise QAError(f"reader max_length {self.max_length} leaves no room for the passage; raise it")
         return question, max(0, min(self.stride, room // 2))
-
-    def _window_spans(
-        self,
-        sequence_ids: list[int | None],
-        context_id: int,
-        offsets: list[list[int]],
-        start_logits: list[float],
-        end_logits: list[float],
-        text: str,
-    ) -> list[tuple[float, int, int]]:
-        """Return (score, start, end) of the candidate spans of one window, in passage characters."""
-        context = [i for i, sequence in enumerate(sequence_ids) if sequence == context_id and offsets[i][1] > offsets[i][0]]
-        if not context:
-            return []
-        best_starts = sorted(context, key=lambda i: -start_logits[i])[: self.top_n]
-        best_ends = sorted(context, key=lambda i: -end_logits[i])[: self.top_n]
-        spans = []
-        for first in best_starts:
-            for last in best_ends:
-                if last < first or last - first + 1 > self.max_answer_tokens:
-                    continue
-                start, end = strip_span(text, offsets[first][0], offsets[last][1])
-                if end > start:
-                    spans.append((start_logits[first] + end_logits[last], start, end))
-        return spans
-
-
-def _overlap(first: tuple[str, int, int], second: tuple[str, int, int]) -> bool:
-    """Return whether two (passage id, start, end) spans are in the same passage and share a character."""
-    return first[0] == second[0] and first[1] < second[2] and second[1] < first[2]
-
-
-def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Return [start, end) narrowed to exclude whitespace at either end (empty when it is all whitespace)."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _one_line(error: BaseException) -> str:

@@ -1,0 +1,157 @@
+"""From a span-extraction model's start/end logits over several windows to ranked, calibrated answer spans.
+
+Pure functions over logits (no model, no tokenizer), so every rule here is tested on forced logits.
+
+Every distinct span (passage, start, end) of every window is one option, scored start_logit + end_logit (a span
+found in several windows keeps its best score); "no answer" is one more option. One softmax runs over all of them,
+across windows and passages alike, so spans from different passages compete on one scale. How the windows' null
+scores (start_logits[cls] + end_logits[cls]) make the "no answer" option depends on how the model was trained:
+
+- `min` (a model trained window by window, SQuAD 2.0 style): the smallest null score over the windows read, since
+  the question is unanswerable only as far as its most answerable window says so;
+- `shared` (a model trained with shared normalization over several windows of one question, Clark & Gardner 2018):
+  the log-sum-exp of the windows' null scores, the same quantity its training loss normalizes.
+
+A candidate's confidence is the probability that the answer overlaps its span: the softmax summed over the spans of
+its passage that share a character with it, capped by the confidence of the candidate before it, so that a
+confident answer's mass is not split among its variants with a word more or less.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+NULL_RULES = ("min", "shared")
+# Marks a span never starts or ends with (a model's span often takes the comma or full stop after an answer).
+_EDGE_PUNCTUATION = frozenset("，。；：、！？,.;:!?")
+_PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "「": "」", "『": "』", "【": "】"}
+
+
+@dataclass(frozen=True)
+class WindowLogits:
+    """One window's model output: the passage it was cut from (an index), each token's [start, end) characters in that
+    passage (None for question, special and padding tokens), the start and end logits, and the CLS token's position."""
+
+    passage: int
+    offsets: tuple[tuple[int, int] | None, ...]
+    start_logits: tuple[float, ...]
+    end_logits: tuple[float, ...]
+    cls: int = 0
+
+
+@dataclass(frozen=True)
+class ScoredSpan:
+    """An answer span: passage index, [start, end) characters in it, and the probability that the answer overlaps it."""
+
+    passage: int
+    start: int
+    end: int
+    confidence: float
+
+
+@dataclass(frozen=True)
+class SpanRanking:
+    """The distinct answer spans best first, and the probability that no window holds the answer."""
+
+    spans: tuple[ScoredSpan, ...]
+    no_answer: float
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Return [start, end) narrowed to exclude whitespace at either end (empty when it is all whitespace)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Return [start, end) without surrounding whitespace, sentence punctuation at either end, or an opening (closing)
+    quote or bracket at its start (end) whose partner is not inside the span; empty when nothing is left."""
+    while True:
+        start, end = strip_span(text, start, end)
+        if start < end and text[start] in _EDGE_PUNCTUATION:
+            start += 1
+        elif start < end and text[end - 1] in _EDGE_PUNCTUATION:
+            end -= 1
+        elif start < end and text[start] in _PAIRS and _PAIRS[text[start]] not in text[start + 1 : end]:
+            start += 1
+        elif start < end and text[end - 1] in _PAIRS.values() and not any(o in text[start : end - 1] for o, c in _PAIRS.items() if c == text[end - 1]):
+            end -= 1
+        else:
+            return start, end
+
+
+def window_spans(window: WindowLogits, text: str, top_n: int, max_answer_tokens: int) -> list[tuple[float, int, int]]:
+    """Return (score, start, end) of a window's candidate spans in passage characters: every pair of the `top_n` best
+    start and end tokens of the passage with start <= end and at most `max_answer_tokens` tokens, trimmed (trim_span)."""
+    context = [i for i, span in enumerate(window.offsets) if span is not None and span[1] > span[0]]
+    if not context:
+        return []
+    best_starts = sorted(context, key=lambda i: -window.start_logits[i])[:top_n]
+    best_ends = sorted(context, key=lambda i: -window.end_logits[i])[:top_n]
+    spans = []
+    for first in best_starts:
+        for last in best_ends:
+            if last < first or last - first + 1 > max_answer_tokens:
+                continue
+            start, end = trim_span(text, window.offsets[first][0], window.offsets[last][1])
+            if end > start:
+                spans.append((window.start_logits[first] + window.end_logits[last], start, end))
+    return spans
+
+
+def null_score(windows: Sequence[WindowLogits], rule: str) -> float:
+    """Return the score of the "no answer" option over the windows read, by `rule` (`min` or `shared`)."""
+    scores = [w.start_logits[w.cls] + w.end_logits[w.cls] for w in windows]
+    if rule == "min":
+        return min(scores)
+    if rule == "shared":
+        top = max(scores)
+        return top + math.log(sum(math.exp(score - top) for score in scores))
+    raise ValueError(f"unknown null rule {rule!r}; use one of {', '.join(NULL_RULES)}")
+
+
+def rank_spans(
+    windows: Sequence[WindowLogits],
+    texts: Sequence[str],
+    top_n: int = 20,
+    max_answer_tokens: int = 30,
+    max_candidates: int = 4,
+    null_rule: str = "min",
+) -> SpanRanking:
+    """Return up to `max_candidates` distinct spans (none overlapping an earlier one of the same passage), best first,
+    each with its overlap confidence, and the no-answer probability; `texts` are the passages the windows index."""
+    if not windows:
+        return SpanRanking((), 1.0)
+    best: dict[tuple[int, int, int], float] = {}
+    for window in windows:
+        for score, start, end in window_spans(window, texts[window.passage], top_n, max_answer_tokens):
+            key = (window.passage, start, end)
+            if key not in best or score > best[key]:
+                best[key] = score
+    null = null_score(windows, null_rule)
+    if not best:
+        return SpanRanking((), 1.0)
+    top = max(null, max(best.values()))
+    total = math.exp(null - top) + sum(math.exp(score - top) for score in best.values())
+    probability = {key: math.exp(score - top) / total for key, score in best.items()}
+    spans: list[ScoredSpan] = []
+    confidence = 1.0
+    for key in sorted(best, key=lambda span: -best[span]):
+        if any(_overlap(key, (taken.passage, taken.start, taken.end)) for taken in spans):
+            continue
+        mass = sum(p for other, p in probability.items() if _overlap(key, other))
+        confidence = min(max(mass, 0.0), confidence)
+        spans.append(ScoredSpan(key[0], key[1], key[2], confidence))
+        if len(spans) == max_candidates:
+            break
+    return SpanRanking(tuple(spans), math.exp(null - top) / total)
+
+
+def _overlap(first: tuple[int, int, int], second: tuple[int, int, int]) -> bool:
+    """Return whether two (passage, start, end) spans are in the same passage and share a character."""
+    return first[0] == second[0] and first[1] < second[2] and second[1] < first[2]

@@ -1,0 +1,93 @@
+"""Span scoring over several windows from forced logits: one softmax across windows and passages, the two
+no-answer rules, overlap confidence and distinct candidates (hand-computed values)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from qa.reading.span_scoring import WindowLogits, null_score, rank_spans, strip_span, window_spans
+
+LOW = -20.0
+TEXTS = ("北京是首都。", "上海很大。")
+
+
+def window(passage: int, offsets: list[tuple[int, int] | None], starts: list[float], ends: list[float]) -> WindowLogits:
+    return WindowLogits(passage, tuple(offsets), tuple(starts), tuple(ends), 0)
+
+
+# [CLS] then one token per character of each text
+FIRST = [None, (0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
+SECOND = [None, (0, 1), (1, 2), (2, 3), (3, 4)]
+
+
+def test_strip_span_trims_whitespace() -> None:
+    assert strip_span("  ab c  ", 0, 8) == (2, 6)
+    assert strip_span("   ", 0, 3) == (3, 3)
+
+
+def test_window_spans_pairs_best_starts_and_ends_within_the_passage() -> None:
+    w = window(0, FIRST, [0.0, 3.0, LOW, 1.0, LOW, LOW], [0.0, LOW, 2.0, LOW, 4.0, LOW])
+    spans = window_spans(w, TEXTS[0], top_n=2, max_answer_tokens=30)
+    assert sorted(spans) == sorted([(5.0, 0, 2), (7.0, 0, 4), (5.0, 2, 4)])
+    assert window_spans(w, TEXTS[0], top_n=2, max_answer_tokens=2) == [(5.0, 0, 2), (5.0, 2, 4)]
+
+
+def test_null_rules_take_the_most_answerable_window_or_sum_them() -> None:
+    windows = [window(0, FIRST, [1.0] + [LOW] * 5, [2.0] + [LOW] * 5), window(1, SECOND, [0.0] + [LOW] * 4, [0.0] + [LOW] * 4)]
+    assert null_score(windows, "min") == 0.0
+    assert null_score(windows, "shared") == pytest.approx(math.log(math.exp(3.0) + 1.0))
+    with pytest.raises(ValueError, match="unknown null rule"):
+        null_score(windows, "max")
+
+
+def test_spans_of_two_passages_compete_in_one_softmax() -> None:
+    # passage 0: 北京 (tokens 1-2) scores 4; passage 1: 上海 (tokens 1-2) scores 3; no answer scores 0 in both windows
+    first = window(0, FIRST, [0.0, 2.0, LOW, LOW, LOW, LOW], [0.0, LOW, 2.0, LOW, LOW, LOW])
+    second = window(1, SECOND, [0.0, 1.5, LOW, LOW, LOW], [0.0, LOW, 1.5, LOW, LOW])
+    ranking = rank_spans([first, second], TEXTS, top_n=1)
+    total = math.exp(4.0) + math.exp(3.0) + math.exp(0.0)
+    assert [(s.passage, s.start, s.end) for s in ranking.spans] == [(0, 0, 2), (1, 0, 2)]
+    assert [s.confidence for s in ranking.spans] == pytest.approx([math.exp(4.0) / total, math.exp(3.0) / total])
+    assert ranking.no_answer == pytest.approx(1.0 / total)
+    shared = rank_spans([first, second], TEXTS, top_n=1, null_rule="shared")
+    shared_total = math.exp(4.0) + math.exp(3.0) + 2.0
+    assert shared.no_answer == pytest.approx(2.0 / shared_total)
+
+
+def test_a_confident_null_makes_every_span_unsure() -> None:
+    w = window(0, FIRST, [5.0, 0.0, LOW, LOW, LOW, LOW], [5.0, LOW, 0.0, LOW, LOW, LOW])
+    ranking = rank_spans([w], TEXTS[:1], top_n=1)
+    assert ranking.no_answer == pytest.approx(math.exp(10.0) / (math.exp(10.0) + 1.0))
+    assert ranking.spans[0].confidence == pytest.approx(1.0 / (math.exp(10.0) + 1.0))
+
+
+def test_variants_of_one_answer_pool_their_mass_and_are_not_alternatives() -> None:
+    # 北京 (0-2) and 北京是 (0-3) overlap: one candidate holding both; 首都 (3-5) is the distinct alternative
+    w = window(0, FIRST, [0.0, 2.0, LOW, LOW, 1.0, LOW], [0.0, LOW, 2.0, 1.9, LOW, 1.0])
+    ranking = rank_spans([w], TEXTS[:1], top_n=3)
+    scores = {(0, 2): 4.0, (0, 3): 3.9, (0, 5): 3.0, (3, 5): 2.0}
+    total = sum(math.exp(v) for v in scores.values()) + math.exp(0.0)
+    assert [(s.start, s.end) for s in ranking.spans] == [(0, 2), (3, 5)]
+    first_mass = (math.exp(4.0) + math.exp(3.9) + math.exp(3.0)) / total
+    second_mass = (math.exp(3.0) + math.exp(2.0)) / total
+    assert ranking.spans[0].confidence == pytest.approx(first_mass)
+    assert ranking.spans[1].confidence == pytest.approx(min(second_mass, first_mass))
+
+
+def test_no_windows_means_no_answer() -> None:
+    ranking = rank_spans([], TEXTS)
+    assert ranking.spans == () and ranking.no_answer == 1.0
+
+
+def test_trim_span_drops_edge_punctuation_and_unpaired_quotes() -> None:
+    from qa.reading.span_scoring import trim_span
+
+    text = "增速 8.2%，“创新攻坚”作为主线。《名单》"
+    assert text[slice(*trim_span(text, 2, 8))] == "8.2%"
+    assert text[slice(*trim_span(text, 8, 14))] == "“创新攻坚”"
+    assert text[slice(*trim_span(text, 8, 13))] == "创新攻坚"
+    assert text[slice(*trim_span(text, 9, 14))] == "创新攻坚"
+    assert text[slice(*trim_span(text, 19, 23))] == "《名单》"
+    assert trim_span("，。", 0, 2) == (2, 2)
