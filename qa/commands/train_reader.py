@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.commands.common import data_dir
+
+if TYPE_CHECKING:
+    from qa.training.train import TrainConfig
 
 # The shipped reader's data: CMRC 2018 train and trial, and DRCD test (traditional script); never the dev sets.
 DEFAULT_TRAIN = (Path("../shared/train/cmrc2018_train.json"), Path("../shared/benchmarks/cmrc2018_trial.json"))
@@ -37,10 +42,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--until", type=int, help="stop at this step of the schedule (checkpointed; run again without it to go on)")
     parser.add_argument("--frozen-layers", type=int, default=defaults.frozen_layers, help="encoder layers (from the bottom) left untrained")
     parser.add_argument("--negative-share", type=float, default=defaults.negative_share, help="share of questions adding one window without the answer")
+    parser.add_argument("--group-size", type=int, default=defaults.group_size,
+                        help="windows a question is trained on together under shared normalization (1: window by window)")
+    parser.add_argument("--no-answer-share", type=float, default=defaults.no_answer_share,
+                        help="with --group-size > 1: share of questions whose group leaves out the answer window (learns 'not here')")
+    parser.add_argument("--distractors", type=int, default=defaults.distractors,
+                        help="with --group-size > 1: retrieved contexts without the answer that a question's negatives are drawn from")
+    parser.add_argument("--tune-share", type=float, default=defaults.tune_share,
+                        help="share of contexts held out of training as a tuning split, written to OUT/tune.json for qa eval")
+    parser.add_argument("--device", default=defaults.device, help="auto (CUDA when available, else CPU), cpu or cuda")
     parser.add_argument("--limit", type=int, help="use only the first N questions (smoke tests)")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads")
     parser.set_defaults(run=run)
+
+
+def write_tuning_split(config: TrainConfig) -> Path:
+    """Write the questions held out of training (`--tune-share`) as SQuAD JSON in the checkpoint folder; return its path."""
+    from qa.training.data import tuning_squad
+    from qa.training.train import load_tuning_examples
+
+    path = Path(config.out_dir) / "tune.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    examples = load_tuning_examples(config)
+    path.write_text(json.dumps(tuning_squad(examples), ensure_ascii=False), encoding="utf-8")
+    print(f"tuning split: {len(examples)} questions held out of training -> {path}", file=sys.stderr)
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,7 +96,14 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         threads=args.threads,
         init_from=args.init,
+        group_size=args.group_size,
+        no_answer_share=args.no_answer_share,
+        distractors=args.distractors,
+        tune_share=args.tune_share,
+        device=args.device,
     )
+    if config.tune_share > 0:
+        write_tuning_split(config)
     checkpoint = train(config)
     delta = export_delta(checkpoint, args.export)
     print(f"exported {delta} ({delta.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,3 +77,21 @@ def traditional_to_simplified() -> Callable[[str], str]:
         return converted if len(converted) == len(text) else "".join(converter.convert(char) or char for char in text)
 
     return convert
+
+
+def in_tuning_split(context: str, share: float) -> bool:
+    """Return whether a context (and so every question on it) belongs to the tuning split: a stable `share` of the
+    contexts, chosen by a hash of their text, held out of training for choosing thresholds and settings."""
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(context.encode("utf-8")).digest()[:4], "big") / 2**32 < share
+
+
+def tuning_squad(examples: Sequence[TrainExample]) -> dict:
+    """Return SQuAD v1 JSON (one article, a paragraph per context) of training questions, for `qa eval`."""
+    paragraphs: dict[str, list[dict]] = {}
+    for example in examples:
+        paragraphs.setdefault(example.context, []).append(
+            {"id": example.id, "question": example.question, "answers": [{"text": example.answer, "answer_start": example.answer_start}]}
+        )
+    return {"version": "tuning", "data": [{"title": "tuning split", "paragraphs": [{"context": c, "qas": q} for c, q in paragraphs.items()]}]}

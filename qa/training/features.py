@@ -73,3 +73,70 @@ def build_windows(
             if owner in negatives and rng.random() < negative_share:
                 windows.append(rng.choice(negatives[owner]))
     return windows
+
+
+@dataclass(frozen=True)
+class WindowGroup:
+    """The windows of one question trained together under shared normalization: first the one holding the answer
+    (absent when the group is a no-answer group), then windows without it."""
+
+    windows: tuple[Window, ...]
+    answerable: bool
+
+
+def _windows_of(tokenizer: Any, question: str, contexts: Sequence[str], max_length: int, stride: int, span: tuple[int, int] | None) -> tuple[list[Window], list[Window]]:
+    """Return (windows holding the answer at character `span` of the first context, windows without it) of a question
+    over its contexts (only the first context can hold the answer)."""
+    if not contexts:
+        return [], []
+    encoding = tokenizer(
+        [question] * len(contexts),
+        list(contexts),
+        truncation="only_second",
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
+    positives, negatives = [], []
+    for index, owner in enumerate(encoding["overflow_to_sample_mapping"]):
+        ids = encoding["input_ids"][index]
+        types = encoding["token_type_ids"][index] if "token_type_ids" in encoding else [0] * len(ids)
+        start, end = 0, 0
+        if owner == 0 and span is not None:
+            start, end = label_window(encoding["offset_mapping"][index], encoding.sequence_ids(index), *span)
+        (positives if start > 0 else negatives).append(Window(tuple(ids), tuple(types), start, end))
+    return positives, negatives
+
+
+def build_groups(
+    tokenizer: Any,
+    examples: Sequence[TrainExample],
+    distractors: dict[str, Sequence[str]],
+    max_length: int,
+    stride: int,
+    group_size: int,
+    no_answer_share: float,
+    seed: int,
+) -> list[WindowGroup]:
+    """Return one group of `group_size` windows per question: a window holding the answer (a random one when several
+    do) and `group_size - 1` windows without it, drawn from the other windows of its context and of its `distractors`
+    (retrieved contexts without the answer). For a `no_answer_share` of the questions the answer window is left out and
+    the group is all windows without it. Draws are made with `seed`; a question with no window to draw is skipped."""
+    rng = random.Random(seed)
+    groups: list[WindowGroup] = []
+    for example in examples:
+        contexts = [example.context, *distractors.get(example.id, ())]
+        positives, negatives = _windows_of(tokenizer, example.question, contexts, max_length, stride, (example.answer_start, example.answer_end))
+        unanswerable = bool(negatives) and rng.random() < no_answer_share
+        if not positives and not unanswerable:
+            continue
+        chosen = [] if unanswerable else [rng.choice(positives)]
+        wanted = group_size - len(chosen)
+        if negatives:
+            pool = rng.sample(negatives, min(wanted, len(negatives)))
+            chosen += pool + [rng.choice(negatives) for _ in range(wanted - len(pool))]
+        else:
+            chosen += [chosen[0]] * wanted
+        groups.append(WindowGroup(tuple(chosen), not unanswerable))
+    return groups

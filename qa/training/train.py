@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError
-from qa.training.data import TrainExample, load_training_file, traditional_to_simplified
+from qa.training.data import TrainExample, in_tuning_split, load_training_file, traditional_to_simplified
 from qa.training.export import apply_delta
-from qa.training.features import Window, build_windows
+from qa.training.distractors import retrieved_distractors
+from qa.training.features import Window, WindowGroup, build_groups, build_windows
 
 CHECKPOINT_FILE = "checkpoint.pt"
 FROZEN_ALWAYS = ("embeddings.word_embeddings.",)
@@ -50,6 +51,16 @@ class TrainConfig:
     limit: int | None = None
     until: int | None = None
     init_from: Path | None = None
+    group_size: int = 1
+    no_answer_share: float = 0.0
+    distractors: int = 2
+    device: str = "auto"
+    tune_share: float = 0.0
+
+    @property
+    def shared(self) -> bool:
+        """Return whether windows are trained in groups under shared normalization (more than one window a question)."""
+        return self.group_size > 1
 
     def fingerprint(self) -> dict[str, Any]:
         """Return the settings a checkpoint must share to be resumed (all but where, how often and how far to go; the
@@ -57,7 +68,7 @@ class TrainConfig:
         from embeddings.convert import file_sha256
 
         fields = dataclasses.asdict(self)
-        for name in ("out_dir", "checkpoint_every", "log_every", "threads", "until"):
+        for name in ("out_dir", "checkpoint_every", "log_every", "threads", "until", "device"):
             fields.pop(name)
         fields["init_from"] = file_sha256(Path(self.init_from)) if self.init_from else None
         return json.loads(json.dumps(fields, default=str))
@@ -73,7 +84,20 @@ def load_examples(config: TrainConfig) -> list[TrainExample]:
         convert = traditional_to_simplified()
         for path in config.traditional_files:
             examples.extend(load_training_file(path, convert))
+    examples = [example for example in examples if not in_tuning_split(example.context, config.tune_share)]
     return examples[: config.limit] if config.limit else examples
+
+
+def load_tuning_examples(config: TrainConfig) -> list[TrainExample]:
+    """Return the questions of the configured files held out of training as the tuning split (`tune_share`)."""
+    held_out = []
+    for path in config.train_files:
+        held_out.extend(e for e in load_training_file(path) if in_tuning_split(e.context, config.tune_share))
+    if config.traditional_files:
+        convert = traditional_to_simplified()
+        for path in config.traditional_files:
+            held_out.extend(e for e in load_training_file(path, convert) if in_tuning_split(e.context, config.tune_share))
+    return held_out
 
 
 def trainable(name: str, frozen_layers: int) -> bool:
@@ -123,6 +147,56 @@ def collate(windows: Sequence[Window], pad_id: int) -> dict[str, Any]:
     }
 
 
+def collate_groups(groups: Sequence[WindowGroup], pad_id: int) -> dict[str, Any]:
+    """Return the padded inputs of a batch of equal-sized groups (windows flattened, group by group) and, per group,
+    boolean masks over its windows' concatenated token positions marking the start and end targets: the answer's
+    tokens in the windows holding it, or every window's CLS (position 0) in a no-answer group."""
+    import torch
+
+    windows = [window for group in groups for window in group.windows]
+    batch = collate(windows, pad_id)
+    width = batch["input_ids"].shape[1]
+    size = len(groups[0].windows)
+    starts = torch.zeros(len(groups), size * width, dtype=torch.bool)
+    ends = torch.zeros(len(groups), size * width, dtype=torch.bool)
+    for row, group in enumerate(groups):
+        for column, window in enumerate(group.windows):
+            if group.answerable and window.start > 0:
+                starts[row, column * width + window.start] = True
+                ends[row, column * width + window.end] = True
+            elif not group.answerable:
+                starts[row, column * width] = True
+                ends[row, column * width] = True
+    del batch["start_positions"], batch["end_positions"]
+    return {**batch, "start_targets": starts, "end_targets": ends}
+
+
+def shared_norm_loss(start_logits: Any, end_logits: Any, attention_mask: Any, start_targets: Any, end_targets: Any) -> Any:
+    """Return the mean over groups of the negative log-likelihood of the targets when one softmax runs over all token
+    positions of all windows of a group (start and end averaged); logits are [groups * windows, tokens]."""
+    import torch
+
+    groups = start_targets.shape[0]
+    valid = attention_mask.reshape(groups, -1).bool()
+
+    def part(logits: Any, targets: Any) -> Any:
+        flat = logits.reshape(groups, -1).float().masked_fill(~valid, -1e4)
+        return (torch.logsumexp(flat, -1) - torch.logsumexp(flat.masked_fill(~targets, -1e4), -1)).mean()
+
+    return (part(start_logits, start_targets) + part(end_logits, end_targets)) / 2
+
+
+def pick_device(requested: str) -> str:
+    """Return the torch device to train on: `auto` takes CUDA when available, else the CPU."""
+    import torch
+
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise QAError(f"device {requested} asked for but no CUDA GPU is visible; use --device cpu")
+    return requested
+
+
 def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path:
     """Train (resuming from `out_dir`'s checkpoint when its settings match) and return the final checkpoint's path."""
     import torch
@@ -142,18 +216,27 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     examples = load_examples(config)
     if not examples:
         raise QAError("no training questions with a locatable answer in the given files")
-    windows = build_windows(tokenizer, examples, config.max_length, config.stride, config.negative_share, config.seed)
-    per_epoch = math.ceil(len(windows) / config.batch_size)
+    items: Sequence[Window] | Sequence[WindowGroup]
+    if config.shared:
+        distractors = retrieved_distractors(examples, config.distractors) if config.distractors else {}
+        items = build_groups(tokenizer, examples, distractors, config.max_length, config.stride, config.group_size, config.no_answer_share, config.seed)
+        log(f"{len(examples)} questions -> {len(items)} groups of {config.group_size} windows "
+            f"({sum(g.answerable for g in items)} holding the answer)")
+    else:
+        items = build_windows(tokenizer, examples, config.max_length, config.stride, config.negative_share, config.seed)
+        log(f"{len(examples)} questions -> {len(items)} windows ({sum(w.start > 0 for w in items)} with the answer)")
+    per_epoch = math.ceil(len(items) / config.batch_size)
     total = config.max_steps or max(1, math.ceil(config.epochs * per_epoch))
-    log(f"{len(examples)} questions -> {len(windows)} windows ({sum(w.start > 0 for w in windows)} with the answer); "
-        f"{total} steps of {config.batch_size} ({time.monotonic() - started:.0f} s to prepare)")
+    log(f"{total} steps of {config.batch_size} ({time.monotonic() - started:.0f} s to prepare)")
 
+    device = pick_device(config.device)
     torch.manual_seed(config.seed)
     model = AutoModelForQuestionAnswering.from_pretrained(str(config.base_dir))
     names = {name for name, _ in model.named_parameters() if trainable(name, config.frozen_layers)}
     saved = names | (apply_delta(model, Path(config.init_from), "pass a delta trained on it") if config.init_from else set())
     for name, parameter in model.named_parameters():
         parameter.requires_grad_(name in names)
+    model.to(device)
     decay = [p for n, p in model.named_parameters() if n in names and not _no_decay(n)]
     no_decay = [p for n, p in model.named_parameters() if n in names and _no_decay(n)]
     optimizer = torch.optim.AdamW(
@@ -162,7 +245,7 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     )
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: schedule(step, total, config.warmup))
     fingerprint = config.fingerprint()
-    step = _resume(out_dir / CHECKPOINT_FILE, fingerprint, model, optimizer, scheduler, log)
+    step = _resume(out_dir / CHECKPOINT_FILE, fingerprint, model, optimizer, scheduler, log, device)
 
     model.train()
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
@@ -171,9 +254,16 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     first_step = step
     stop = min(total, config.until) if config.until else total
     while step < stop:
-        batch = collate([windows[i] for i in batch_order(len(windows), config.batch_size, step, config.seed)], pad_id)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
-            loss = model(**batch).loss
+        chosen = [items[i] for i in batch_order(len(items), config.batch_size, step, config.seed)]
+        batch = collate_groups(chosen, pad_id) if config.shared else collate(chosen, pad_id)
+        batch = {name: tensor.to(device) for name, tensor in batch.items()}
+        with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=config.bf16):
+            if config.shared:
+                targets = (batch.pop("start_targets"), batch.pop("end_targets"))
+                output = model(**batch)
+                loss = shared_norm_loss(output.start_logits, output.end_logits, batch["attention_mask"], *targets)
+            else:
+                loss = model(**batch).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
         optimizer.step()
@@ -188,7 +278,8 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
             losses.clear()
         if step % config.checkpoint_every == 0 or step == stop:
             _save_checkpoint(out_dir / CHECKPOINT_FILE, fingerprint, step, model, optimizer, scheduler, saved,
-                             {"steps": total, "windows": len(windows), "questions": len(examples)})
+                             {"steps": total, "windows": sum(len(g.windows) for g in items) if config.shared else len(items), "questions": len(examples),
+                              "null_rule": "shared" if config.shared else "min"})
     log(f"done: {out_dir / CHECKPOINT_FILE} ({time.monotonic() - started:.0f} s this run)")
     return out_dir / CHECKPOINT_FILE
 
@@ -225,18 +316,18 @@ def _save_checkpoint(
     os.replace(staging, path)
 
 
-def _resume(path: Path, fingerprint: dict[str, Any], model: Any, optimizer: Any, scheduler: Any, log: Callable[[str], None]) -> int:
+def _resume(path: Path, fingerprint: dict[str, Any], model: Any, optimizer: Any, scheduler: Any, log: Callable[[str], None], device: str = "cpu") -> int:
     """Load a checkpoint written with the same settings and return its step (0 when there is none)."""
     import torch
 
     if not path.is_file():
         return 0
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = torch.load(path, map_location=device, weights_only=False)
     if state["fingerprint"] != fingerprint:
         raise QAError(f"{path} was written with other training settings; use another --out folder or delete it")
     model.load_state_dict(state["model"], strict=False)
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
-    torch.set_rng_state(state["torch_rng"])
+    torch.set_rng_state(state["torch_rng"].cpu())
     log(f"resumed from {path} at step {state['step']}")
     return int(state["step"])

@@ -67,7 +67,9 @@ class NeuralReader(HFReader):
         self, data_dir: Path, delta_path: Path = DELTA_PATH, int8: bool = False, base_dir: Path | None = None, max_windows: int | None = MAX_WINDOWS
     ) -> None:
         card = read_card(delta_path)
-        super().__init__("", max_length=int(card["max_length"]), stride=int(card["stride"]), max_windows=max_windows)
+        super().__init__(
+            "", max_length=int(card["max_length"]), stride=int(card["stride"]), max_windows=max_windows, null_rule=str(card.get("null_rule", "min"))
+        )
         self.data_dir = Path(data_dir)
         self.delta_path = Path(delta_path)
         self.int8 = int8

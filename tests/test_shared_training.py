@@ -1,0 +1,103 @@
+"""Multi-passage training under shared normalization: groups of windows, their targets and loss, retrieval
+distractors, the tuning split held out of training, and a few real steps on a tiny random BERT."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from qa.training.data import TrainExample, in_tuning_split, load_training_file, tuning_squad  # noqa: E402
+from qa.training.distractors import retrieved_distractors  # noqa: E402
+from qa.training.features import Window, WindowGroup, build_groups  # noqa: E402
+from qa.training.train import TrainConfig, collate_groups, load_examples, load_tuning_examples, shared_norm_loss, train  # noqa: E402
+from tests.test_reader_training import CONTEXT, QUESTION, base_dir  # noqa: E402,F401 - the tiny encoder fixture
+
+OTHER = "子丑寅卯辰巳午未申酉" * 2
+
+
+def test_groups_hold_one_answer_window_and_negatives_from_context_and_distractors(base_dir: Path) -> None:  # noqa: F811
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
+    example = TrainExample("q", QUESTION, CONTEXT, 20, CONTEXT[20:22])
+    groups = build_groups(tokenizer, [example], {"q": (OTHER,)}, max_length=16, stride=4, group_size=3, no_answer_share=0.0, seed=0)
+    assert len(groups) == 1 and groups[0].answerable
+    first, *rest = groups[0].windows
+    assert (first.start, first.end) == (10, 11)
+    assert [(w.start, w.end) for w in rest] == [(0, 0), (0, 0)]
+    unanswerable = build_groups(tokenizer, [example], {"q": (OTHER,)}, max_length=16, stride=4, group_size=3, no_answer_share=1.0, seed=0)
+    assert not unanswerable[0].answerable
+    assert [(w.start, w.end) for w in unanswerable[0].windows] == [(0, 0)] * 3
+
+
+def test_collate_groups_marks_answer_tokens_or_every_cls() -> None:
+    answer = Window((2, 5, 6, 3), (0, 0, 1, 1), 2, 3)
+    negative = Window((2, 5, 3), (0, 0, 1), 0, 0)
+    batch = collate_groups([WindowGroup((answer, negative), True), WindowGroup((negative, negative), False)], pad_id=0)
+    assert batch["input_ids"].tolist() == [[2, 5, 6, 3], [2, 5, 3, 0], [2, 5, 3, 0], [2, 5, 3, 0]]
+    assert torch.nonzero(batch["start_targets"]).tolist() == [[0, 2], [1, 0], [1, 4]]
+    assert torch.nonzero(batch["end_targets"]).tolist() == [[0, 3], [1, 0], [1, 4]]
+
+
+def test_shared_norm_loss_is_one_softmax_over_all_windows_of_a_group() -> None:
+    # one group of two windows of three tokens; the answer starts and ends at token 1 of the first window
+    start = torch.tensor([[0.0, 2.0, 0.0], [1.0, 0.0, math.log(3.0)]])
+    end = torch.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    mask = torch.tensor([[1, 1, 1], [1, 1, 0]])  # the last token of window two is padding
+    targets = torch.zeros(1, 6, dtype=torch.bool)
+    targets[0, 1] = True
+    loss = shared_norm_loss(start, end, mask, targets, targets)
+    expected_start = -math.log(math.exp(2) / (1 + math.exp(2) + 1 + math.e + 1))
+    expected_end = -math.log(1 / 5)
+    assert loss.item() == pytest.approx((expected_start + expected_end) / 2, rel=1e-6)
+
+
+def test_retrieved_distractors_share_words_but_not_the_answer() -> None:
+    examples = [
+        TrainExample("a", "长江流经哪些省份？", "长江流经青海、西藏、四川等省份。", 4, "青海、西藏、四川"),
+        TrainExample("b", "黄河发源于哪里？", "黄河发源于青海省巴颜喀拉山。", 5, "青海省巴颜喀拉山"),
+        TrainExample("c", "珠江有多长？", "长江是中国最长的河流，珠江流经广东。", 0, "长江"),
+    ]
+    distractors = retrieved_distractors(examples, per_question=2)
+    assert distractors["a"] == ("长江是中国最长的河流，珠江流经广东。",)
+    assert distractors["b"] == ()
+    assert distractors["c"] == ()
+
+
+def test_tuning_split_is_held_out_of_training_by_context(tmp_path: Path) -> None:
+    contexts = [f"第{n}段：甲乙丙丁。" for n in range(40)]
+    held = [c for c in contexts if in_tuning_split(c, 0.25)]
+    assert 0 < len(held) < len(contexts)
+    assert in_tuning_split(contexts[0], 0.0) is False and in_tuning_split(contexts[0], 1.0) is True
+    paragraphs = [{"context": c, "qas": [{"id": str(n), "question": "何？", "answers": [{"text": "甲乙", "answer_start": c.index("甲")}]}]}
+                  for n, c in enumerate(contexts)]
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps({"data": [{"paragraphs": paragraphs}]}, ensure_ascii=False), encoding="utf-8")
+    config = TrainConfig(Path(), tmp_path, (path,), tune_share=0.25)
+    trained, tuning = load_examples(config), load_tuning_examples(config)
+    assert {e.context for e in tuning} == set(held)
+    assert not {e.context for e in trained} & set(held)
+    assert len(trained) + len(tuning) == 40
+    written = tmp_path / "tune.json"
+    written.write_text(json.dumps(tuning_squad(tuning), ensure_ascii=False), encoding="utf-8")
+    assert [e.id for e in load_training_file(written)] == [e.id for e in tuning]
+
+
+def test_shared_training_runs_and_records_the_shared_null_rule(base_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    qas = [{"id": f"q{n}", "question": QUESTION, "answers": [{"text": CONTEXT[n : n + 2], "answer_start": n}]} for n in range(4)]
+    data = tmp_path / "train.json"
+    data.write_text(json.dumps({"data": [{"paragraphs": [{"context": CONTEXT, "qas": qas}, {"context": OTHER, "qas": []}]}]}, ensure_ascii=False), encoding="utf-8")
+    config = TrainConfig(base_dir=base_dir, out_dir=tmp_path / "run", train_files=(data,), max_length=16, stride=4, batch_size=2,
+                         max_steps=2, frozen_layers=1, threads=1, group_size=3, no_answer_share=0.5, device="cpu")
+    lines: list[str] = []
+    checkpoint = train(config, lines.append)
+    assert any("groups of 3 windows" in line for line in lines)
+    state = torch.load(checkpoint, weights_only=False)
+    assert state["step"] == 2 and state["sizes"]["null_rule"] == "shared"
+    assert all(math.isfinite(float(line.split("loss ")[1].split()[0])) for line in lines if line.startswith("step"))
