@@ -206,8 +206,9 @@ def summarize_by_kind(records: Sequence[EvalRecord]) -> list[KindSummary]:
 
 @dataclass(frozen=True)
 class CalibrationBin:
-    """Questions whose confidence fell in [low, high): how many, their mean confidence and mean correctness (F1, or 1
-    for a right abstention on an unanswerable question)."""
+    """Questions whose confidence in what the system said fell in [low, high): how many, their mean confidence and mean
+    correctness. Confidence is the answer's score, or 1 - the best span's score when it abstained; correctness is the
+    answer's F1 (0 on an unanswerable question), or for an abstention 1 on an unanswerable question and 0 else."""
 
     low: float
     high: float
@@ -226,6 +227,8 @@ def calibration_bins(records: Sequence[EvalRecord], bins: int = 10) -> list[Cali
     grouped: dict[int, list[tuple[float, float]]] = {}
     for record in records:
         confidence = min(max(record.answer.score, 0.0), 1.0)
+        if not record.answer.text:
+            confidence = 1.0 - confidence
         grouped.setdefault(min(int(confidence * bins), bins - 1), []).append((confidence, record.score.f1))
     return [
         CalibrationBin(

@@ -148,8 +148,9 @@ def test_summarize_by_kind_keeps_unanswerable_apart():
 def test_calibration_bins_count_and_gap():
     from qa.evaluation import calibration_bins
 
-    bins = calibration_bins(SWEEP_RECORDS)
-    assert [(b.low, b.n) for b in bins] == [(0.1, 1), (0.2, 1), (0.3, 1), (0.4, 1), (0.9, 1)]
+    bins = calibration_bins(SWEEP_RECORDS)  # the abstention at 0.1 is a 0.9 confidence that the answer is not there
+    assert [(b.low, b.n) for b in bins] == [(0.2, 1), (0.3, 1), (0.4, 1), (0.9, 2)]
+    assert (bins[-1].confidence, bins[-1].accuracy) == (pytest.approx(0.9), 1.0)
     assert bins[-1].gap == pytest.approx(0.1)
 
 
@@ -169,7 +170,7 @@ def test_report_has_kind_calibration_and_sweep_sections(tmp_path):
     write_report(tmp_path, {"hybrid": (SWEEP_RECORDS, summarize(SWEEP_RECORDS))}, "kinds")
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "| number | 2 | 0.500 |" in report
-    assert "## Calibration (hybrid)" in report and "| 0.9–1.0 | 1 | 0.900 | 1.000 | 0.100 |" in report
+    assert "## Calibration (hybrid)" in report and "| 0.9–1.0 | 2 | 0.900 | 1.000 | 0.100 |" in report
     assert "Largest gap over bins of 20+ questions: – (no bin that large)." in report
     assert "| 0.35 |" in report
 

@@ -8,6 +8,7 @@ from typing import Any
 from qa.answers import Candidate, cite
 from qa.errors import QAError
 from qa.reading.base import sentence_spans
+from qa.reading.calibration import Calibration
 from qa.reading.span_scoring import WindowLogits, rank_spans
 from qa.retrieval.retriever import RetrievedPassage
 
@@ -25,7 +26,8 @@ class HFReader:
     Spans and confidence come from `qa.reading.span_scoring.rank_spans` over the logits of every window read: one
     softmax over every distinct span of every window and a "no answer" option made by `null_rule` (`min` for a model
     trained window by window, `shared` for one trained with shared normalization), a candidate's score being the
-    probability that the answer overlaps its span; candidates never overlap an earlier one of the same passage.
+    probability that the answer overlaps its span, mapped through `calibration` (fitted on tuning questions, see
+    qa.reading.calibration); candidates never overlap an earlier one of the same passage.
     """
 
     def __init__(
@@ -39,6 +41,7 @@ class HFReader:
         top_n: int = 20,
         max_windows: int | None = None,
         null_rule: str = "min",
+        calibration: Calibration | None = None,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -49,6 +52,7 @@ class HFReader:
         self.top_n = top_n
         self.max_windows = max_windows
         self.null_rule = null_rule
+        self.calibration = calibration or Calibration()
         self.tokenizer: Any = None
         self.model: Any = None
 
@@ -123,7 +127,8 @@ class HFReader:
             if span.passage not in sentences:
                 sentences[span.passage] = sentence_spans(passage.text)
             evidence = next(((s, e) for s, e in sentences[span.passage] if s <= span.start < e), (span.start, span.end))
-            candidates.append(Candidate(passage.text[span.start : span.end], span.confidence, cite(passage, span.start, span.end, *evidence)))
+            confidence = self.calibration(span.confidence)
+            candidates.append(Candidate(passage.text[span.start : span.end], confidence, cite(passage, span.start, span.end, *evidence)))
         return candidates
 
     def _chosen_windows(self, encoding: Any, context_id: int) -> list[int]:

@@ -1,0 +1,32 @@
+"""Platt calibration of reader confidence: identity by default, monotone, fitted to recover a known map."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from qa.reading.calibration import Calibration, fit_calibration
+
+
+def test_identity_and_monotone_map() -> None:
+    assert Calibration()(0.37) == 0.37
+    halve = Calibration(1.0, math.log(0.5))  # odds halved
+    assert halve(0.5) == pytest.approx(1 / 3)
+    values = [halve(v) for v in (0.01, 0.2, 0.5, 0.9, 0.999)]
+    assert values == sorted(values) and all(0 < v < 1 for v in values)
+
+
+def test_fit_recovers_an_over_confident_reader() -> None:
+    # a reader that says p where the truth is sigmoid(0.5 * logit(p) - 1): an over-confident one
+    truth = Calibration(0.5, -1.0)
+    raw = [i / 100 for i in range(2, 99)]
+    fitted = fit_calibration(raw, [truth(p) for p in raw])
+    assert fitted.slope == pytest.approx(0.5, abs=0.01) and fitted.intercept == pytest.approx(-1.0, abs=0.02)
+
+
+def test_fit_refuses_too_little_or_useless_data() -> None:
+    with pytest.raises(ValueError, match="at least 10"):
+        fit_calibration([0.5] * 3, [1.0] * 3)
+    with pytest.raises(ValueError, match="slope <= 0"):
+        fit_calibration([i / 20 for i in range(1, 20)], [1 - i / 20 for i in range(1, 20)])
