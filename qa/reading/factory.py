@@ -1,5 +1,5 @@
-"""Pick a reader by name: `combined` (default: rules for sure typed answers, else the shipped model), `span` (rules),
-`sentence` (baseline), `neural` (shipped model) or `hf:<model>`."""
+"""Pick a reader by name: `neural` (default: the shipped model), `span` (rules, baseline), `sentence` (baseline) or
+`hf:<model>`."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from pathlib import Path
 from qa.errors import QAError
 from qa.reading.base import Reader
 
-DEFAULT_READER = "combined"
+DEFAULT_READER = "neural"
 READER_HELP = (
-    "combined (default: span for the typed questions it is sure of, neural for the rest), span (rule-based typed "
-    "spans), sentence (best sentence, baseline), neural (the trained reader shipped here; neural-int8: quantized) "
-    "or hf:<model name or folder> (extractive QA model)"
+    "neural (default: the trained reader shipped here; neural-int8: quantized), span (rule-based typed spans, "
+    "baseline), sentence (best sentence, baseline) or hf:<model name or folder> (extractive QA model)"
 )
 
 
@@ -32,10 +31,6 @@ def make_reader(spec: str, data_dir: Path | None = None) -> Reader:
         from qa.reading.neural.model import NeuralReader
 
         return NeuralReader(data_dir if data_dir is not None else resolve_data_dir(None), int8=spec == "neural-int8")
-    if spec == "combined":
-        from qa.reading.combined import CombinedReader
-
-        return CombinedReader(make_reader("span"), make_reader("neural", data_dir))
     if spec.startswith("hf:") and len(spec) > 3:
         from qa.reading.hf import HFReader
 
