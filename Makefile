@@ -35,7 +35,7 @@ bench: setup
 	$(BIN)/qa eval $(BENCH)/cmrc2018_dev.json --retriever hybrid
 	$(BIN)/qa eval $(BENCH)/drcd_dev.json --retriever hybrid
 
-# The shipped neural reader, in two resumable stages (about 3 hours on 2 cores; see the model card in README.md):
+# The shipped neural reader, in two resumable stages (about 3 hours on 2 cores; see docs/MODEL_CARD.md):
 # stage 1 trains encoder layers 7-12 and the span head from the bare encoder, stage 2 goes on from it with layers 3-12.
 STAGE1 ?= .qa/reader-stage1
 reader: setup

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
     parser.add_argument("--reader", default=DEFAULT_READER, help=READER_HELP)
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"abstain below this confidence (default {DEFAULT_THRESHOLD})")
-    parser.add_argument("--json", action="store_true", help="print the answer as JSON (schema in the README)")
+    parser.add_argument("--json", action="store_true", help="print the answer as JSON (schema in docs/SCHEMAS.md)")
     parser.add_argument(
         "--after",
         action="append",

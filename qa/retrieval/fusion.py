@@ -2,7 +2,7 @@
 
 Measured on CMRC 2018 trial and DRCD test (never on the dev sets, which report the results): score
 fusion with dense weight 0.4 over BM25 with character bigrams reached recall@1 0.984 / 0.950,
-plain RRF (k=60) 0.976 / 0.926 (see README, "Choosing the fusion").
+plain RRF (k=60) 0.976 / 0.926 (see docs/BENCHMARKS.md, "Choosing the fusion").
 """
 
 from __future__ import annotations
