@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -10,11 +11,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from embeddings.convert import file_sha256
 from qa.errors import QAError
 from qa.reading.calibration import Calibration
 from qa.reading.hf import HFReader
-from qa.training.export import apply_delta, card_path
+from qa.reading.neural.delta import apply_delta, card_path
 
 DELTA_PATH = Path(__file__).resolve().parent / "reader-delta.safetensors"
 MODEL_DIR_NAME = "neural-reader"
@@ -107,6 +107,12 @@ def _build(base_dir: Path, delta_path: Path, out_dir: Path) -> None:
     for name in TOKENIZER_FILES:
         if (base_dir / name).is_file():
             shutil.copyfile(base_dir / name, out_dir / name)
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex SHA-256 digest of a file's bytes."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _base_fingerprint(base_dir: Path) -> str:
