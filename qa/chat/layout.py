@@ -37,9 +37,8 @@ CSS = """
 .qa-closest summary, .qa-alternatives summary { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .qa-documents td, .qa-failures td, .qa-metrics td { padding: 2px 8px; }
 .qa-metrics td:last-child { white-space: nowrap; text-align: right; font-variant-numeric: tabular-nums; }
-.qa-plots img { max-width: 32%; margin-right: 1%; }
-#chat .label-wrap, #chat label.block-label { display: none; }
-#eval-status .progress-text, #metrics .wrap, #failures .wrap, #plots .wrap { display: none; }
+.qa-plots { display: flex; gap: 1%; }
+.qa-plots img { width: 32%; height: auto; }
 """
 
 

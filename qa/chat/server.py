@@ -53,7 +53,10 @@ def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_P
 def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None, starting: StartingPage | None = None) -> None:
     """Serve the page, then prepare the index and warm up behind it; block until interrupted. Prints the times to page and to ready."""
     started = time.perf_counter() if started is None else started
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
     service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb)
     if starting is not None:
         starting.close()
