@@ -180,3 +180,11 @@ def test_a_follow_up_without_context_needs_its_referent_before_any_loading(tmp_p
     assert needs.value.word == "它"
     with pytest.raises(QAError, match=r"the question must be text \(got int\)"):
         service.ask(42)
+
+
+def test_start_report_times_each_stage(tmp_path):
+    first = make_service(tmp_path).start()
+    assert [stage for stage, _ in first.stages] == ["converting", "indexing", "warming"]
+    assert all(seconds >= 0 for _, seconds in first.stages) and first.stages_line.startswith("start-up stages: converting ")
+    (tmp_path / "models").mkdir(exist_ok=True)
+    assert [stage for stage, _ in make_service(tmp_path).start().stages] == ["loading", "warming"]

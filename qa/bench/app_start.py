@@ -2,7 +2,8 @@
 
 For each start: seconds from process start until the port answers HTTP 200 (the starting page),
 until the app's own page answers, and until the first answer to a question asked through `/ask`
-as soon as the app's page is up (it waits for the model and is then answered). The first start on
+as soon as the app's page is up (it waits for the model and is then answered); and the seconds of
+each start-up stage behind the page, as the app prints them. The first start on
 an empty data dir converts the model and indexes the seed; the later ones reuse the index.
 Usage: python -m qa.bench.app_start [--data-dir DIR] [--starts 4] [--port 7871]
 """
@@ -34,6 +35,7 @@ class StartTimes:
     first_answer_s: float
     answer: str | None
     reused: bool
+    stages: str
 
 
 def _page(url: str) -> str | None:
@@ -74,8 +76,9 @@ def time_start(data_dir: Path, port: int, timeout: float = 600) -> StartTimes:
         finally:
             process.terminate()
             process.wait(timeout=30)
-    reused = "reused the index" in log.read_text(encoding="utf-8")
-    return StartTimes(first_page, app_page, first_answer, answer["answer"], reused)
+    printed = log.read_text(encoding="utf-8")
+    stages = next((line.removeprefix("start-up stages: ") for line in printed.splitlines() if line.startswith("start-up stages: ")), "")
+    return StartTimes(first_page, app_page, first_answer, answer["answer"], "reused the index" in printed, stages)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,12 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     load = os.getloadavg()
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
-    print("| start | index | page on the port (s) | app page (s) | first answer (s) | answer |")
-    print("|---|---|---|---|---|---|")
+    print("| start | index | page on the port (s) | app page (s) | first answer (s) | answer | stages behind the page |")
+    print("|---|---|---|---|---|---|---|")
     reused = []
     for number in range(1, args.starts + 1):
         times = time_start(args.data_dir, args.port)
-        print(f"| {number} | {'reused' if times.reused else 'built'} | {times.first_page_s:.1f} | {times.app_page_s:.1f} | {times.first_answer_s:.1f} | {times.answer} |", flush=True)
+        print(f"| {number} | {'reused' if times.reused else 'built'} | {times.first_page_s:.1f} | {times.app_page_s:.1f} | {times.first_answer_s:.1f} | {times.answer} | {times.stages} |", flush=True)
         if times.reused:
             reused.append(times)
     if reused:

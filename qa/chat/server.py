@@ -66,7 +66,9 @@ def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None
 
     def prepare() -> None:
         try:
-            print(service.start().message, flush=True)
+            report = service.start()
+            print(report.message, flush=True)
+            print(report.stages_line, flush=True)
             print(f"ready in {time.perf_counter() - started:.1f} s: {app.local_url}", flush=True)
         except Exception as error:  # the page shows it; questions get it as their error
             failed.append(error)
