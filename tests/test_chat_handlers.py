@@ -105,3 +105,30 @@ def test_ask_api_returns_the_answer_json_with_display_names(handlers):
     assert result["answer"] == "169万吨" and result["citations"][0]["line_start"] == 61
     assert result["citations"][0]["document"] == "seeds/000_855235c3d5b4990d.txt"
     assert all(passage_id.startswith("seeds/000_855235c3d5b4990d.txt#") for passage_id in result["retrieved"])
+
+
+def test_questions_are_answered_while_an_upload_is_being_indexed(tmp_path):
+    import threading
+
+    release = threading.Event()
+
+    class SlowToEmbed(FakeEncoder):
+        def encode_passages(self, texts, progress=None):
+            if any("星河湾" in text for text in texts):
+                release.wait(30)
+            return super().encode_passages(texts, progress)
+
+    service = ChatService(tmp_path, reader="span", make_encoder=lambda model, directory: SlowToEmbed())
+    service.start()
+    handlers = ChatHandlers(service)
+    path = tmp_path / "bridge.txt"
+    path.write_text("星河湾大桥全长1280米。\n", encoding="utf-8")
+    steps = handlers.upload([str(path)], ENGLISH, progress=no_progress)
+    assert next(steps)[0] == "Indexing bridge.txt (you can keep asking)…"
+    finishing = threading.Thread(target=lambda: list(steps))
+    finishing.start()
+    _, turns, _ = handlers.respond("獨山港區A3泊位的設計年綜合通過能力是多少？", [], 5, "bm25", 0.4, ENGLISH)
+    assert turns[0].answer == "169万吨" and finishing.is_alive()
+    release.set()
+    finishing.join(30)
+    assert not finishing.is_alive() and [d.name for d in service.documents()][0] == "bridge.txt"

@@ -21,7 +21,7 @@ EVAL_SOURCES = (GOLD, FEEDBACK, UPLOADED)
 PLOTS = ("calibration.png", "recall_at_k.png", "latency.png")
 
 
-FailureRow = tuple[str, str, "str | None", tuple[str, ...], float]
+FailureRow = tuple[str, str, str | None, tuple[str, ...], float]
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,11 @@ class ChatHandlers:
         names = ", ".join(Path(path).name for path in files)
         yield escape(view.t("indexing_upload", names=names)), gr.skip(), gr.skip(), None
         counts = [0, 0]
-        job = self._indexer.submit(self.service.add, [(Path(path), Path(path).name) for path in files], lambda done, total: counts.__setitem__(slice(None), [done, total]))
+
+        def count(done: int, total: int) -> None:
+            counts[:] = [done, total]
+
+        job = self._indexer.submit(self.service.add, [(Path(path), Path(path).name) for path in files], count)
         while not job.done():
             time.sleep(POLL_SECONDS)
             if counts[1]:

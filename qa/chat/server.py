@@ -30,7 +30,11 @@ def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_P
 
     app = build_app(service)
     app.queue(default_concurrency_limit=4)
-    public_events = lambda: {fn._id for fn in app.fns.values() if fn.api_name in PUBLIC_API}  # noqa: E731 (read after launch)
+
+    def public_events() -> set[int]:
+        """Return the ids of the public events (read per request: the ids exist once the app is built)."""
+        return {fn._id for fn in app.fns.values() if fn.api_name in PUBLIC_API}
+
     guard = Middleware(PageOnlyEvents, public_events=public_events, public_names=PUBLIC_API, max_file_bytes=service.max_upload_bytes)
     try:
         app.launch(
@@ -62,7 +66,6 @@ def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None
         starting.close()
     app = launch(service, args.host, args.port, args.share)
     print(f"page in {time.perf_counter() - started:.1f} s: {app.local_url} (loading the model behind it)", flush=True)
-    failed: list[BaseException] = []
 
     def prepare() -> None:
         try:
@@ -71,7 +74,6 @@ def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None
             print(report.stages_line, flush=True)
             print(f"ready in {time.perf_counter() - started:.1f} s: {app.local_url}", flush=True)
         except Exception as error:  # the page shows it; questions get it as their error
-            failed.append(error)
             print(f"error: the app could not start: {str(error).splitlines()[0] if str(error) else type(error).__name__}", flush=True)
 
     threading.Thread(target=prepare, name="qa-start", daemon=True).start()
