@@ -5,30 +5,23 @@ No `from __future__ import annotations` here: Gradio reads the return type from 
 
 import logging
 from collections.abc import Callable
-from typing import TypedDict
+from dataclasses import replace
+from typing import TypedDict, get_type_hints
 
 import gradio as gr
 
+from qa.answers import Answer, Citation
 from qa.chat.alternatives import shown_alternatives
 from qa.chat.i18n import EN, ChatError, error_message
 from qa.chat.service import ChatService, NeedsReferent
 from qa.errors import QAError
-from qa.serialize import citation_to_dict
+from qa.serialize import answer_to_dict
 
 log = logging.getLogger("qa.chat")
 
 
-class CitationJSON(TypedDict):
-    """Where a span sits: passage id, document (by display name), title, offsets in the passage, source lines, evidence sentence."""
-
-    passage_id: str
-    document: str
-    title: str | None
-    start: int
-    end: int
-    line_start: int
-    line_end: int
-    evidence: str
+# The JSON of a Citation, field for field (passage id and document by display name in the API).
+CitationJSON = TypedDict("CitationJSON", get_type_hints(Citation))
 
 
 class AlternativeJSON(TypedDict):
@@ -81,11 +74,18 @@ def describe(app: gr.Blocks, api_name: str = "ask") -> None:
 def make_ask(service: ChatService) -> Callable[[str, list[str] | None], AnswerJSON]:
     """Return the `/ask` endpoint function over a service."""
 
-    def citation(value) -> CitationJSON:
-        data = citation_to_dict(value)
-        data["document"] = service.names.display(value.document)
-        data["passage_id"] = service.names.passage_id(value.passage_id)
-        return data  # type: ignore[return-value]
+    def shown(citation: Citation) -> Citation:
+        return replace(citation, document=service.names.display(citation.document), passage_id=service.names.passage_id(citation.passage_id))
+
+    def public(answer: Answer) -> Answer:
+        """Return the answer as the API shows it: documents by display name, alternatives filtered as in the chat."""
+        alternatives = shown_alternatives(answer.alternatives, answer.text) if answer.text is not None else ()
+        return replace(
+            answer,
+            citations=tuple(shown(citation) for citation in answer.citations),
+            alternatives=tuple(replace(candidate, citation=shown(candidate.citation)) for candidate in alternatives),
+            retrieved=tuple(service.names.passage_id(passage_id) for passage_id in answer.retrieved),
+        )
 
     def ask(question: str, history: list[str] | None = None) -> AnswerJSON:
         """Answer a question from the indexed documents with a verbatim span and its citation.
@@ -103,17 +103,6 @@ def make_ask(service: ChatService) -> Callable[[str, list[str] | None], AnswerJS
             message = error_message(error, EN)
             log.info("ask: user error: %s", message)
             raise gr.Error(message, print_exception=False) from None
-        answer = timed.answer
-        alternatives = shown_alternatives(answer.alternatives, answer.text) if answer.text is not None else ()
-        return {
-            "question": answer.question,
-            "resolved_question": answer.resolved_question,
-            "answer": answer.text,
-            "abstained": answer.text is None,
-            "score": answer.score,
-            "citations": [citation(value) for value in answer.citations],
-            "alternatives": [{"text": c.text, "score": c.score, "citation": citation(c.citation)} for c in alternatives],
-            "retrieved": [service.names.passage_id(passage_id) for passage_id in answer.retrieved],
-        }
+        return answer_to_dict(public(timed.answer))  # type: ignore[return-value]
 
     return ask
