@@ -268,9 +268,10 @@ def test_like_saves_the_answer_in_the_feedback_file(page, chat_dir):
 def test_evaluation_tab_runs_the_gold_set(page):
     open_tab(page, "Evaluation")
     page.click("#run-eval")
-    page.wait_for_timeout(1500)
+    page.locator("#eval-status .progress-text").wait_for(state="visible", timeout=60_000)
+    page.wait_for_timeout(1000)
     shot(page, "09a-evaluation-running", full_page=False)
-    assert page.locator(".progress-text:visible").count() <= 1
+    assert page.locator(".progress-text:visible").count() == 1 and page.locator("#eval-status .progress-text:visible").count() == 1
     page.wait_for_selector("#metrics table", timeout=240_000)
     cells = page.locator("#metrics table tbody tr td").all_inner_texts()
     assert cells[:6] == ["retriever", "hybrid", "questions", "104", "answerable questions", "92"]

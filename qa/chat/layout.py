@@ -37,6 +37,7 @@ CSS = """
 .qa-closest summary, .qa-alternatives summary { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .qa-documents td, .qa-failures td, .qa-metrics td { padding: 2px 8px; }
 .qa-metrics td:last-child { white-space: nowrap; text-align: right; font-variant-numeric: tabular-nums; }
+#eval-status { min-height: 4em; }
 .qa-plots { display: flex; gap: 1%; }
 .qa-plots img { width: 32%; height: auto; }
 """
