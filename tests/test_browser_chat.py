@@ -332,6 +332,17 @@ def test_chinese_browser_gets_chinese_labels_and_a_clarification(browser, app_ur
     page.close()
 
 
+@pytest.mark.parametrize(("locale", "chat_tab"), [("zh-HK", "对话"), ("zh", "对话"), ("vi-VN", "对话"), ("en-GB", "Chat")])
+def test_browser_languages_gradio_does_not_ship_get_chinese_and_english_stays_english(browser, app_url, locale, chat_tab):
+    page = browser.new_context(locale=locale).new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    assert page.get_by_role("tab").first.inner_text() == chat_tab
+    ready = "就绪" if chat_tab == "对话" else "Ready"
+    page.wait_for_function(f"/{ready}/.test(document.querySelector('#status').innerText)", timeout=30_000)
+    page.close()
+
+
 def test_page_first_then_the_model_loads_and_a_waiting_question_is_answered(browser, tmp_path, real_data_dir, real_encoder):
     import threading
 

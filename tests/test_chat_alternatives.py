@@ -59,9 +59,9 @@ def test_display_names_never_show_server_paths(tmp_path):
 
 @pytest.mark.parametrize(
     ("header", "language"),
-    [(None, ZH), ("", ZH), ("zh-CN,zh;q=0.9", ZH), ("zh-TW", ZH), ("en-US,en;q=0.9", EN), ("en", EN), ("fr-FR,fr", ZH), ("de", ZH), ("xx-YY", EN)],
+    [(None, ZH), ("", ZH), ("zh-CN,zh;q=0.9", ZH), ("zh-TW", ZH), ("zh", ZH), ("zh-HK", ZH), ("en-US,en;q=0.9", EN), ("en", EN), ("EN-gb", EN), ("fr-FR,fr", ZH), ("vi-VN", ZH)],
 )
-def test_language_of_follows_gradio(header, language):
+def test_language_of_english_browsers_else_chinese(header, language):
     assert language_of(header) == language
 
 
@@ -74,3 +74,14 @@ def test_every_message_in_both_languages_and_gradio_tables():
     error = ChatError("question_too_long", chars=600, limit=500)
     assert str(error) == "the question is 600 characters long; keep it under 500"
     assert error.message(ZH) == "问题有 600 个字符；请少于 500 个" == translate("question_too_long", ZH, chars=600, limit=500)
+
+
+def test_the_locale_script_goes_first_in_the_page_head_only():
+    from qa.chat.locale_shim import LOCALE_SCRIPT, with_locale_script
+
+    html = [(b"content-type", b"text/html; charset=utf-8")]
+    page = with_locale_script(b"<!doctype html><html><head><title>x</title></head></html>", html)
+    assert page == b"<!doctype html><html><head>" + LOCALE_SCRIPT.encode() + b"<title>x</title></head></html>"
+    assert with_locale_script(b'{"head": "<head>"}', [(b"content-type", b"application/json")]) == b'{"head": "<head>"}'
+    assert with_locale_script(b"<head>", [*html, (b"content-encoding", b"br")]) == b"<head>"
+    assert "'zh-TW'" in LOCALE_SCRIPT and "'zh-CN'" in LOCALE_SCRIPT and '"pt-BR"' in LOCALE_SCRIPT

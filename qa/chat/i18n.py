@@ -1,10 +1,9 @@
 """The chat's two interface languages: every label, status and error in Chinese and English.
 
-Static labels go to the browser through Gradio's i18n (`gradio_i18n`), which picks the language from
-the browser's own (`navigator.language`); text the server writes (answers' labels, statuses, errors)
-picks the same language from the request's Accept-Language header (`language_of`). Chinese is the
-default: for a request without a language, and for every browser language Gradio knows other than
-English.
+Static labels go to the browser through Gradio's i18n (`locale_tables`), which picks the language
+from the browser's own (`navigator.language`); text the server writes (answers' labels, statuses,
+errors) picks the same language from the request's Accept-Language header (`language_of`). English
+browsers get English; every other language, and a request without one, gets Chinese.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 from qa.errors import QAError
 
 ZH, EN = "zh", "en"
-# Gradio 6's own interface languages: the browser languages its i18n resolves (else it falls back to English).
+# Gradio 6's own interface languages (its i18n falls back to English for any other; see qa.chat.locale_shim).
 GRADIO_LOCALES = (
     "ar", "ca", "ckb", "de", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "id", "ja", "ko", "lt", "nb",
     "nl", "pl", "pt", "pt-BR", "ro", "ru", "sv", "ta", "th", "tr", "uk", "ur", "uz", "zh-CN", "zh-TW",
@@ -171,22 +170,14 @@ def error_message(error: QAError, language: str) -> str:
 
 
 def language_of(accept_language: str | None) -> str:
-    """Return the interface language (zh or en) Gradio's i18n picks for a browser's Accept-Language header.
+    """Return the interface language (zh or en) for a browser's Accept-Language header: its first language.
 
-    Gradio resolves the browser's first language against its own list (exactly, then by its primary
-    subtag) and falls back to English; our labels are English for English and Chinese for every other
-    language it knows. A request without the header gets Chinese.
+    English (`en`, `en-US`, …) gets English; every other language, and a request without one, gets
+    Chinese. The page applies the same rule before Gradio's i18n reads the browser's language
+    (qa.chat.locale_shim), so the labels and the server's messages agree.
     """
-    if not accept_language or not accept_language.strip():
-        return ZH
-    first = accept_language.split(",")[0].split(";")[0].strip()
-    if first in GRADIO_LOCALES:
-        locale = first
-    elif first.split("-")[0] in GRADIO_LOCALES:
-        locale = first.split("-")[0]
-    else:
-        locale = EN
-    return EN if locale == EN else ZH
+    first = (accept_language or "").split(",")[0].split(";")[0].strip().lower()
+    return EN if first.split("-")[0] == EN else ZH
 
 
 def locale_tables(ui_params: dict[str, object] | None = None) -> dict[str, dict[str, str]]:

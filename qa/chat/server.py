@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 
 from qa.chat.guard import PageOnlyEvents
 from qa.chat.launcher import DEFAULT_HOST, DEFAULT_PORT
+from qa.chat.locale_shim import ChineseFirstLocale
 from qa.chat.service import ChatService
 from qa.chat.splash import StartingPage
 from qa.errors import QAError
@@ -24,6 +25,7 @@ def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_P
     """Launch the app of a service in the background and return the running Blocks (`.close()` stops it).
 
     Only `/ask` is public: the other events answer the app's own page only (see qa.chat.guard);
+    the page maps the browser's language before Gradio's i18n reads it (qa.chat.locale_shim);
     no folder of the data dir is served; analytics are off.
     """
     from qa.chat.layout import CSS, build_app, translations
@@ -47,7 +49,7 @@ def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_P
             footer_links=["api"],
             quiet=True,
             i18n=translations(service),
-            app_kwargs={"middleware": [guard]},
+            app_kwargs={"middleware": [guard, Middleware(ChineseFirstLocale)]},
         )
     except OSError as error:
         raise QAError(f"cannot serve on {host}:{port} ({str(error).splitlines()[0]}); pass another --port") from None
