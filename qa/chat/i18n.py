@@ -65,7 +65,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "lines": ("第 {start}–{end} 行", "lines {start}–{end}"),
     "alternatives": ("其他可能的答案：", "Alternatives:"),
     "timing": ("检索 {retrieve} 毫秒 · 阅读 {read} 毫秒", "retrieve {retrieve} ms · read {read} ms"),
-    "closest": ("最接近的段落：", "Closest passages:"),
     # errors and statuses
     "question_empty": ("问题是空的；请输入问题", "the question is empty; type a question"),
     "question_not_text": ("问题必须是文本（收到 {kind}）", "the question must be text (got {kind})"),

@@ -55,9 +55,8 @@ class StartStatus:
 class NeedsReferent(QAError):
     """A follow-up whose pronoun or ellipsis has nothing to refer to: the chat asks what it means."""
 
-    def __init__(self, question: str, word: str) -> None:
+    def __init__(self, word: str) -> None:
         super().__init__(f"what does “{word}” refer to? Ask the full question")
-        self.question = question
         self.word = word
 
 
@@ -255,7 +254,7 @@ class ChatService:
         earlier = [h for h in history if h.strip()]
         word = missing_referent(question, earlier)
         if word is not None:
-            raise NeedsReferent(question, word)
+            raise NeedsReferent(word)
         self.wait_until_started()
         return answer_question(question, self.retriever(), self.reader, int(k), mode, float(threshold), earlier)
 
