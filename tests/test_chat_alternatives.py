@@ -35,6 +35,14 @@ def candidate(text: str, score: float = 0.5) -> Candidate:
         ("2025年", "张婷婷", 0.3, False),
         ("“", "张婷婷", 0.9, False),
         ("47", "330", 0.3, True),
+        ("5月", "1280米", 0.3, False),
+        ("2025年", "1280米", 0.3, False),
+        ("1日", "1280米", 0.3, False),
+        ("1300米", "1280米", 0.3, True),
+        ("3万吨级", "169万吨", 0.3, False),
+        ("3.5%", "2.1%", 0.3, True),
+        ("2024年3月1日", "2025年5月1日", 0.3, True),
+        ("1280米", "2025年5月1日", 0.3, False),
     ],
 )
 def test_worth_showing(text, answer, score, shown):

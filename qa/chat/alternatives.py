@@ -11,16 +11,23 @@ import unicodedata
 from collections.abc import Sequence
 
 from qa.answers import Candidate
+from qa.reading.spans import DATE_PATTERN
 
 ALTERNATIVE_FLOOR = 0.2
 MAX_ALTERNATIVES = 3
 _DIGIT = re.compile(r"[0-9０-９〇一二两三四五六七八九十]")
+_NUMERAL = re.compile(r"[0-9０-９〇一二两三四五六七八九十百千万亿.,，]")
 _WORD = re.compile(r"[^\W_]")
 
 
 def kind_of(text: str) -> str:
-    """Return the kind of an answer text: 'number' when it holds a numeral (Arabic or Chinese), else 'text'."""
-    return "number" if _DIGIT.search(text) else "text"
+    """Return the kind of an answer text: 'date' (a date or time), 'number:<unit>' (a numeral and what follows it), else 'text'."""
+    if DATE_PATTERN.fullmatch(text.strip()):
+        return "date"
+    if _DIGIT.search(text):
+        last = max(match.end() for match in _NUMERAL.finditer(text))
+        return "number:" + _folded(text[last:])
+    return "text"
 
 
 def _folded(text: str) -> str:
@@ -31,16 +38,15 @@ def worth_showing(candidate: Candidate, answer: str, floor: float = ALTERNATIVE_
     """Return True when an alternative is a plausible answer of its own.
 
     It must score at least the floor, hold a word (not only punctuation), be more than one
-    character (a lone `1` or `年` is a fragment), have the answer's kind (a number answer needs a
-    numeral: `万人次` is a bare unit), keep the unit when the answer has one, and be distinct from the
-    answer (neither one contains the other once punctuation and case are set aside).
+    character (a lone `1` or `年` is a fragment), have the answer's kind (a date for a date; for a
+    number, a numeral with the same unit: `万人次` is a bare unit, `5月` or `2025年` no length beside
+    `1280米`, `3万吨级` no capacity beside `169万吨`), and be distinct from the answer (neither one
+    contains the other once punctuation and case are set aside).
     """
     text, best = _folded(candidate.text), _folded(answer)
     if candidate.score < floor or len(text) < 2:
         return False
     if kind_of(candidate.text) != kind_of(answer):
-        return False
-    if kind_of(answer) == "number" and text.isdigit() and not best.isdigit():
         return False
     return bool(best) and text not in best and best not in text
 
