@@ -90,3 +90,19 @@ def test_analytics_off_and_private_events_refused_without_the_page(client):
     page = httpx.get(client.src)
     with_cookie = httpx.post(client.src.rstrip("/") + "/gradio_api/upload", files=[("files", ("a.txt", b"x" * 10)), ("files", ("b.txt", b"y" * 10))], cookies=page.cookies)
     assert with_cookie.status_code == 200 and len(with_cookie.json()) == 2
+
+
+def test_no_folder_of_the_data_dir_is_served(tmp_path):
+    import httpx
+
+    service = ChatService(tmp_path, reader="span", make_encoder=lambda model, directory: FakeEncoder())
+    predictions = tmp_path / "eval" / "chat-seed_gold" / "predictions.jsonl"
+    predictions.parent.mkdir(parents=True)
+    predictions.write_text('{"id": "seed-001"}\n', encoding="utf-8")
+    app = launch(service, port=free_port())
+    try:
+        for path in (predictions, tmp_path / "feedback" / "feedback.jsonl"):
+            response = httpx.get(f"{app.local_url}gradio_api/file={path}")
+            assert response.status_code in (403, 404) and "seed-001" not in response.text
+    finally:
+        app.close()
