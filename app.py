@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from qa.chat.server import add_serve_options, serve
+from qa.chat.launcher import add_serve_options, run
 from qa.config import resolve_data_dir
 from qa.errors import QAError
 
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     add_serve_options(parser)
     args = parser.parse_args(argv)
     try:
-        serve(args, resolve_data_dir(args.data_dir))
+        run(args, resolve_data_dir(args.data_dir))
     except QAError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,8 +1,9 @@
 """The chat app in headless Chromium (Debian's /usr/bin/chromium) with the real model and seed.
 
-The tests share one page and run in order, as one user session: load, ask, follow up, upload and
-ask, the XSS document, an upload over the limit, removal, like and correct, evaluate, latency; then
-a second start of `python app.py` on the same data dir.
+The tests share one page (an en-US browser) and run in order, as one user session: load, ask, follow
+up, upload and ask, the XSS document, an upload over the limit, removal, like and correct, evaluate,
+latency; then a zh-CN browser (Chinese labels, a follow-up without context, alternatives), a start
+whose model loads behind the page, and a second start of `python app.py` on the same data dir.
 Screenshots and the measured latencies go to tests/artifacts/browser/.
 """
 
@@ -88,7 +89,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def page(browser, app_url):
-    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    page = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 1100}).new_page()
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(app_url)
@@ -103,7 +104,7 @@ def shot(page, name: str, reply=None, full_page: bool = True) -> None:
 
 
 def replies(page) -> int:
-    return page.locator("#chat .qa-answer, #chat .qa-error").count()
+    return page.locator("#chat .qa-answer, #chat .qa-error, #chat .qa-clarify").count()
 
 
 def ask(page, question: str) -> float:
@@ -112,12 +113,12 @@ def ask(page, question: str) -> float:
     page.fill("#question textarea", question)
     started = time.perf_counter()
     page.press("#question textarea", "Enter")
-    page.wait_for_function(f"document.querySelectorAll('#chat .qa-answer, #chat .qa-error').length > {before}", timeout=60_000)
+    page.wait_for_function(f"document.querySelectorAll('#chat .qa-answer, #chat .qa-error, #chat .qa-clarify').length > {before}", timeout=60_000)
     return time.perf_counter() - started
 
 
 def last_reply(page):
-    return page.locator("#chat .qa-answer, #chat .qa-error").last
+    return page.locator("#chat .qa-answer, #chat .qa-error, #chat .qa-clarify").last
 
 
 def open_tab(page, name: str) -> None:
@@ -132,10 +133,14 @@ def upload(page, path: Path) -> str:
     return page.inner_text("#upload-status")
 
 
-def test_page_loads_with_example_questions(page):
+def test_page_loads_with_example_questions_and_english_labels(page):
     examples = page.locator("#chat button.example").all_inner_texts()
     assert examples[0] == SEED_QUESTIONS[0] and len(examples) == 4
-    shot(page, "01-empty-chat-with-examples")
+    assert page.get_by_role("tab").all_inner_texts() == ["Chat", "Your documents", "Settings", "Evaluation"]
+    assert page.inner_text("#ask") == "Ask" and page.inner_text("#new") == "New conversation"
+    page.wait_for_function("/Ready: 1 documents, 30 passages/.test(document.querySelector('#status').innerText)", timeout=30_000)
+    assert not page.locator("#correct-row").is_visible()
+    shot(page, "01-empty-chat-with-examples-en-US")
 
 
 def test_seed_question_shows_cited_answer_with_highlighted_span(page):
@@ -148,7 +153,9 @@ def test_seed_question_shows_cited_answer_with_highlighted_span(page):
     assert "000_855235c3d5b4990d.txt · A3泊位正式对外开放 独山港再“扩容” · line 61" in source.locator("summary").inner_text()
     assert source.locator("mark").inner_text() == "169万吨"
     assert "设计年综合通过能力 169万吨" in source.locator(".qa-evidence").inner_text()
-    assert reply.locator(".qa-alternatives li").count() >= 1
+    assert source.locator(".qa-evidence").inner_text().startswith("Evidence: ")
+    assert_alternatives_are_answers(reply)
+    assert page.locator("#correct-row").is_visible()
     shot(page, "02-seed-answer-with-source", reply)
 
 
@@ -165,14 +172,18 @@ def test_uploaded_document_is_answerable_at_once(page, tmp_path):
     path = tmp_path / "星河湾大桥.txt"
     path.write_text(BRIDGE, encoding="utf-8")
     status = upload(page, path)
-    assert "Indexed" in status and "星河湾大桥.txt" in status
-    assert "星河湾大桥.txt" in page.inner_text("#documents")
+    assert status == "Indexed 星河湾大桥.txt; ask about it now."
+    assert "星河湾大桥.txt\t1\tuploaded" in page.inner_text("#documents")
+    assert_no_server_path(page, path)
     shot(page, "04-documents-after-upload")
     open_tab(page, "Chat")
     ask(page, "星河湾大桥全长多少米？")
     reply = last_reply(page)
     assert reply.locator(".qa-span").inner_text() == "1280米"
-    assert "星河湾大桥.txt" in reply.locator("details.qa-source summary").first.inner_text()
+    assert reply.locator("details.qa-source summary").first.inner_text() == "[1] 星河湾大桥.txt · (untitled) · line 3"
+    reply.locator("details.qa-source summary").first.click()
+    assert reply.locator(".qa-passage-id").first.inner_text() == "星河湾大桥.txt#1.1"
+    assert_no_server_path(page, path)
     shot(page, "05-answer-from-upload", reply)
 
 
@@ -196,6 +207,22 @@ def test_xss_document_renders_as_text_and_runs_nothing(page, tmp_path):
     assert '<img src=x onerror="window.__xss = 3; alert(3)">' in page.locator("#chat .qa-question").last.inner_text()
     assert page.evaluate("window.__xss") is None and page.dialogs == []
     assert page.locator("#chat img[src=x]").count() == 0
+
+
+def assert_alternatives_are_answers(reply) -> None:
+    """No alternative is a single character, punctuation only, or a bare unit (a number answer's alternatives hold a numeral)."""
+    answer = reply.locator(".qa-span").inner_text()
+    for text in reply.locator(".qa-alternative").all_inner_texts():
+        assert len(text.strip()) > 1 and any(char.isalnum() for char in text), text
+        if any(char.isdigit() for char in answer):
+            assert any(char.isdigit() or char in "〇一二两三四五六七八九十" for char in text), text
+
+
+def assert_no_server_path(page, *also: Path) -> None:
+    """Neither the data dir, the project folder, the temp folder nor any given file's folder appears in the page's HTML."""
+    html = page.content()
+    for folder in (ROOT, Path("/tmp"), Path("/work"), *(path.parent for path in also)):
+        assert str(folder) + "/" not in html, folder
 
 
 def test_upload_over_the_size_limit_is_refused_with_a_message(page, tmp_path):
@@ -241,23 +268,29 @@ def test_like_saves_the_answer_in_the_feedback_file(page, chat_dir):
 def test_evaluation_tab_runs_the_gold_set(page):
     open_tab(page, "Evaluation")
     page.click("#run-eval")
+    page.locator("#eval-status .progress-text").wait_for(state="visible", timeout=60_000)
+    page.wait_for_timeout(1000)
+    shot(page, "09a-evaluation-running", full_page=False)
+    assert page.locator(".progress-text:visible").count() == 1 and page.locator("#eval-status .progress-text:visible").count() == 1
     page.wait_for_selector("#metrics table", timeout=240_000)
-    metrics = page.inner_text("#metrics")
-    assert "em" in metrics and "hybrid" in metrics and "104" in metrics
+    cells = page.locator("#metrics table tbody tr td").all_inner_texts()
+    assert cells[:6] == ["retriever", "hybrid", "questions", "104", "answerable questions", "92"]
+    assert cells[6] == "exact match (EM)" and len(cells[7]) == 5 and cells[7].startswith("0.")
     assert page.locator("#failures table tr").count() > 1
+    assert "eval/chat-seed_gold/report.md" in page.inner_text("#eval-status")
     page.wait_for_function("document.querySelectorAll('#plots img').length >= 3", timeout=30_000)
     shot(page, "09-evaluation-gold-set")
     page.get_by_label("saved feedback").check()
     page.click("#run-eval")
     page.wait_for_function("/chat-feedback/.test(document.querySelector('#eval-status').innerText)", timeout=120_000)
-    assert page.locator("#metrics table tbody tr td").all_inner_texts()[:2] == ["hybrid", "2"]
+    assert page.locator("#metrics table tbody tr td").all_inner_texts()[:4] == ["retriever", "hybrid", "questions", "2"]
     shot(page, "10-evaluation-feedback")
 
 
 def test_answer_latency_seen_in_the_browser(page):
     open_tab(page, "Chat")
     page.click("#new")
-    page.wait_for_function("document.querySelectorAll('#chat .qa-answer, #chat .qa-error').length == 0", timeout=30_000)
+    page.wait_for_function("document.querySelectorAll('#chat .qa-answer, #chat .qa-error, #chat .qa-clarify').length == 0", timeout=30_000)
     page.locator("#chat button.example").first.click()
     page.wait_for_function("document.querySelectorAll('#chat .qa-answer').length == 1", timeout=60_000)
     assert last_reply(page).locator(".qa-span").inner_text() == "169万吨"
@@ -272,6 +305,83 @@ def test_answer_latency_seen_in_the_browser(page):
     (ARTIFACTS / "latency.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
     shot(page, "11-latency-run")
     assert figures["median_s"] < 10
+
+
+def test_chinese_browser_gets_chinese_labels_and_a_clarification(browser, app_url):
+    page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1100}).new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    assert page.get_by_role("tab").all_inner_texts() == ["对话", "我的文档", "设置", "评测"]
+    assert page.inner_text("#ask") == "提问" and page.inner_text("#new") == "新对话"
+    page.wait_for_function("/就绪：1 个文档/.test(document.querySelector('#status').innerText)", timeout=30_000)
+    shot(page, "13-zh-CN-empty-chat")
+    ask(page, "它的总投资是多少？")
+    reply = page.locator("#chat .qa-clarify").last
+    assert reply.inner_text().startswith("“它”指的是什么？")
+    assert page.locator("#chat .qa-answer").count() == 0 and not page.locator("#correct-row").is_visible()
+    shot(page, "14-zh-CN-follow-up-without-context", reply)
+    for question in SEED_QUESTIONS[:6]:
+        ask(page, question)
+        assert_alternatives_are_answers(last_reply(page))
+    reply = page.locator("#chat .qa-answer").first
+    assert "置信度" in reply.inner_text() and reply.locator(".qa-span").inner_text() == "169万吨"
+    assert page.locator("#correct-row").is_visible() and page.inner_text("#save-correct") == "保存正确答案"
+    shot(page, "15-zh-CN-answers-with-alternatives", reply)
+    open_tab(page, "评测")
+    assert page.get_by_label("已保存的反馈").count() == 1
+    page.close()
+
+
+@pytest.mark.parametrize(("locale", "chat_tab"), [("zh-HK", "对话"), ("zh", "对话"), ("vi-VN", "对话"), ("en-GB", "Chat")])
+def test_browser_languages_gradio_does_not_ship_get_chinese_and_english_stays_english(browser, app_url, locale, chat_tab):
+    page = browser.new_context(locale=locale).new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    assert page.get_by_role("tab").first.inner_text() == chat_tab
+    ready = "就绪" if chat_tab == "对话" else "Ready"
+    page.wait_for_function(f"/{ready}/.test(document.querySelector('#status').innerText)", timeout=30_000)
+    page.close()
+
+
+def test_page_first_then_the_model_loads_and_a_waiting_question_is_answered(browser, tmp_path, real_data_dir, real_encoder):
+    import threading
+
+    from qa.chat.server import launch
+    from qa.chat.service import ChatService
+
+    release = threading.Event()
+
+    def slow_encoder(model, directory):
+        release.wait(60)
+        return real_encoder
+
+    (tmp_path / "models").symlink_to(real_data_dir / "models", target_is_directory=True)
+    service = ChatService(tmp_path, make_encoder=slow_encoder)
+    app = launch(service, port=free_port())
+    starting = threading.Thread(target=service.start)
+    starting.start()
+    try:
+        page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 700}).new_page()
+        page.goto(app.local_url)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        page.wait_for_function("/正在.*问题会在加载完成后回答/.test(document.querySelector('#status').innerText)", timeout=30_000)
+        page.fill("#question textarea", SEED_QUESTIONS[0])
+        page.press("#question textarea", "Enter")
+        page.wait_for_timeout(1000)
+        assert page.locator("#chat .qa-answer").count() == 0
+        page.evaluate("window.scrollTo(0, 0)")
+        shot(page, "16-page-first-while-the-model-loads")
+        release.set()
+        page.wait_for_selector("#chat .qa-answer", timeout=120_000)
+        assert last_reply(page).locator(".qa-span").inner_text() == "169万吨"
+        page.wait_for_function("/就绪/.test(document.querySelector('#status').innerText)", timeout=60_000)
+        page.evaluate("window.scrollTo(0, 0)")
+        shot(page, "17-waiting-question-answered")
+        page.close()
+    finally:
+        release.set()
+        starting.join(120)
+        app.close()
 
 
 def test_second_start_reuses_the_index_and_is_ready_quickly(browser, chat_dir, app_url):
@@ -289,6 +399,8 @@ def test_second_start_reuses_the_index_and_is_ready_quickly(browser, chat_dir, a
                 break
         ready = time.perf_counter() - started
         assert any(line.startswith("reused the index") for line in lines), "".join(lines)
+        order = [line.split()[0] for line in lines if line.startswith(("starting page in", "page in", "ready in"))]
+        assert order == ["starting", "page", "ready"], "".join(lines)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"http://127.0.0.1:{port}/")
         page.wait_for_selector("#question textarea", timeout=60_000)

@@ -51,3 +51,58 @@ def test_ask_with_an_empty_question_is_a_one_line_error(client):
 
 def test_only_ask_is_public(client):
     assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/ask"]
+
+
+def test_ask_with_a_number_is_a_one_line_error_logged_as_one_line(client, caplog):
+    from gradio_client.exceptions import AppError
+
+    with caplog.at_level("INFO", logger="qa.chat"):
+        with pytest.raises(AppError, match=r"^the question must be text \(got int\)$"):
+            client.predict(42, [], api_name="/ask")
+    assert [record.getMessage() for record in caplog.records if record.name == "qa.chat"] == ["ask: user error: the question must be text (got int)"]
+
+
+def test_a_follow_up_without_history_asks_what_it_refers_to(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="what does “它” refer to"):
+        client.predict("它的总投资是多少？", [], api_name="/ask")
+
+
+def test_ask_is_documented_with_typed_return_and_described_parameters(client):
+    info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/ask"]
+    assert [parameter["parameter_name"] for parameter in info["parameters"]] == ["question", "history"]
+    assert info["parameters"][0]["python_type"]["description"].startswith("the question, in Chinese or English")
+    returned = info["returns"][0]["type"]
+    assert returned["type"] == "object" and set(returned["properties"]) >= {"answer", "abstained", "citations", "alternatives"}
+
+
+def test_analytics_off_and_private_events_refused_without_the_page(client):
+    import httpx
+
+    config = httpx.get(client.src.rstrip("/") + "/config").json()
+    assert config["analytics_enabled"] is False
+    private = [dependency["id"] for dependency in config["dependencies"] if dependency.get("api_name") != "ask"]
+    response = httpx.post(client.src.rstrip("/") + "/gradio_api/queue/join", json={"fn_index": private[0], "data": [], "session_hash": "x"})
+    assert response.status_code == 403 and response.json() == {"detail": "only /ask is public; use the app's page for everything else"}
+    upload = httpx.post(client.src.rstrip("/") + "/gradio_api/upload", files={"files": ("a.txt", b"x")})
+    assert upload.status_code == 403
+    page = httpx.get(client.src)
+    with_cookie = httpx.post(client.src.rstrip("/") + "/gradio_api/upload", files=[("files", ("a.txt", b"x" * 10)), ("files", ("b.txt", b"y" * 10))], cookies=page.cookies)
+    assert with_cookie.status_code == 200 and len(with_cookie.json()) == 2
+
+
+def test_no_folder_of_the_data_dir_is_served(tmp_path):
+    import httpx
+
+    service = ChatService(tmp_path, reader="span", make_encoder=lambda model, directory: FakeEncoder())
+    predictions = tmp_path / "eval" / "chat-seed_gold" / "predictions.jsonl"
+    predictions.parent.mkdir(parents=True)
+    predictions.write_text('{"id": "seed-001"}\n', encoding="utf-8")
+    app = launch(service, port=free_port())
+    try:
+        for path in (predictions, tmp_path / "feedback" / "feedback.jsonl"):
+            response = httpx.get(f"{app.local_url}gradio_api/file={path}")
+            assert response.status_code in (403, 404) and "seed-001" not in response.text
+    finally:
+        app.close()

@@ -36,3 +36,39 @@ def test_a_busy_port_is_a_one_line_error(tmp_path):
         port = busy.getsockname()[1]
         with pytest.raises(QAError, match=rf"^cannot serve on 127.0.0.1:{port} \(.*\); pass another --port$"):
             launch(service, port=port)
+
+
+def test_the_starting_page_answers_at_once_in_the_browser_language_and_frees_its_port():
+    import urllib.request
+
+    from qa.chat.splash import SPLASH_HEADER, StartingPage, splash_page
+
+    assert "正在启动…" in splash_page(None) and "正在启动…" in splash_page("zh-CN,zh;q=0.9")
+    assert "Starting…" in splash_page("en-US,en;q=0.9") and 'lang="en"' in splash_page("en")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    page = StartingPage("127.0.0.1", port)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as response:
+            assert response.status == 200 and response.headers[SPLASH_HEADER] == "1"
+            assert "正在启动…" in response.read().decode("utf-8")
+    finally:
+        page.close()
+    with socket.socket() as again:  # as uvicorn binds it: SO_REUSEADDR, since the page's connection may linger in TIME_WAIT
+        again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        again.bind(("127.0.0.1", port))
+        again.listen()
+
+
+def test_a_busy_port_is_a_one_line_error_before_anything_loads():
+    from argparse import Namespace
+
+    from qa.chat.launcher import run
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(QAError, match=rf"^cannot serve on 127.0.0.1:{port} \(.*\); pass another --port$"):
+            run(Namespace(host="127.0.0.1", port=port), None)

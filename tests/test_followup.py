@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.reading.followup import previous_topic, resolve_followup, resolve_history
+from qa.reading.followup import missing_referent, previous_topic, resolve_followup, resolve_history
 
 
 @pytest.mark.parametrize(
@@ -27,3 +27,19 @@ def test_topic_and_history_chain():
     assert previous_topic("谁主持会议？") is None
     assert resolve_history("那后天呢？", ["今天白天最高气温是多少？", "那明天呢？"]) == "后天白天最高气温是多少？"
     assert resolve_history("它长约多少？", ["项目总投资多少？", "302省道与525国道平改立工程项目位于哪里？"]) == "302省道与525国道平改立工程项目长约多少？"
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "expected"),
+    [
+        ("它的总投资是多少？", [], "它"),
+        ("那明天呢？", [], "那明天呢"),
+        ("该项目什么时候开工？", ["谁主持会议？"], "该项目"),
+        ("它的总投资是多少？", ["302省道与525国道平改立工程项目位于哪里？"], None),
+        ("那明天呢？", ["今天白天最高气温是多少？"], None),
+        ("其中哪个园区获评示范基地？", [], None),
+        ("市政协会议什么时候开幕？", [], None),
+    ],
+)
+def test_missing_referent(question, history, expected):
+    assert missing_referent(question, history) == expected

@@ -1,7 +1,10 @@
-"""Time to ready of the chat app: start `python app.py` several times on one data dir and time each start.
+"""Start-up of the chat app: start `python app.py` several times on one data dir and time what a user meets.
 
-A start is ready when the page answers HTTP 200 after the app printed "ready" (index prepared, model
-warmed). The first start on an empty data dir indexes the seed; the later ones reuse the index.
+For each start: seconds from process start until the port answers HTTP 200 (the starting page),
+until the app's own page answers, and until the first answer to a question asked through `/ask`
+as soon as the app's page is up (it waits for the model and is then answered); and the seconds of
+each start-up stage behind the page, as the app prints them. The first start on
+an empty data dir converts the model and indexes the seed; the later ones reuse the index.
 Usage: python -m qa.bench.app_start [--data-dir DIR] [--starts 4] [--port 7871]
 """
 
@@ -13,50 +16,96 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+QUESTION = "獨山港區A3泊位的設計年綜合通過能力是多少？"
+STARTING_HEADER = "X-QA-Starting"
 
 
-def time_start(data_dir: Path, port: int) -> tuple[float, bool]:
-    """Start the app once and return (seconds until the page is served and ready, whether the index was reused)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, str(APP), "--data-dir", str(data_dir), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+@dataclass(frozen=True)
+class StartTimes:
+    """Seconds from process start to: any page on the port, the app's page, the first answer; and whether the index was reused."""
+
+    first_page_s: float
+    app_page_s: float
+    first_answer_s: float
+    answer: str | None
+    reused: bool
+    stages: str
+
+
+def _page(url: str) -> str | None:
+    """Return 'starting' or 'app' for the page the URL serves now, None when nothing answers."""
     try:
-        reused = False
-        for line in process.stdout:
-            reused = reused or line.startswith("reused the index")
-            if line.startswith("ready in"):
-                break
-        else:
-            raise SystemExit(f"the app exited with code {process.wait()}")
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
-            response.read()
-        return time.perf_counter() - started, reused
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return "starting" if response.headers.get(STARTING_HEADER) else "app"
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def time_start(data_dir: Path, port: int, timeout: float = 600) -> StartTimes:
+    """Start the app once and return its StartTimes; the process is stopped afterwards."""
+    from gradio_client import Client
+
+    log = data_dir.parent / f"{data_dir.name}.app-start.log"
+    url = f"http://127.0.0.1:{port}/"
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as output:
+        process = subprocess.Popen(
+            [sys.executable, str(APP), "--data-dir", str(data_dir), "--port", str(port)],
+            stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            first_page = app_page = None
+            while app_page is None:
+                if process.poll() is not None or time.perf_counter() - started > timeout:
+                    raise SystemExit(f"the app did not serve its page (exit code {process.poll()}); see {log}")
+                served = _page(url)
+                now = time.perf_counter() - started
+                if served and first_page is None:
+                    first_page = now
+                if served == "app":
+                    app_page = now
+                time.sleep(0.05)
+            answer = Client(url, verbose=False).predict(QUESTION, [], api_name="/ask")
+            first_answer = time.perf_counter() - started
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    printed = log.read_text(encoding="utf-8")
+    stages = next((line.removeprefix("start-up stages: ") for line in printed.splitlines() if line.startswith("start-up stages: ")), "")
+    return StartTimes(first_page, app_page, first_answer, answer["answer"], "reused the index" in printed, stages)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the time to ready of each start and the median over the starts that reused the index; return 0."""
+    """Print each start's times and the medians over the starts that reused the index; return 0."""
     parser = argparse.ArgumentParser(prog="python -m qa.bench.app_start", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path(".qa"))
     parser.add_argument("--starts", type=int, default=4)
     parser.add_argument("--port", type=int, default=7871)
     args = parser.parse_args(argv)
-    reused_times = []
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    print("| start | index | page on the port (s) | app page (s) | first answer (s) | answer | stages behind the page |")
+    print("|---|---|---|---|---|---|---|")
+    reused = []
     for number in range(1, args.starts + 1):
-        seconds, reused = time_start(args.data_dir, args.port)
-        print(f"start {number}: ready in {seconds:.1f} s ({'index reused' if reused else 'indexed'})", flush=True)
-        if reused:
-            reused_times.append(seconds)
-    if reused_times:
-        print(f"median time to ready, index reused: {statistics.median(reused_times):.1f} s over {len(reused_times)} starts")
+        times = time_start(args.data_dir, args.port)
+        print(f"| {number} | {'reused' if times.reused else 'built'} | {times.first_page_s:.1f} | {times.app_page_s:.1f} | {times.first_answer_s:.1f} | {times.answer} | {times.stages} |", flush=True)
+        if times.reused:
+            reused.append(times)
+    if reused:
+        median = lambda values: statistics.median(values)  # noqa: E731
+        print(
+            f"median over {len(reused)} starts reusing the index: page {median([t.first_page_s for t in reused]):.1f} s, "
+            f"app page {median([t.app_page_s for t in reused]):.1f} s, first answer {median([t.first_answer_s for t in reused]):.1f} s"
+        )
+    load = os.getloadavg()
+    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from qa.answering import TimedAnswer
 from qa.chat.feedback import Feedback
-from qa.chat.rendering import answer_html, error_html, question_html
+from qa.chat.rendering import View, answer_html, clarification_html, error_html, question_html
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,15 @@ class Turn:
     html: str
 
 
-def answered_turn(timed: TimedAnswer, answer_id: str | None = None) -> Turn:
-    """Return the turn of an answered question (a fresh id unless one is given)."""
+def answered_turn(timed: TimedAnswer, view: View = View(), answer_id: str | None = None) -> Turn:
+    """Return the turn of an answered question, shown in the view's language (a fresh id unless one is given)."""
     answer = timed.answer
-    return Turn(answer_id or uuid.uuid4().hex[:12], answer.question, answer.resolved_question, answer.text, answer_html(timed))
+    return Turn(answer_id or uuid.uuid4().hex[:12], answer.question, answer.resolved_question, answer.text, answer_html(timed, view))
+
+
+def clarification_turn(question: str, word: str) -> Turn:
+    """Return the turn of a follow-up with nothing to refer to: a request to say what `word` means (not rated, not history)."""
+    return Turn(None, question, None, None, clarification_html(question, word))
 
 
 def error_turn(question: str, message: str) -> Turn:

@@ -7,7 +7,7 @@ import shutil
 import unicodedata
 from pathlib import Path
 
-from qa.errors import QAError
+from qa.chat.i18n import ChatError
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 DEFAULT_MAX_UPLOAD_MB = 20
@@ -23,17 +23,17 @@ def uploads_dir(data_dir: Path) -> Path:
 def safe_filename(name: str) -> str:
     """Return a file name that stays inside a folder: no path parts, no control or shell characters, not hidden.
 
-    Raises QAError when nothing usable is left or the type is not supported.
+    Raises ChatError when nothing usable is left or the type is not supported.
     """
     base = unicodedata.normalize("NFC", re.split(r"[\\/]", name)[-1])
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     base = _UNSAFE.sub("_", base).strip(" .")
     stem, dot, suffix = base.rpartition(".")
     if not dot or not stem.strip("_ "):
-        raise QAError(f"cannot use the file name {name!r}; rename it to something like report.txt")
+        raise ChatError("bad_file_name", name=name)
     suffix = "." + suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
-        raise QAError(f"{base}: unsupported file type {suffix!r} (supported: {' '.join(UPLOAD_SUFFIXES)})")
+        raise ChatError("unsupported_type", name=base, suffix=suffix, supported=" ".join(UPLOAD_SUFFIXES))
     return stem[: MAX_NAME_CHARS - len(suffix)] + suffix
 
 
@@ -45,25 +45,25 @@ def size_label(size: int) -> str:
 def store_upload(source: Path, name: str, folder: Path, max_bytes: int) -> Path:
     """Copy an uploaded file into the folder under its safe name and return the new path.
 
-    Raises QAError when the file is too large or the name would leave the folder.
+    Raises ChatError when the file is too large or the name would leave the folder.
     """
     target = folder / safe_filename(name)
     size = source.stat().st_size
     if size > max_bytes:
-        raise QAError(f"{name}: {size_label(size)} is over the upload limit of {size_label(max_bytes)}")
+        raise ChatError("over_limit", name=name, size=size_label(size), limit=size_label(max_bytes))
     folder.mkdir(parents=True, exist_ok=True)
     if target.resolve().parent != folder.resolve():
-        raise QAError(f"cannot use the file name {name!r}")
+        raise ChatError("bad_file_name", name=name)
     shutil.copyfile(source, target)
     return target
 
 
 def uploaded_path(folder: Path, document: str) -> Path:
-    """Return the path of an uploaded document from its indexed name; raises QAError when it is not one."""
+    """Return the path of an uploaded document from its indexed name; raises ChatError when it is not one."""
     candidate = Path(document)
     path = folder / candidate.name
     if candidate.name != document and candidate.resolve() != path.resolve():
-        raise QAError(f"{document} is not an uploaded document; only uploaded documents can be removed")
+        raise ChatError("not_uploaded", name=document)
     if not path.is_file():
-        raise QAError(f"{document} is not in the uploaded documents")
+        raise ChatError("not_in_uploads", name=document)
     return path

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.chat.feedback import FeedbackStore
-from qa.chat.rendering import failures_html
+from qa.chat.i18n import ChatError
 from qa.chat.service import ChatService
-from qa.errors import QAError
-from qa.eval_report import WORST_SHOWN, metrics_table, write_report
+from qa.eval_report import WORST_SHOWN, write_report
 from qa.evaluation import GOLD_SET, EvalRecord, context_passages, evaluate, load_eval_set, summarize
 from qa.ingest.pipeline import ingest_paths
 from qa.retrieval.cache import EmbeddingCache
@@ -22,39 +21,43 @@ EVAL_SOURCES = (GOLD, FEEDBACK, UPLOADED)
 PLOTS = ("calibration.png", "recall_at_k.png", "latency.png")
 
 
+FailureRow = tuple[str, str, str | None, tuple[str, ...], float]
+
+
 @dataclass(frozen=True)
 class EvalView:
-    """What the tab shows: the metrics table (Markdown), the worst failures (HTML), the plot files and the report folder."""
+    """What the tab shows: the retriever and its metrics, the worst failures (id, question, answer, references, F1), the plots, the report folder."""
 
-    metrics: str
-    failures: str
+    retriever: str
+    summary: dict
+    failures: tuple[FailureRow, ...]
     plots: tuple[Path, ...]
     report: Path
 
 
 def dataset_for(source: str, service: ChatService, uploaded: Path | None) -> Path:
-    """Return the dataset file a source names; raises QAError when there is none yet."""
+    """Return the dataset file a source names; raises ChatError when there is none yet."""
     if source == GOLD:
         return GOLD_SET
     if source == FEEDBACK:
         path = FeedbackStore(service.data_dir).path
         if not path.exists() or not path.read_text(encoding="utf-8").strip():
-            raise QAError("no saved feedback yet; like an answer or enter a correct answer in the chat first")
+            raise ChatError("no_feedback")
         return path
     if source == UPLOADED:
         if uploaded is None:
-            raise QAError("upload a dataset first (.jsonl with id, question, answers per line, or SQuAD .json)")
+            raise ChatError("upload_dataset_first")
         if Path(uploaded).suffix.lower() not in (".jsonl", ".json"):
-            raise QAError(f"{Path(uploaded).name}: a dataset must be .jsonl or SQuAD .json")
+            raise ChatError("bad_dataset_type", name=Path(uploaded).name)
         return Path(uploaded)
-    raise QAError(f"unknown dataset {source!r}; choose one of {', '.join(EVAL_SOURCES)}")
+    raise ChatError("unknown_dataset", source=source)
 
 
-def worst_failures(records: list[EvalRecord], limit: int = WORST_SHOWN) -> str:
-    """Return the HTML table of the lowest-F1 answers that were not exactly right."""
+def worst_failures(records: list[EvalRecord], limit: int = WORST_SHOWN) -> tuple[FailureRow, ...]:
+    """Return the lowest-F1 answers that were not exactly right as (id, question, answer, references, F1) rows."""
     wrong = [record for record in records if record.score.em < 1]
     worst = sorted(wrong, key=lambda record: (record.score.f1, record.example.id))[:limit]
-    return failures_html([(r.example.id, r.example.question, r.answer.text, r.example.answers, r.score.f1) for r in worst])
+    return tuple((r.example.id, r.example.question, r.answer.text, tuple(r.example.answers), r.score.f1) for r in worst)
 
 
 def run_evaluation(
@@ -74,7 +77,7 @@ def run_evaluation(
     dataset = dataset_for(source, service, uploaded)
     eval_set = load_eval_set(dataset)
     if not eval_set.examples:
-        raise QAError(f"{dataset.name} holds no questions")
+        raise ChatError("no_questions", name=dataset.name)
     retriever = _retriever(service, source, eval_set.contexts)
     done = [0]
 
@@ -87,7 +90,7 @@ def run_evaluation(
     summary = summarize(records)
     out_dir = service.data_dir / "eval" / ("chat-" + dataset.stem)
     write_report(out_dir, {mode: (records, summary)}, dataset.name)
-    return EvalView(metrics_table({mode: summary}), worst_failures(records), tuple(out_dir / plot for plot in PLOTS), out_dir)
+    return EvalView(mode, summary, worst_failures(records), tuple(out_dir / plot for plot in PLOTS), out_dir)
 
 
 def _retriever(service: ChatService, source: str, contexts: dict[str, str] | None) -> Retriever:

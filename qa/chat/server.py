@@ -1,36 +1,43 @@
-"""Start the chat app: options shared by `python app.py` and `qa serve`, and the launch itself."""
+"""Launch the chat app: the Gradio server first, then the index check, model load and warm-up behind it."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from embeddings.encoder import DEFAULT_MODEL
-from qa.chat.documents import DEFAULT_MAX_UPLOAD_MB
+from starlette.middleware import Middleware
+
+from qa.chat.guard import PageOnlyEvents
+from qa.chat.launcher import DEFAULT_HOST, DEFAULT_PORT
+from qa.chat.locale_shim import ChineseFirstLocale
 from qa.chat.service import ChatService
+from qa.chat.splash import StartingPage
 from qa.errors import QAError
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 7860
-
-
-def add_serve_options(parser: argparse.ArgumentParser) -> None:
-    """Add --host, --port, --share, --model and --max-upload-mb to a parser."""
-    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}; 0.0.0.0 for every interface)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    parser.add_argument("--share", action="store_true", help="also open a public Gradio share link (off by default)")
-    parser.add_argument("--model", default=DEFAULT_MODEL, help="embedding model: sentence-transformers name or local folder (default: the bundled offline model)")
-    parser.add_argument("--max-upload-mb", type=float, default=DEFAULT_MAX_UPLOAD_MB, help=f"largest document a user may upload (default {DEFAULT_MAX_UPLOAD_MB} MB)")
+PUBLIC_API = ("ask",)
+log = logging.getLogger("qa.chat")
 
 
 def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, share: bool = False):
-    """Launch the app of a started service in the background and return the running Blocks (`.close()` stops it)."""
-    from qa.chat.layout import CSS, build_app
+    """Launch the app of a service in the background and return the running Blocks (`.close()` stops it).
+
+    Only `/ask` is public: the other events answer the app's own page only (see qa.chat.guard);
+    the page maps the browser's language before Gradio's i18n reads it (qa.chat.locale_shim);
+    no folder of the data dir is served; analytics are off.
+    """
+    from qa.chat.layout import CSS, build_app, translations
 
     app = build_app(service)
     app.queue(default_concurrency_limit=4)
+
+    def public_events() -> set[int]:
+        """Return the ids of the public events (read per request: the ids exist once the app is built)."""
+        return {fn._id for fn in app.fns.values() if fn.api_name in PUBLIC_API}
+
+    guard = Middleware(PageOnlyEvents, public_events=public_events, public_names=PUBLIC_API, max_file_bytes=service.max_upload_bytes)
     try:
         app.launch(
             server_name=host,
@@ -39,26 +46,40 @@ def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_P
             prevent_thread_lock=True,
             css=CSS,
             max_file_size=service.max_upload_bytes,
-            allowed_paths=[str(service.data_dir / "eval")],
             footer_links=["api"],
             quiet=True,
+            i18n=translations(service),
+            app_kwargs={"middleware": [guard, Middleware(ChineseFirstLocale)]},
         )
     except OSError as error:
         raise QAError(f"cannot serve on {host}:{port} ({str(error).splitlines()[0]}); pass another --port") from None
     return app
 
 
-def serve(args: argparse.Namespace, data_dir: Path) -> None:
-    """Prepare the index and warm up while the web app loads, then block until interrupted; prints the time to ready."""
-    started = time.perf_counter()
+def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None, starting: StartingPage | None = None) -> None:
+    """Serve the page, then prepare the index and warm up behind it; block until interrupted. Prints the times to page and to ready."""
+    started = time.perf_counter() if started is None else started
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
     service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        prepared = pool.submit(service.start)
-        app = launch(service, args.host, args.port, args.share)
+    if starting is not None:
+        starting.close()
+    app = launch(service, args.host, args.port, args.share)
+    print(f"page in {time.perf_counter() - started:.1f} s: {app.local_url} (loading the model behind it)", flush=True)
+
+    def prepare() -> None:
         try:
-            print(prepared.result().message, flush=True)
-        except BaseException:
-            app.close()
-            raise
-    print(f"ready in {time.perf_counter() - started:.1f} s: {app.local_url}", flush=True)
-    app.block_thread()
+            report = service.start()
+            print(report.message, flush=True)
+            print(report.stages_line, flush=True)
+            print(f"ready in {time.perf_counter() - started:.1f} s: {app.local_url}", flush=True)
+        except Exception as error:  # the page shows it; questions get it as their error
+            print(f"error: the app could not start: {str(error).splitlines()[0] if str(error) else type(error).__name__}", flush=True)
+
+    threading.Thread(target=prepare, name="qa-start", daemon=True).start()
+    try:
+        app.block_thread()
+    finally:
+        app.close()

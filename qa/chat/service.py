@@ -1,13 +1,15 @@
 """What the chat app does, without the UI: keep the index, model and reader; answer; add and remove documents.
 
 Nothing is loaded when a ChatService is made: `start()` prepares the index (reusing it when it is
-current) and warms the model, and everything else loads on first use.
+current) and warms the model, reporting each stage in `status`; the server runs it behind the page,
+and a question asked meanwhile waits for it. Everything else loads on first use.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,17 +17,47 @@ from pathlib import Path
 from embeddings.encoder import DEFAULT_MODEL, Encoder, SentenceTransformerEncoder
 from qa.answering import DEFAULT_THRESHOLD, TimedAnswer, answer_question
 from qa.chat.documents import DEFAULT_MAX_UPLOAD_MB, store_upload, uploaded_path, uploads_dir
+from qa.chat.i18n import ChatError
+from qa.chat.names import BUILT_IN, INDEXED, UPLOADED, DocumentNames
 from qa.errors import QAError
 from qa.ingest.loaders import iter_document_paths
 from qa.ingest.pipeline import display_path
 from qa.reading.base import Reader
+from qa.reading.followup import missing_referent
 from qa.reading.factory import DEFAULT_READER, make_reader
 from qa.retrieval.retriever import RETRIEVERS, Retriever
 from qa.retrieval.store import IndexUpdate, LoadedIndex, index_dir, load_index, update_index
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 MAX_QUESTION_CHARS = 500
+START_WAIT_SECONDS = 600
 Progress = Callable[[int, int], None]
+STARTING, CONVERTING, LOADING, INDEXING, WARMING, READY, FAILED = "starting", "converting", "loading", "indexing", "warming", "ready", "failed"
+
+
+@dataclass(frozen=True)
+class StartStatus:
+    """Where the start-up is: its stage, passages indexed so far of the total, and the summary or error when done."""
+
+    stage: str
+    done: int = 0
+    total: int = 0
+    documents: int = 0
+    passages: int = 0
+    error: str = ""
+
+    @property
+    def finished(self) -> bool:
+        """Return True once the start-up is over, ready or failed."""
+        return self.stage in (READY, FAILED)
+
+
+class NeedsReferent(QAError):
+    """A follow-up whose pronoun or ellipsis has nothing to refer to: the chat asks what it means."""
+
+    def __init__(self, word: str) -> None:
+        super().__init__(f"what does “{word}” refer to? Ask the full question")
+        self.word = word
 
 
 @dataclass(frozen=True)
@@ -39,21 +71,32 @@ class DocumentInfo:
 
 @dataclass(frozen=True)
 class UploadResult:
-    """What an upload did: the documents stored and indexed, one-line errors for those refused, the index update."""
+    """What an upload did: the documents stored and indexed (display names), the errors of those refused, the index update."""
 
     stored: tuple[str, ...]
-    errors: tuple[str, ...]
+    problems: tuple[QAError, ...]
     update: IndexUpdate | None
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """Return the refusals as one-line English messages."""
+        return tuple(str(problem) for problem in self.problems)
 
 
 @dataclass(frozen=True)
 class StartReport:
-    """How the app got ready: whether the index was reused, its size, and a one-line summary."""
+    """How the app got ready: whether the index was reused, its size, a one-line summary, and seconds per stage."""
 
     reused: bool
     passages: int
     documents: int
     message: str
+    stages: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def stages_line(self) -> str:
+        """Return 'start-up stages: loading 9.3 s, warming 1.4 s'."""
+        return "start-up stages: " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in self.stages)
 
 
 class ChatService:
@@ -78,6 +121,21 @@ class ChatService:
         self._reader: Reader | None = None
         self._retriever: Retriever | None = None
         self._lock = threading.RLock()
+        self._status = StartStatus(STARTING)
+        self._started = threading.Event()
+        self.names = DocumentNames(uploads_dir(self.data_dir), seeds)
+
+    @property
+    def status(self) -> StartStatus:
+        """Return where the start-up is (STARTING until `start()` runs)."""
+        return self._status
+
+    def wait_until_started(self, timeout: float = START_WAIT_SECONDS) -> None:
+        """Block until `start()` has finished; raises ChatError when it failed or is still running after timeout seconds."""
+        if not self._started.wait(timeout):
+            raise ChatError("start_timeout")
+        if self._status.stage == FAILED:
+            raise ChatError("start_failed", reason=self._status.error)
 
     @property
     def uploads(self) -> Path:
@@ -112,20 +170,56 @@ class ChatService:
         return self._retriever
 
     def start(self) -> StartReport:
-        """Make the index current (reuse it when it holds the seed and was built with this model) and warm everything up."""
+        """Make the index current (reuse it when it holds the seed and was built with this model) and warm everything up.
+
+        Each stage is reported in `status`; a failure is recorded there (questions then get its message) and raised.
+        """
+        try:
+            report = self._start()
+        except BaseException as error:
+            self._status = StartStatus(FAILED, error=str(error).splitlines()[0] if str(error) else type(error).__name__)
+            raise
+        finally:
+            self._started.set()
+        return report
+
+    def _start(self) -> StartReport:
+        stages: list[tuple[str, float]] = []
+        clock = [time.perf_counter()]
+
+        def enter(stage: str) -> None:
+            now = time.perf_counter()
+            if self._status.stage != STARTING:
+                stages.append((self._status.stage, now - clock[0]))
+            clock[0] = now
+            self._status = StartStatus(stage)
+
+        first_start = not (self.data_dir / "models").exists()
+        enter(CONVERTING if first_start else LOADING)
         with self._lock:
+            self.encoder.fingerprint  # load the model now (converting it on a first start), so the stage shown is the one running
             index = self._current_index()
             reused = index is not None
             if index is None:
                 self.uploads.mkdir(parents=True, exist_ok=True)
-                update_index([self.seeds, self.uploads], self.data_dir, self.encoder)
+                enter(INDEXING)
+                self._index_with_status([self.seeds, self.uploads])
                 index = load_index(self.data_dir)
             self._retriever = Retriever(index, self.encoder)
+        enter(WARMING)
         answer_question("warm up", self._retriever, self.reader, 1)
+        enter(READY)
         manifest = index.manifest
         verb = "reused the index" if reused else "indexed"
         message = f"{verb}: {manifest.count} passages from {len(manifest.documents)} documents in {index_dir(self.data_dir)}"
-        return StartReport(reused, manifest.count, len(manifest.documents), message)
+        self._status = StartStatus(READY, documents=len(manifest.documents), passages=manifest.count)
+        return StartReport(reused, manifest.count, len(manifest.documents), message, tuple(stages))
+
+    def _index_with_status(self, paths: Sequence[Path]) -> IndexUpdate:
+        def progress(done: int, total: int) -> None:
+            self._status = StartStatus(INDEXING, done, total)
+
+        return self._reindex(paths, progress)
 
     def _current_index(self) -> LoadedIndex | None:
         """Return the index on disk when it holds every seed document and was built with this model, else None."""
@@ -138,41 +232,48 @@ class ChatService:
         return index if current else None
 
     def ask(self, question: str, history: Sequence[str] = (), k: int = 5, mode: str = "hybrid", threshold: float = DEFAULT_THRESHOLD) -> TimedAnswer:
-        """Return the cited answer to a question (earlier questions resolve follow-ups); raises QAError on bad input."""
+        """Return the cited answer to a question (earlier questions resolve follow-ups), once the start-up is done.
+
+        Raises ChatError on bad input and NeedsReferent for a follow-up with nothing to refer to.
+        """
+        if not isinstance(question, str):
+            raise ChatError("question_not_text", kind=type(question).__name__)
+        if not all(isinstance(earlier, str) for earlier in history):
+            raise ChatError("history_not_text")
         question = question.strip()
         if not question:
-            raise QAError("the question is empty; type a question")
+            raise ChatError("question_empty")
         if len(question) > MAX_QUESTION_CHARS:
-            raise QAError(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
+            raise ChatError("question_too_long", chars=len(question), limit=MAX_QUESTION_CHARS)
         if mode not in RETRIEVERS:
-            raise QAError(f"unknown retriever {mode!r}; choose from {', '.join(RETRIEVERS)}")
+            raise ChatError("unknown_retriever", mode=mode, choices=", ".join(RETRIEVERS))
         if int(k) < 1:
-            raise QAError(f"top-k must be at least 1 (got {k})")
+            raise ChatError("bad_top_k", k=k)
         if not 0 <= float(threshold) <= 1:
-            raise QAError(f"the abstention threshold must be between 0 and 1 (got {threshold})")
-        return answer_question(question, self.retriever(), self.reader, int(k), mode, float(threshold), [h for h in history if h.strip()])
+            raise ChatError("bad_threshold", threshold=threshold)
+        earlier = [h for h in history if h.strip()]
+        word = missing_referent(question, earlier)
+        if word is not None:
+            raise NeedsReferent(word)
+        self.wait_until_started()
+        return answer_question(question, self.retriever(), self.reader, int(k), mode, float(threshold), earlier)
 
     def documents(self) -> list[DocumentInfo]:
-        """Return every indexed document with its passage count and origin, uploads first."""
+        """Return every indexed document by display name with its passage count and origin, uploads first."""
         manifest = self.retriever().index.manifest
-        uploads = self.uploads.resolve()
-        seeds = self.seeds.resolve()
-        infos = []
-        for name, count in manifest.documents.items():
-            path = Path(name).resolve()
-            origin = "uploaded" if path.is_relative_to(uploads) else "built-in" if path.is_relative_to(seeds) else "indexed"
-            infos.append(DocumentInfo(name, count, origin))
-        order = {"uploaded": 0, "indexed": 1, "built-in": 2}
+        infos = [DocumentInfo(self.names.display(name), count, self.names.origin(name)) for name, count in manifest.documents.items()]
+        order = {UPLOADED: 0, INDEXED: 1, BUILT_IN: 2}
         return sorted(infos, key=lambda info: (order[info.origin], info.name))
 
     def add(self, files: Sequence[tuple[Path, str]], progress: Progress | None = None) -> UploadResult:
         """Store uploaded (path, original name) files and index them; refused files get one-line errors."""
-        stored, errors = [], []
+        stored: list[Path] = []
+        errors: list[QAError] = []
         for path, name in files:
             try:
                 stored.append(store_upload(Path(path), name, self.uploads, self.max_upload_bytes))
             except QAError as error:
-                errors.append(str(error))
+                errors.append(error)
         if not stored:
             return UploadResult((), tuple(errors), None)
         try:
@@ -180,17 +281,23 @@ class ChatService:
         except QAError as error:
             for path in stored:
                 path.unlink(missing_ok=True)
-            return UploadResult((), (*errors, str(error).replace(f"{self.uploads}{os.sep}", "")), None)
+            return UploadResult((), (*errors, QAError(self._without_folders(str(error)))), None)
         failed = {Path(error.path).resolve() for error in update.errors}
-        errors.extend(f"{Path(error.path).name}: {error.reason}" for error in update.errors)
+        errors.extend(QAError(f"{Path(error.path).name}: {self._without_folders(str(error.reason))}") for error in update.errors)
         for path in stored:
             if path.resolve() in failed:
                 path.unlink(missing_ok=True)
-        indexed = tuple(sorted(display_path(path) for path in stored if path.resolve() not in failed))
+        indexed = tuple(sorted(self.names.display(str(path)) for path in stored if path.resolve() not in failed))
         return UploadResult(indexed, tuple(errors), update)
 
+    def _without_folders(self, message: str) -> str:
+        """Return a message with the documents folder's path taken out of the file names it mentions."""
+        for folder in {str(self.uploads), str(self.uploads.resolve())}:
+            message = message.replace(folder + os.sep, "")
+        return message
+
     def remove(self, document: str) -> IndexUpdate:
-        """Delete an uploaded document and drop its passages from the index."""
+        """Delete an uploaded document (by its display name) and drop its passages from the index."""
         with self._lock:
             uploaded_path(self.uploads, document).unlink()
             return self._reindex([self.uploads], None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from qa.chat.server import add_serve_options, serve
+from qa.chat.launcher import add_serve_options, run as run_app
 from qa.commands.common import data_dir
 
 
@@ -17,5 +17,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve the chat app until interrupted; return 0."""
-    serve(args, data_dir(args))
+    run_app(args, data_dir(args))
     return 0

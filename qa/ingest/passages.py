@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+import sentencex
+
 from qa.ingest.layout import Article
-from qa.ingest.text import CLOSING_MARKS, SENTENCE_END, TracedText
+from qa.ingest.text import CLOSING_MARKS, SENTENCE_END, TracedText, is_cjk
 from qa.records import Passage, provenance_runs
 
 MAX_PASSAGE_CHARS = 350
@@ -41,8 +43,20 @@ def article_passages(article: Article, document: str) -> list[Passage]:
 
 
 def split_sentences(text: TracedText) -> list[TracedText]:
-    """Return the sentences of a text, each keeping its end mark and closing quotes."""
+    """Return the sentences of a text, each keeping its end mark and closing quotes.
+
+    Latin-script text (more ASCII letters than CJK characters) is cut by sentencex, which knows
+    abbreviations and decimal points (`Dr. Smith`, `9.50 euros`); other text at CJK end marks.
+    """
+    if _is_latin_script(text.text):
+        bounds = sentencex.get_sentence_boundaries("en", text.text)
+        return [text.slice(b["start_index"], b["end_index"]) for b in bounds if text.text[b["start_index"] : b["end_index"]].strip()]
     return _split(text, _SENTENCE)
+
+
+def _is_latin_script(text: str) -> bool:
+    latin = sum(1 for char in text if char.isascii() and char.isalpha())
+    return latin > sum(1 for char in text if is_cjk(char))
 
 
 def _fit(paragraph: TracedText) -> list[TracedText]:

@@ -7,6 +7,8 @@ Two shapes are resolved, both from the previous (already resolved) question:
 - a pronoun (`它`, `其`, `该项目`, `这个项目` …) stands for the previous question's topic, the words before
   its first predicate (`302省道与525国道平改立工程项目位于哪里？` + `它的总投资是多少？` ->
   `302省道与525国道平改立工程项目的总投资是多少？`).
+With nothing to resolve against (no earlier question, or one without a topic), `missing_referent`
+names the word that needs one, so the chat can ask what it refers to instead of guessing.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Sequence
 from qa.reading.spans import DATE_PATTERN
 
 _ELLIPSIS = re.compile(r"^(?:那么?|那么说)?\s*(?P<subject>[^？?，,。]{1,16}?)\s*呢\s*[？?]?\s*$")
-_PRONOUN = re.compile(r"^(?:它们|它|其|该项目|这个项目|这项目|该工程|这个工程|该公司|这家公司|他们|他|她)")
+_PRONOUN = re.compile(r"^(?:它们|它|其(?![中他它余实次])|该项目|这个项目|这项目|该工程|这个工程|该公司|这家公司|他们|他|她)")
 _TOPIC_END = re.compile(r"的|是|有|在|由|位于|什么|多少|哪|谁|几|为什么|如何|怎么|从|将|已|被|于")
 
 
@@ -46,6 +48,21 @@ def resolve_followup(question: str, previous: str | None) -> str:
         stripped = question.strip()
         return topic + stripped[pronoun.end() :]
     return question
+
+
+def missing_referent(question: str, history: Sequence[str]) -> str | None:
+    """Return the word a follow-up leans on (`它`, `那明天呢`) when the history gives it nothing to refer to, else None."""
+    previous: str | None = None
+    for turn in history:
+        previous = resolve_followup(turn, previous)
+    stripped = question.strip()
+    elliptical = _ELLIPSIS.match(stripped)
+    if elliptical and not previous:
+        return stripped.rstrip("？?").strip()
+    pronoun = _PRONOUN.match(stripped)
+    if pronoun and (not previous or previous_topic(previous) is None):
+        return pronoun.group()
+    return None
 
 
 def resolve_history(question: str, history: Sequence[str]) -> str:
