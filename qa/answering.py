@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -57,3 +58,10 @@ def answer_question(
     answer = replace(answer, question=question, resolved_question=resolved if resolved != question else None)
     finished = time.perf_counter()
     return TimedAnswer(answer, tuple(passages), (retrieved_at - started) * 1000, (finished - retrieved_at) * 1000)
+
+
+def not_found_message(question: str) -> str:
+    """Return 'not in the documents' in the question's language (Chinese or English)."""
+    if re.search(r"[\u4e00-\u9fff]", question):
+        return "文档中没有找到这个问题的答案。最接近的段落："
+    return "The documents do not contain the answer. Closest passages:"

@@ -35,3 +35,14 @@ def test_shipped_reader_answers_seed_questions_verbatim(neural_reader, question,
     assert best.text == answer
     assert passages[0].passage.text[citation.start : citation.end] == answer
     assert 0.0 < best.score <= 1.0
+
+
+def test_an_english_height_keeps_its_unit(neural_reader):
+    from pathlib import Path
+
+    from qa.ingest.pipeline import ingest_paths
+
+    document = Path(__file__).resolve().parent / "data" / "eiffel_tower.txt"
+    passages = [RetrievedPassage(p, 1.0, rank) for rank, p in enumerate(ingest_paths([document]).passages, start=1)]
+    best = neural_reader.read("How tall is the Lighthouse of Cordouan?", passages)[0]
+    assert best.text.startswith("67.5 metres")

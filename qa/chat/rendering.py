@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from qa.answering import TimedAnswer
+from qa.answering import TimedAnswer, not_found_message
 from qa.answers import Candidate, Citation
 from qa.chat.alternatives import shown_alternatives
 from qa.chat.i18n import EN, MESSAGES, translate
-from qa.commands.ask import not_found_message
 from qa.records import Passage
 
 CLOSEST_SHOWN = 3

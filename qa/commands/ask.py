@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 
 from rich.console import Console
 from rich.markup import escape
 
-from qa.answering import DEFAULT_THRESHOLD, TimedAnswer, answer_question
+from qa.answering import DEFAULT_THRESHOLD, TimedAnswer, answer_question, not_found_message
 from qa.commands.common import add_model_option, data_dir, encoder
 from qa.errors import QAError
 from qa.reading.factory import DEFAULT_READER, READER_HELP, make_reader
@@ -53,13 +52,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_answer(timed, Console(highlight=False))
     return 0
-
-
-def not_found_message(question: str) -> str:
-    """Return 'not in the documents' in the question's language (Chinese or English)."""
-    if re.search(r"[\u4e00-\u9fff]", question):
-        return "文档中没有找到这个问题的答案。最接近的段落："
-    return "The documents do not contain the answer. Closest passages:"
 
 
 def print_answer(timed: TimedAnswer, console: Console) -> None:
