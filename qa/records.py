@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.ingest.source import Position
+Position = tuple[int, int]
+"""(line, column) in the original file: line counts from 1, column from 0 (characters, not bytes)."""
 
 
 @dataclass(frozen=True)

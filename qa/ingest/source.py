@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-Position = tuple[int, int]
-"""(line, column) in the original file: line counts from 1, column from 0 (characters, not bytes)."""
+from qa.records import Position
 
 
 @dataclass(frozen=True)
