@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-from qa.errors import QAError
+from embeddings.errors import EmbeddingError
 
 DEFAULT_MODEL = "default"
 
@@ -128,11 +128,11 @@ class SentenceTransformerEncoder:
                 try:
                     source = str(ensure_default_model(self._data_dir))
                 except (ModuleNotFoundError, FileNotFoundError, ValueError) as error:
-                    raise QAError(f"cannot prepare the default embedding model: {error}") from error
+                    raise EmbeddingError(f"cannot prepare the default embedding model: {error}") from error
             try:
                 model = SentenceTransformer(source, device="cpu")
             except (OSError, ValueError) as error:
-                raise QAError(
+                raise EmbeddingError(
                     f"cannot load embedding model '{source}' ({str(error).splitlines()[0]}); "
                     "pass a local model folder, or a hub name on a machine with network access"
                 ) from error

@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from embeddings.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
+from embeddings.encoder import DEFAULT_MODEL, Encoder
 from qa.config import resolve_data_dir
 from qa.datasets import load_squad
 from qa.evaluation import context_passages, percentile
 from qa.metrics import recall_at, reciprocal_rank
 from qa.records import Passage
 from qa.retrieval.cache import EmbeddingCache
+from qa.retrieval.encoders import load_encoder
 from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.hits import Hit
 from qa.retrieval.retriever import FUSION_DEPTH, Retriever
@@ -61,7 +62,7 @@ def relevant_ids(passages: Sequence[Passage], context_ids: Sequence[str | None])
     return [by_context.get(context_id, set()) for context_id in context_ids]
 
 
-def run_set(path: Path, encoder: SentenceTransformerEncoder, cache: EmbeddingCache, latency_queries: int) -> list[str]:
+def run_set(path: Path, encoder: Encoder, cache: EmbeddingCache, latency_queries: int) -> list[str]:
     """Benchmark one file and return its table rows."""
     squad = load_squad(path)
     passages = context_passages(squad.contexts)
@@ -100,7 +101,7 @@ def single_query_latency(retriever: Retriever, mode: str, questions: Sequence[st
     return timings
 
 
-def measure_throughput(encoder: SentenceTransformerEncoder, texts: Sequence[str], repeats: int) -> list[float]:
+def measure_throughput(encoder: Encoder, texts: Sequence[str], repeats: int) -> list[float]:
     """Return passages/s of encoding the texts uncached, once per repeat."""
     rates = []
     for _ in range(repeats):
@@ -119,10 +120,10 @@ def bench_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def encoder_and_cache(args: argparse.Namespace) -> tuple[SentenceTransformerEncoder, EmbeddingCache]:
+def encoder_and_cache(args: argparse.Namespace) -> tuple[Encoder, EmbeddingCache]:
     """Return the encoder and the embedding cache of the data dir the arguments name."""
     data_dir = resolve_data_dir(args.data_dir)
-    return SentenceTransformerEncoder(args.model, data_dir), EmbeddingCache(data_dir / "cache" / "embeddings.sqlite")
+    return load_encoder(args.model, data_dir), EmbeddingCache(data_dir / "cache" / "embeddings.sqlite")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,6 +26,7 @@ from qa.ingest.pipeline import ingest_paths
 from qa.reading.calibration import Calibration, fit_calibration
 from qa.reading.neural.model import DELTA_PATH, NeuralReader
 from qa.retrieval.cache import EmbeddingCache
+from qa.retrieval.encoders import load_encoder
 from qa.retrieval.retriever import Retriever
 from qa.retrieval.store import build_index
 
@@ -35,9 +36,9 @@ THRESHOLDS = tuple(round(0.02 * step, 2) for step in range(50))
 
 def _retriever(passages: list, data_dir: Path) -> Retriever:
     """Return a hybrid retriever over an in-memory index of the passages with the default encoder."""
-    from embeddings.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
+    from embeddings.encoder import DEFAULT_MODEL
 
-    encoder = SentenceTransformerEncoder(DEFAULT_MODEL, data_dir)
+    encoder = load_encoder(DEFAULT_MODEL, data_dir)
     index, _ = build_index(passages, encoder, EmbeddingCache(data_dir / "cache" / "embeddings.sqlite"))
     return Retriever(index, encoder)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from embeddings.encoder import DEFAULT_MODEL, Encoder, SentenceTransformerEncoder
+from embeddings.encoder import DEFAULT_MODEL, Encoder
 from qa.answering import DEFAULT_THRESHOLD, TimedAnswer, answer_question
 from qa.chat.documents import DEFAULT_MAX_UPLOAD_MB, store_upload, uploaded_path, uploads_dir
 from qa.chat.i18n import ChatError
@@ -25,6 +25,7 @@ from qa.ingest.pipeline import display_path
 from qa.reading.base import Reader
 from qa.reading.followup import missing_referent
 from qa.reading.factory import DEFAULT_READER, make_reader
+from qa.retrieval.encoders import load_encoder
 from qa.retrieval.retriever import RETRIEVERS, Retriever
 from qa.retrieval.store import IndexUpdate, LoadedIndex, index_dir, load_index, update_index
 
@@ -109,7 +110,7 @@ class ChatService:
         model: str = DEFAULT_MODEL,
         reader: str = DEFAULT_READER,
         max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
-        make_encoder: Callable[[str, Path], Encoder] = SentenceTransformerEncoder,
+        make_encoder: Callable[[str, Path], Encoder] = load_encoder,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.seeds = seeds

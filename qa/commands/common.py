@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from embeddings.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
+from embeddings.encoder import DEFAULT_MODEL
 from qa.config import resolve_data_dir
+from qa.retrieval.encoders import ProjectEncoder, load_encoder
 
 
 def add_model_option(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +24,6 @@ def data_dir(args: argparse.Namespace) -> Path:
     return resolve_data_dir(args.data_dir)
 
 
-def encoder(args: argparse.Namespace) -> SentenceTransformerEncoder:
+def encoder(args: argparse.Namespace) -> ProjectEncoder:
     """Return the (lazily loaded) encoder the options ask for."""
-    return SentenceTransformerEncoder(args.model, data_dir(args))
+    return load_encoder(args.model, data_dir(args))
