@@ -8,7 +8,8 @@ its own contexts. Never a benchmark's dev set, never the gold set's `test` split
 
 For each window count the reader answers every tuning question at threshold 0; the count with the best mean F1 over
 the answerable tuning questions wins; a Platt calibration is fitted on its answers (qa.reading.calibration); then the
-abstention threshold with the best overall accuracy on the gold tuning split (calibrated confidences) is chosen.
+abstention threshold with the best overall accuracy on the gold tuning split (calibrated confidences) is chosen, the
+middle one when several tie.
 `--write` records windows and calibration in the delta's card and prints the threshold to set as the default.
 """
 
@@ -97,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [r for records in results[best_windows].values() for r in records if r.answer.text]
     calibration = fit_calibration([r.answer.score for r in chosen], [_correctness(r) for r in chosen])
     sweep = threshold_sweep(_calibrated(results[best_windows]["gold tune"], calibration), THRESHOLDS)
-    best = max(sweep, key=lambda outcome: (outcome.overall, -outcome.threshold))
+    top = max(outcome.overall for outcome in sweep)
+    plateau = [outcome for outcome in sweep if outcome.overall >= top - 1e-9]
+    best = plateau[len(plateau) // 2]  # the middle of the best thresholds: the choice least fitted to these questions
     print(f"\nwindows: {best_windows} (mean F1 over both sets {mean_f1(best_windows):.3f})")
     print(f"calibration: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}")
     print(f"threshold: {best.threshold} (gold tune overall {best.overall:.3f}, EM {best.em:.3f}, F1 {best.f1:.3f}, "
