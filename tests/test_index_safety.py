@@ -215,3 +215,15 @@ def test_two_concurrent_runs_end_with_both_runs_documents(tmp_path):
     assert [child.exitcode for child in children] == [0, 0]
     assert documents(data) == {path.as_posix() for path in one + two}
     assert json.loads((index_dir(data) / "dense.ids.json").read_text(encoding="utf-8"))
+
+
+def test_a_damaged_embedding_cache_gives_one_line(tmp_path):
+    write(tmp_path / "docs", "a.txt", TEXTS[0])
+    cache = tmp_path / "data" / "cache" / "embeddings.sqlite"
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 8)
+    with pytest.raises(QAError) as caught:
+        update_index([tmp_path / "docs"], tmp_path / "data", FakeEncoder())
+    assert str(caught.value) == (
+        f"the embedding cache {cache} is damaged (file is not a database); delete that file and index again (it only saves time)"
+    )
