@@ -15,6 +15,7 @@ SourceLines, and .html, .docx give exactly one empty SourceLine between paragrap
 
 from __future__ import annotations
 
+import errno
 import html
 import logging
 import os
@@ -92,10 +93,18 @@ def iter_document_paths(paths: Sequence[Path]) -> list[tuple[Path, Path]]:
         else:
             raise IngestError(str(path), "does not exist")
         for root, file in found:
-            if file.resolve() not in seen:
-                seen.add(file.resolve())
+            if resolved_path(file) not in seen:
+                seen.add(resolved_path(file))
                 pairs.append((root, file))
     return pairs
+
+
+def resolved_path(path: Path) -> Path:
+    """Return the path with symbolic links resolved; a link loop stays as its absolute path (reading it then fails)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # Python 3.11 reports a symlink loop as RuntimeError, 3.13 as OSError
+        return Path(os.path.abspath(path))
 
 
 def _files_under(folder: Path) -> list[Path]:
@@ -118,6 +127,8 @@ def _read_bytes(path: Path) -> bytes:
     except PermissionError:
         raise IngestError(str(path), "cannot be read: permission denied") from None
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise IngestError(str(path), "is a symbolic link that leads back to itself (a link loop); fix or remove the link") from None
         raise IngestError(str(path), f"cannot be read: {error.strerror or error}") from None
 
 

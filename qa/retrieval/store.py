@@ -22,6 +22,7 @@ import numpy as np
 from embeddings.encoder import Encoder
 from qa.errors import IngestError, QAError
 from qa.durable import fsync_path, fsync_tree, jsonl_line
+from qa.ingest.loaders import resolved_path
 from qa.ingest.pipeline import IngestResult, display_path, ingest_paths
 from qa.locking import exclusive
 from qa.records import Passage
@@ -178,7 +179,7 @@ def update_index(
     with exclusive(data_dir / "index.lock", f"the index in {data_dir}", wait=wait, on_wait=on_wait):
         recover_interrupted_swap(index_dir(data_dir))
         previous = _previous_index(data_dir)
-        roots = [Path(path).resolve() for path in paths]
+        roots = [resolved_path(Path(path)) for path in paths]
         ingested = ingest_paths(paths)
         if not ingested.documents and ingested.errors:
             more = f" (and {len(ingested.errors) - 1} more)" if len(ingested.errors) > 1 else ""
