@@ -11,6 +11,7 @@ from embeddings.encoder import DEFAULT_MODEL
 from qa.chat.documents import DEFAULT_MAX_UPLOAD_MB
 from qa.chat.service import ChatService
 from qa.errors import QAError
+from qa.threads import apply_policy, serving_policy
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -51,6 +52,7 @@ def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_P
 def serve(args: argparse.Namespace, data_dir: Path) -> None:
     """Prepare the index and warm up while the web app loads, then block until interrupted; prints the time to ready."""
     started = time.perf_counter()
+    apply_policy(serving_policy())  # one torch/FAISS thread per request, $QA_THREADS overrides (qa/threads.py, docs/RELIABILITY.md)
     service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb)
     with ThreadPoolExecutor(max_workers=1) as pool:
         prepared = pool.submit(service.start)

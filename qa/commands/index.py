@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from qa.commands.common import add_model_option, data_dir, encoder
 from qa.retrieval.dense import INDEX_KINDS
 from qa.retrieval.store import index_dir, update_index
+from qa.threads import apply_policy, batch_policy
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Index the paths into the data dir, showing passages/s; return 0 on success."""
+    apply_policy(batch_policy())
     with Progress(
         TextColumn("embedding"),
         BarColumn(),
