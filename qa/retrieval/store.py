@@ -185,29 +185,10 @@ def update_index(
             more = f" (and {len(ingested.errors) - 1} more)" if len(ingested.errors) > 1 else ""
             raise QAError(f"nothing could be indexed: {ingested.errors[0]}{more}")
         new_sources = _sources_of(ingested)
-        not_given = {name: source for name, source in previous.sources.items() if not _under_any(Path(source), roots)}
-        errors = list(ingested.errors)
-        notes: list[str] = []
-        if prune:
-            kept: list[Passage] = []
-            kept_sources: dict[str, str] = {}
-            if not_given:
-                notes.append(f"pruned {len(not_given)} documents not under the given paths")
-        elif previous.problem is None:
-            kept = [passage for passage in previous.passages if passage.document in not_given]
-            kept_sources = {passage.document: not_given[passage.document] for passage in kept}
-        else:
-            reread = ingest_paths([Path(source) for source in not_given.values()])
-            kept = list(reread.passages)
-            kept_sources = _sources_of(reread)
-            errors.extend(reread.errors)
-            notes.append(
-                f"the earlier index was unreadable ({previous.problem}); rebuilt it from the {len(not_given)} documents it recorded"
-                + (f", of which {len(reread.errors)} could not be read" if reread.errors else "")
-            )
-        kept, kept_sources = _renamed_clashes(kept, kept_sources, new_sources)
+        kept = _kept_documents(previous, roots, prune)
+        kept_passages, kept_sources = _renamed_clashes(kept.passages, kept.sources, new_sources)
         sources = {**kept_sources, **new_sources}
-        passages = kept + list(ingested.passages)
+        passages = kept_passages + list(ingested.passages)
         if not passages:
             raise QAError(f"no documents found under {', '.join(map(str, paths))} (supported: .txt .md .html .htm .pdf .docx)")
         if on_total is not None:
@@ -224,29 +205,27 @@ def update_index(
         reused=len(passages) - embedded,
         added=sum(1 for key, text in new_ids.items() if old_ids.get(key) != text),
         removed=sum(1 for key, text in old_ids.items() if new_ids.get(key) != text),
-        errors=tuple(errors),
-        notes=tuple(notes),
+        errors=ingested.errors + kept.errors,
+        notes=kept.notes,
     )
 
 
-def load_index(data_dir: Path) -> LoadedIndex:
+def load_index(data_dir: Path, attempts: int = 3) -> LoadedIndex:
     """Return the index in the data dir; raises QAError when it is missing, damaged or inconsistent.
 
-    A writer swapping in a new index at the same moment makes the read start over (at most twice).
+    A writer swapping in a new index while it is read makes the read start over (up to `attempts` reads).
     """
     directory = index_dir(data_dir)
-    for attempt in range(3):
-        readable = _readable_dir(directory)
-        if readable is None:
-            raise QAError(f"no index in {data_dir}; build one with `qa index PATH` (for example `qa index seeds/`)")
-        before = _identity(readable)
-        try:
-            return _load_from(readable)
-        except (OSError, ValueError, TypeError, KeyError) as error:
-            if attempt < 2 and _identity(readable) != before:
-                continue
-            raise QAError(f"the index in {directory} is damaged ({error}); rebuild it with `qa index PATH` (the documents it held are re-read)") from error
-    raise AssertionError("unreachable")
+    readable = _readable_dir(directory)
+    if readable is None:
+        raise QAError(f"no index in {data_dir}; build one with `qa index PATH` (for example `qa index seeds/`)")
+    before = _identity(readable)
+    try:
+        return _load_from(readable)
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        if attempts > 1 and _identity(readable) != before:
+            return load_index(data_dir, attempts - 1)
+        raise QAError(f"the index in {directory} is damaged ({error}); rebuild it with `qa index PATH` (the documents it held are re-read)") from error
 
 
 def recover_interrupted_swap(directory: Path) -> None:
@@ -290,6 +269,31 @@ def _previous_index(data_dir: Path) -> _PreviousIndex:
         return _PreviousIndex(tuple(index.passages.values()), dict(index.manifest.sources), None)
     except (OSError, ValueError, TypeError, KeyError) as error:
         return _PreviousIndex((), _recorded_sources(directory), str(error))
+
+
+@dataclass(frozen=True)
+class _KeptDocuments:
+    """The earlier documents a run keeps: their passages and sources, what could not be re-read, notes for the user."""
+
+    passages: list[Passage]
+    sources: dict[str, str]
+    errors: tuple[IngestError, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def _kept_documents(previous: _PreviousIndex, roots: Sequence[Path], prune: bool) -> _KeptDocuments:
+    """Return the earlier documents not under the given roots (none with `prune`); re-read them when the index was damaged."""
+    not_given = {name: source for name, source in previous.sources.items() if not _under_any(Path(source), roots)}
+    if prune:
+        return _KeptDocuments([], {}, notes=(f"pruned {len(not_given)} documents not under the given paths",) if not_given else ())
+    if previous.problem is None:
+        passages = [passage for passage in previous.passages if passage.document in not_given]
+        return _KeptDocuments(passages, {passage.document: not_given[passage.document] for passage in passages})
+    reread = ingest_paths([Path(source) for source in not_given.values()])
+    note = f"the earlier index was unreadable ({previous.problem}); rebuilt it from the {len(not_given)} documents it recorded"
+    if reread.errors:
+        note += f", of which {len(reread.errors)} could not be read"
+    return _KeptDocuments(list(reread.passages), _sources_of(reread), reread.errors, (note,))
 
 
 def _recorded_sources(directory: Path) -> dict[str, str]:
