@@ -233,3 +233,18 @@ def test_a_damaged_embedding_cache_gives_one_line(tmp_path):
     assert str(caught.value) == (
         f"the embedding cache {cache} is damaged (file is not a database); delete that file and index again (it only saves time)"
     )
+
+
+def test_an_index_of_the_previous_format_is_rebuilt_with_all_its_documents(tmp_path):
+    write(tmp_path / "one", "a.txt", TEXTS[0])
+    write(tmp_path / "two", "b.txt", TEXTS[1])
+    update_index([tmp_path / "one"], tmp_path / "data", FakeEncoder())
+    manifest_path = index_dir(tmp_path / "data") / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["sources"], manifest["checksums"]
+    manifest_path.write_text(json.dumps({**manifest, "format_version": 1}), encoding="utf-8")
+    with pytest.raises(QAError, match=r"damaged \(format version 1, this program reads 2\)"):
+        load_index(tmp_path / "data")
+    update = update_index([tmp_path / "two"], tmp_path / "data", FakeEncoder())
+    assert update.notes == ("the earlier index was unreadable (format version 1, this program reads 2); rebuilt it from the 1 documents it recorded",)
+    assert documents(tmp_path / "data") == {(tmp_path / "one" / "a.txt").as_posix(), (tmp_path / "two" / "b.txt").as_posix()}

@@ -40,3 +40,12 @@ def test_utf8_with_three_bad_bytes_is_read_with_replacements_and_a_warning(caplo
 
 def test_gbk_text_is_not_taken_for_damaged_utf8():
     assert decode_bytes(GOOD.encode("gbk"), "gbk.txt") == GOOD
+
+
+def test_a_symlink_loop_given_as_the_path_gets_one_line(tmp_path):
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    result = ingest_paths([tmp_path / "a"])
+    assert [(e.path, e.reason) for e in result.errors] == [
+        (str(tmp_path / "a"), "is a symbolic link to nothing, or back to itself (a link loop); fix or remove the link")
+    ]

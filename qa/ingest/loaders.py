@@ -90,6 +90,8 @@ def iter_document_paths(paths: Sequence[Path]) -> list[tuple[Path, Path]]:
             found = [(path.parent, path)]
         elif path.exists():
             raise IngestError(str(path), "is not a regular file or folder")
+        elif path.is_symlink():
+            raise IngestError(str(path), "is a symbolic link to nothing, or back to itself (a link loop); fix or remove the link")
         else:
             raise IngestError(str(path), "does not exist")
         for root, file in found:
