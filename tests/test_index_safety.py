@@ -248,3 +248,27 @@ def test_an_index_of_the_previous_format_is_rebuilt_with_all_its_documents(tmp_p
     update = update_index([tmp_path / "two"], tmp_path / "data", FakeEncoder())
     assert update.notes == ("the earlier index was unreadable (format version 1, this program reads 2); rebuilt it from the 1 documents it recorded",)
     assert documents(tmp_path / "data") == {(tmp_path / "one" / "a.txt").as_posix(), (tmp_path / "two" / "b.txt").as_posix()}
+
+
+def _index_repeatedly(folder: Path, data_dir: Path, runs: int) -> None:
+    for run in range(runs):
+        write(folder, "changing.txt", f"第{run}次更新的内容。")
+        update_index([folder], data_dir, FakeEncoder())
+    os._exit(0)
+
+
+def test_readers_never_see_a_half_written_index(tmp_path):
+    _warm_up(tmp_path)
+    data = tmp_path / "data"
+    write(tmp_path / "docs", "fixed.txt", TEXTS[0])
+    update_index([tmp_path / "docs"], data, FakeEncoder())
+    writer = FORK.Process(target=_index_repeatedly, args=(tmp_path / "docs", data, 15))
+    writer.start()
+    loads = 0
+    while writer.is_alive():
+        loaded = load_index(data)
+        assert TEXTS[0] in {p.text for p in loaded.passages.values()}
+        loads += 1
+    writer.join()
+    assert writer.exitcode == 0 and loads > 0
+    assert {p.text for p in load_index(data).passages.values()} == {TEXTS[0], "第14次更新的内容。"}
