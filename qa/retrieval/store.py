@@ -210,10 +210,12 @@ def update_index(
     )
 
 
-def load_index(data_dir: Path, attempts: int = 3) -> LoadedIndex:
+def load_index(data_dir: Path, attempts: int = 5) -> LoadedIndex:
     """Return the index in the data dir; raises QAError when it is missing, damaged or inconsistent.
 
-    A writer swapping in a new index while it is read makes the read start over (up to `attempts` reads).
+    A writer swapping in a new index while it is read makes the read start over (up to `attempts`
+    reads): a failed read of `index.old` (which exists only during a swap, and is deleted after it)
+    or of an `index` folder that was replaced meanwhile.
     """
     directory = index_dir(data_dir)
     readable = _readable_dir(directory)
@@ -223,7 +225,7 @@ def load_index(data_dir: Path, attempts: int = 3) -> LoadedIndex:
     try:
         return _load_from(readable)
     except (OSError, ValueError, TypeError, KeyError) as error:
-        if attempts > 1 and _identity(readable) != before:
+        if attempts > 1 and (readable != directory or _identity(readable) != before):
             return load_index(data_dir, attempts - 1)
         raise QAError(f"the index in {directory} is damaged ({error}); rebuild it with `qa index PATH` (the documents it held are re-read)") from error
 
