@@ -187,25 +187,33 @@ def test_sigkill_at_any_point_leaves_the_previous_or_the_new_index(tmp_path):
     expected.add((tmp_path / "new" / "timing.txt").as_posix())
     run_seconds = time.perf_counter() - started
     rng = random.Random(16)
-    plans = [("random", None)] * 24 + [("swap", point) for point in [(1, "before"), (1, "after"), (2, "before"), (2, "after")] * 2]
-    kills = 0
-    for number, (kind, point) in enumerate(plans):
-        new = write(tmp_path / "new", f"{number}.txt", f"第{number}号文件的内容，用于测试中断。")
+    runs = 0
+
+    def run_once(point: tuple[int, str] | None, kill_after: float | None) -> bool:
+        """Run `qa index` on one new file, killed after a delay or at a swap point; check the index; return whether it was killed."""
+        nonlocal expected, runs
+        new = write(tmp_path / "new", f"{runs}.txt", f"第{runs}号文件的内容，用于测试中断。")
+        runs += 1
         child = FORK.Process(target=_index_in_child, args=([new], data, point))
         child.start()
-        if kind == "random":
-            time.sleep(rng.uniform(0, run_seconds * 1.2))
+        if kill_after is not None:
+            time.sleep(kill_after)
             os.kill(child.pid, signal.SIGKILL)
         child.join()
-        kills += child.exitcode == -signal.SIGKILL
         loaded = load_index(data)
         now = set(loaded.manifest.documents)
-        assert expected <= now <= expected | {new.as_posix()}, (kind, point)
+        assert expected <= now <= expected | {new.as_posix()}, (point, kill_after)
         assert sorted(p.document for p in loaded.passages.values()) == sorted(now)
         expected = now
-    assert kills >= 20
+        return child.exitcode == -signal.SIGKILL
+
+    random_kills = 0
+    while random_kills < 20 and runs < 40:
+        random_kills += run_once(None, rng.uniform(0, run_seconds))
+    swap_kills = sum(run_once(point, None) for point in [(1, "before"), (1, "after"), (2, "before"), (2, "after")] * 2)
+    assert (random_kills, swap_kills) == (20, 8)
     final = update_index([tmp_path / "new"], data, FakeEncoder())
-    assert final.passages == len(TEXTS) + 1 + len(plans)
+    assert final.passages == len(TEXTS) + 1 + runs
 
 
 def test_two_concurrent_runs_end_with_both_runs_documents(tmp_path):
