@@ -58,3 +58,33 @@ def test_store_writes_a_dataset_qa_eval_reads(tmp_path):
     assert [(e.id, e.question, e.answers) for e in examples] == [("a1", "能力是多少？", ("169万吨",)), ("a2", "Who?", ())]
     log = [json.loads(line) for line in (tmp_path / "feedback" / "ratings.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [row["rating"] for row in log] == ["like", "correction", "like", "like", "dislike"]
+
+
+def _rate_many(data_dir, start: int, count: int) -> None:
+    store = FeedbackStore(data_dir)
+    for number in range(start, start + count):
+        store.record(Feedback(f"a{number}", f"问题{number}？", None, f"答案{number}", "like"))
+
+
+def test_32_concurrent_ratings_end_with_32_valid_rows(tmp_path):
+    import multiprocessing
+    import threading
+
+    threads = [threading.Thread(target=_rate_many, args=(tmp_path, n * 4, 4)) for n in range(4)]
+    processes = [multiprocessing.get_context("fork").Process(target=_rate_many, args=(tmp_path, 16 + n * 4, 4)) for n in range(4)]
+    for worker in threads + processes:
+        worker.start()
+    for worker in threads + processes:
+        worker.join()
+    examples = load_eval_set(FeedbackStore(tmp_path).path).examples
+    assert sorted((e.id, e.answers) for e in examples) == sorted((f"a{n}", (f"答案{n}",)) for n in range(32))
+    log = (tmp_path / "feedback" / "ratings.jsonl").read_text(encoding="utf-8").splitlines()
+    assert sorted(json.loads(line)["id"] for line in log) == sorted(f"a{n}" for n in range(32))
+
+
+def test_a_torn_feedback_file_is_rebuilt_from_the_ratings_log(tmp_path):
+    store = FeedbackStore(tmp_path)
+    store.record(Feedback("a1", "问\u2028题？", None, "甲", "like"), timestamp=0)
+    store.path.write_text(store.path.read_text(encoding="utf-8")[:15], encoding="utf-8")
+    store.record(Feedback("a2", "谁？", None, "乙", "like"), timestamp=1)
+    assert [(e.id, e.question, e.answers) for e in load_eval_set(store.path).examples] == [("a1", "问\u2028题？", ("甲",)), ("a2", "谁？", ("乙",))]

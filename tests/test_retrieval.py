@@ -31,16 +31,16 @@ def test_dense_index_returns_exact_inner_product_order(tmp_path):
     hits = index.search(np.array([[0.1, 0.9, 0.3]], dtype=np.float32), k=5)[0]
     assert [(h.passage_id, h.rank) for h in hits] == [("b", 1), ("c", 2), ("a", 3)]
     assert hits[0].score == pytest.approx(0.9)
-    index.save(tmp_path / "d.faiss", tmp_path / "d.ids")
-    again = DenseIndex.load(tmp_path / "d.faiss", tmp_path / "d.ids", "flat")
+    index.save(tmp_path / "d.faiss", tmp_path / "d.ids.json")
+    again = DenseIndex.load(tmp_path / "d.faiss", tmp_path / "d.ids.json", "flat")
     assert again.ids == ("a", "b", "c")
 
 
 def test_dense_index_rejects_ids_that_do_not_match_rows(tmp_path):
-    DenseIndex.build(["a", "b"], np.eye(2, dtype=np.float32)).save(tmp_path / "d.faiss", tmp_path / "d.ids")
-    (tmp_path / "d.ids").write_text("a\n", encoding="utf-8")
+    DenseIndex.build(["a", "b"], np.eye(2, dtype=np.float32)).save(tmp_path / "d.faiss", tmp_path / "d.ids.json")
+    (tmp_path / "d.ids.json").write_text('["a"]', encoding="utf-8")
     with pytest.raises(ValueError, match="lists 1 ids but d.faiss holds 2 vectors"):
-        DenseIndex.load(tmp_path / "d.faiss", tmp_path / "d.ids", "flat")
+        DenseIndex.load(tmp_path / "d.faiss", tmp_path / "d.ids.json", "flat")
 
 
 def test_hnsw_index_finds_the_nearest_vector():
@@ -131,7 +131,7 @@ def test_index_files_and_manifest(tmp_path):
         "index_kind": "flat",
         "count": 2,
     }
-    assert (folder / "dense.ids").read_text(encoding="utf-8").splitlines() == [
+    assert json.loads((folder / "dense.ids.json").read_text(encoding="utf-8")) == [
         f"{(tmp_path / 'docs' / 'a.txt').as_posix()}#1.1",
         f"{(tmp_path / 'docs' / 'b.txt').as_posix()}#1.1",
     ]
@@ -149,9 +149,9 @@ def test_search_with_another_model_is_refused(tmp_path):
 def test_damaged_index_is_refused(tmp_path):
     write_corpus(tmp_path / "docs", {"a.txt": CORPUS["p1"], "b.txt": CORPUS["p2"]})
     update_index([tmp_path / "docs"], tmp_path / "data", FakeEncoder())
-    ids = index_dir(tmp_path / "data") / "dense.ids"
-    ids.write_text("\n".join(reversed(ids.read_text(encoding="utf-8").splitlines())) + "\n", encoding="utf-8")
-    with pytest.raises(QAError, match="damaged"):
+    ids = index_dir(tmp_path / "data") / "dense.ids.json"
+    ids.write_text(json.dumps(list(reversed(json.loads(ids.read_text(encoding="utf-8"))))), encoding="utf-8")
+    with pytest.raises(QAError, match="damaged \\(dense.ids.json does not match its checksum"):
         load_index(tmp_path / "data")
 
 

@@ -5,20 +5,31 @@
 answer was "not found"), a correction makes the typed answer the reference. A dislike without a
 correction says only that the shown answer is wrong, so it removes that answer's row and is kept
 in `ratings.jsonl`, the log of every rating.
+
+Several requests (threads or processes) may rate at once: each rating takes the folder's lock file,
+appends its line to the log (flushed to disk), and replaces `feedback.jsonl` with a complete new file
+(written aside, then renamed), so no rating is lost and no reader sees a torn file. A gold file
+damaged by an older version is rebuilt from the log.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.durable import jsonl_line, write_atomically
 from qa.errors import QAError
+from qa.locking import exclusive
 
 FEEDBACK_FILE = "feedback.jsonl"
 RATINGS_FILE = "ratings.jsonl"
 RATINGS = ("like", "dislike", "correction")
+LOCK_TIMEOUT_SECONDS = 30
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -99,19 +110,39 @@ class FeedbackStore:
         return self.directory / FEEDBACK_FILE
 
     def rows(self) -> list[dict]:
-        """Return the gold rows saved so far (an empty list before the first)."""
+        """Return the gold rows saved so far (an empty list before the first); raises ValueError on a damaged file."""
         if not self.path.exists():
             return []
-        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
     def record(self, feedback: Feedback, timestamp: float | None = None) -> dict | None:
-        """Save a feedback (gold row and ratings log) and return its gold row, or None for a bare dislike."""
+        """Save a feedback (ratings log, then gold row) and return its gold row, or None for a bare dislike."""
         row = gold_row(feedback)
         self.directory.mkdir(parents=True, exist_ok=True)
-        rows = merge_rows(self.rows(), feedback.answer_id, row)
-        staging = self.path.with_suffix(".jsonl.new")
-        staging.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-        staging.replace(self.path)
-        with (self.directory / RATINGS_FILE).open("a", encoding="utf-8") as log:
-            log.write(json.dumps(rating_row(feedback, time.time() if timestamp is None else timestamp), ensure_ascii=False) + "\n")
+        rating = rating_row(feedback, time.time() if timestamp is None else timestamp)
+        with exclusive(self.directory / "feedback.lock", f"the feedback in {self.directory}", timeout=LOCK_TIMEOUT_SECONDS):
+            with (self.directory / RATINGS_FILE).open("a", encoding="utf-8") as log:
+                log.write(jsonl_line(rating))
+                log.flush()
+                os.fsync(log.fileno())
+            try:
+                rows = merge_rows(self.rows(), feedback.answer_id, row)
+            except ValueError:
+                _log.warning("%s was damaged; rebuilt it from %s", self.path, RATINGS_FILE)
+                rows = self._rows_from_log()
+            write_atomically(self.path, "".join(jsonl_line(r) for r in rows).encode("utf-8"))
         return row
+
+    def _rows_from_log(self) -> list[dict]:
+        """Return the gold rows the ratings log adds up to (unreadable log lines skipped)."""
+        rows: list[dict] = []
+        for line in (self.directory / RATINGS_FILE).read_text(encoding="utf-8").split("\n"):
+            try:
+                logged = json.loads(line)
+                feedback = Feedback(
+                    logged["id"], logged["question"], logged["resolved_question"], logged["shown"], logged["rating"], logged["correct"]
+                )
+                rows = merge_rows(rows, feedback.answer_id, gold_row(feedback))
+            except (ValueError, KeyError, TypeError, QAError):
+                continue
+        return rows

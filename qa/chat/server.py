@@ -16,6 +16,7 @@ from qa.chat.locale_shim import ChineseFirstLocale
 from qa.chat.service import ChatService
 from qa.chat.splash import StartingPage
 from qa.errors import QAError
+from qa.threads import apply_policy, serving_policy
 
 PUBLIC_API = ("ask",)
 log = logging.getLogger("qa.chat")
@@ -63,6 +64,7 @@ def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None
     handler.setFormatter(logging.Formatter("%(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
+    apply_policy(serving_policy())  # one torch/FAISS thread per request, $QA_THREADS overrides (qa/threads.py, docs/RELIABILITY.md)
     service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb)
     if starting is not None:
         starting.close()

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from qa.commands.common import add_model_option, data_dir, encoder
 from qa.retrieval.dense import INDEX_KINDS
 from qa.retrieval.store import index_dir, update_index
+from qa.threads import apply_policy, batch_policy
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,11 +20,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (.txt .md .html .pdf .docx)")
     add_model_option(parser)
     parser.add_argument("--index-type", choices=INDEX_KINDS, default="flat", help="flat: exact (default); hnsw: approximate, for large corpora")
+    parser.add_argument("--prune", action="store_true", help="drop indexed documents that are not under the given paths (kept by default)")
+    parser.add_argument("--no-wait", action="store_true", help="fail at once, naming the holder, when another run is updating this index")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Index the paths into the data dir, showing passages/s; return 0 on success."""
+    apply_policy(batch_policy())
     with Progress(
         TextColumn("embedding"),
         BarColumn(),
@@ -47,9 +51,14 @@ def run(args: argparse.Namespace) -> int:
             args.index_type,
             progress=advance,
             on_total=lambda total: progress.update(task, total=total),
+            prune=args.prune,
+            wait=not args.no_wait,
+            on_wait=lambda message: print(message, file=sys.stderr),
         )
     for error in update.errors:
         print(f"skipped {error}", file=sys.stderr)
+    for note in update.notes:
+        print(f"note: {note}", file=sys.stderr)
     print(
         f"indexed {update.passages} passages from {update.documents} documents into {index_dir(data_dir(args))}: "
         f"{update.embedded} embedded, {update.reused} reused from cache, {update.added} added, {update.removed} removed"

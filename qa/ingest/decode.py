@@ -37,6 +37,7 @@ tried first ("学校医院" reads as "ѧУҽԺ"); this hit 3% of 2-character win
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 from collections.abc import Callable, Iterable
 
@@ -53,6 +54,8 @@ _KANA_TWIN_SHARE = 0.45
 # Control bytes that never occur in text (tab, newlines, form feed, vertical tab and escape are allowed).
 _CONTROL_BYTES = bytes(set(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B}) + b"\x7f"
 _MAX_CONTROL_SHARE = 0.05
+_MAX_BAD_UTF8_SHARE_INVERSE = 100  # decode UTF-8 with replacement when at most 1 in 100 non-ASCII bytes is bad
+_log = logging.getLogger(__name__)
 
 _CJK_PUNCTUATION = re.compile(r"[\u3001-\u303f\uff01-\uff5e“”‘’…—·•‧﹑]")
 _HANZI_GAP_HANZI = re.compile(r"[\u4e00-\u9fff][ .,?!;:][\u4e00-\u9fff]")
@@ -107,12 +110,30 @@ def _decode(data: bytes, path: str) -> str:
         return _strict(data[len(codecs.BOM_UTF8) :], "utf-8", path)
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        first_bad = error.start
+    if _mostly_utf8(data):
+        text = data.decode("utf-8", errors="replace")
+        line = data[:first_bad].count(b"\n") + 1
+        _log.warning(
+            "%s: %d invalid UTF-8 byte sequences (the first at byte %d, line %d) were replaced by U+FFFD",
+            path, text.count("\ufffd") - data.count("\ufffd".encode()), first_bad, line,
+        )
+        return text
     encoding = _chinese_legacy_encoding(data)
     if encoding is None:
         raise IngestError(path, "cannot detect the text encoding; save it as UTF-8")
     return data.decode(encoding)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Return whether `data` is UTF-8 text with a few damaged bytes: nearly all its non-ASCII bytes form valid UTF-8.
+
+    GB18030 or Big5 text is almost never valid UTF-8 beyond a few characters, so it fails this test.
+    """
+    non_ascii = len(data.translate(None, bytes(range(0x80))))
+    replaced = data.decode("utf-8", errors="replace").count("\ufffd") - data.count("\ufffd".encode())
+    return replaced * _MAX_BAD_UTF8_SHARE_INVERSE <= non_ascii - replaced
 
 
 def _strict(data: bytes, encoding: str, path: str) -> str:

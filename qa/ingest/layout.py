@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass, field
+from itertools import chain
 
 from qa.ingest.source import SourceDocument
-from qa.ingest.text import TracedText, close_letter_spacing, join_wrapped, undouble
+from qa.ingest.text import TracedText, close_letter_spacing, join_wrapped_lines, undouble
 
 _ROLES = "见习记者|实习记者|特约记者|首席记者|本报记者|记者|通讯员|实习生|摄影|摄像"
 _BYLINE = re.compile(rf"^[■□◆]\s*(?:{_ROLES})")
@@ -172,14 +173,17 @@ def _units(document: SourceDocument) -> list[_Unit | None]:
 
 
 def _merge_column_breaks(units: list[_Unit | None]) -> list[_Unit]:
-    """Return the units with blank-line column breaks inside a sentence joined back together."""
-    merged: list[_Unit] = []
+    """Return the units with blank-line column breaks inside a sentence joined back together.
+
+    Units are grouped first and each group's lines joined once, so a long run of breaks stays linear.
+    """
+    groups: list[list[_Unit]] = []
+    previous: _Unit | None = None
     blank_before = False
     for unit in units:
         if unit is None:
             blank_before = True
             continue
-        previous = merged[-1] if merged else None
         if (
             blank_before
             and isinstance(unit, _Block)
@@ -187,11 +191,11 @@ def _merge_column_breaks(units: list[_Unit | None]) -> list[_Unit]:
             and isinstance(previous, _Block)
             and not previous.lines[-1].ends_sentence()
         ):
-            merged[-1] = _Block(previous.lines + unit.lines, previous.lead)
+            groups[-1].append(unit)
         else:
-            merged.append(unit)
-        blank_before = False
-    return merged
+            groups.append([unit])
+        previous, blank_before = unit, False
+    return [group[0] if len(group) == 1 else _Block(tuple(chain.from_iterable(b.lines for b in group)), group[0].lead) for group in groups]
 
 
 def _is_headline(block: _Block) -> bool:
@@ -208,14 +212,15 @@ def _paragraphs(block: _Block) -> list[TracedText]:
     widths = [_width(line) for line in block.lines]
     column = statistics.median(widths) if len(widths) >= 3 else max(widths)
     paragraphs: list[TracedText] = []
-    current = TracedText.empty()
+    current: list[TracedText] = []
     for line in block.lines:
-        current = join_wrapped(current, line)
+        current.append(line)
         if line.ends_sentence() and _width(line) <= 0.8 * column:
-            paragraphs.append(current)
-            current = TracedText.empty()
-    if current.text:
-        paragraphs.append(current)
+            paragraphs.append(join_wrapped_lines(current))
+            current = []
+    rest = join_wrapped_lines(current)
+    if rest.text:
+        paragraphs.append(rest)
     return paragraphs
 
 

@@ -15,6 +15,7 @@ SourceLines, and .html, .docx give exactly one empty SourceLine between paragrap
 
 from __future__ import annotations
 
+import errno
 import html
 import logging
 import os
@@ -30,6 +31,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from qa.errors import IngestError
 from qa.ingest.decode import decode_bytes
+from qa.ingest.limits import DEFAULT_LIMITS, IngestLimits, check_characters, check_pages, check_unpacked_size
 from qa.ingest.source import Position, SourceDocument, SourceLine, plain_line
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
@@ -54,8 +56,8 @@ _HTML_CELLS = frozenset({"td", "th"})
 _HTML_WHITESPACE = " \t\n\r\f"
 
 
-def load_document(path: Path) -> SourceDocument:
-    """Return the document at `path` as lines with source positions; raise IngestError if it can't be read."""
+def load_document(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> SourceDocument:
+    """Return the document at `path` as lines with source positions; raise IngestError if it can't be read or is over the limits."""
     name = str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -63,7 +65,7 @@ def load_document(path: Path) -> SourceDocument:
         raise IngestError(name, f"unsupported file type {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)})")
     data = _read_bytes(path)
     file_format, load = _LOADERS[suffix]
-    lines = load(data, name)
+    lines = load(data, name, limits)
     if not any(line.text.strip() for line in lines):
         if file_format == "pdf":
             raise IngestError(name, "PDF has no text layer (scanned image?); run OCR first")
@@ -88,13 +90,23 @@ def iter_document_paths(paths: Sequence[Path]) -> list[tuple[Path, Path]]:
             found = [(path.parent, path)]
         elif path.exists():
             raise IngestError(str(path), "is not a regular file or folder")
+        elif path.is_symlink():
+            raise IngestError(str(path), "is a symbolic link to nothing, or back to itself (a link loop); fix or remove the link")
         else:
             raise IngestError(str(path), "does not exist")
         for root, file in found:
-            if file.resolve() not in seen:
-                seen.add(file.resolve())
+            if resolved_path(file) not in seen:
+                seen.add(resolved_path(file))
                 pairs.append((root, file))
     return pairs
+
+
+def resolved_path(path: Path) -> Path:
+    """Return the path with symbolic links resolved; a link loop stays as its absolute path (reading it then fails)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # Python 3.11 reports a symlink loop as RuntimeError, 3.13 as OSError
+        return Path(os.path.abspath(path))
 
 
 def _files_under(folder: Path) -> list[Path]:
@@ -117,22 +129,32 @@ def _read_bytes(path: Path) -> bytes:
     except PermissionError:
         raise IngestError(str(path), "cannot be read: permission denied") from None
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise IngestError(str(path), "is a symbolic link that leads back to itself (a link loop); fix or remove the link") from None
         raise IngestError(str(path), f"cannot be read: {error.strerror or error}") from None
 
 
-def _text_lines(data: bytes, path: str) -> list[SourceLine]:
+def _decoded(data: bytes, path: str, limits: IngestLimits) -> str:
+    """Return the text of a text file's bytes, refused when it has more characters than the limits allow."""
+    check_characters(len(data) // 4, path, limits)  # UTF-8 takes at most 4 bytes a character: refuse before decoding
+    text = decode_bytes(data, path)
+    check_characters(len(text), path, limits)
+    return text
+
+
+def _text_lines(data: bytes, path: str, limits: IngestLimits) -> list[SourceLine]:
     """Return every line of a plain-text file unchanged, blank lines included."""
-    return [plain_line(text, number) for number, text in enumerate(_split_lines(decode_bytes(data, path)), 1)]
+    return [plain_line(text, number) for number, text in enumerate(_split_lines(_decoded(data, path, limits)), 1)]
 
 
-def _markdown_lines(data: bytes, path: str) -> list[SourceLine]:
+def _markdown_lines(data: bytes, path: str, limits: IngestLimits) -> list[SourceLine]:
     """Return the lines of a Markdown file, ATX headings ("# Title") as heading lines without their marks.
 
     Lines inside fenced code blocks are never headings; all other lines are kept unchanged.
     """
     lines = []
     fence = None  # the marks that opened the fenced code block we are in, if any
-    for number, text in enumerate(_split_lines(decode_bytes(data, path)), 1):
+    for number, text in enumerate(_split_lines(_decoded(data, path, limits)), 1):
         fence_match = _CODE_FENCE.match(text)
         if fence is None and fence_match:
             fence = fence_match.group(1)
@@ -169,10 +191,10 @@ def _split_lines(text: str) -> list[str]:
     return lines
 
 
-def _html_lines(data: bytes, path: str) -> list[SourceLine]:
+def _html_lines(data: bytes, path: str, limits: IngestLimits) -> list[SourceLine]:
     """Return the visible text of an HTML file, one line per block, headings h1-h3 as heading lines."""
     parser = _HtmlText()
-    parser.feed(decode_bytes(data, path))
+    parser.feed(_decoded(data, path, limits))
     parser.close()
     return parser.lines
 
@@ -291,13 +313,20 @@ class _HtmlText(HTMLParser):
         self._paragraph_break = False
 
 
-def _pdf_lines(data: bytes, path: str) -> list[SourceLine]:
+def _pdf_lines(data: bytes, path: str, limits: IngestLimits) -> list[SourceLine]:
     """Return the lines of a PDF's text layer, numbered through all pages in order."""
     # pypdf logs parser complaints about damaged files; the user gets one IngestError line instead.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(BytesIO(data))
-        pages = [page.extract_text() for page in reader.pages]
+        check_pages(len(reader.pages), path, limits)
+        pages, characters = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text())
+            characters += len(pages[-1])
+            check_characters(characters, path, limits)
+    except IngestError:
+        raise
     except FileNotDecryptedError:
         raise IngestError(path, "PDF is password-protected; remove the password and try again") from None
     except DependencyError:  # AES encryption needs the optional 'cryptography' package
@@ -309,8 +338,9 @@ def _pdf_lines(data: bytes, path: str) -> list[SourceLine]:
     return [plain_line(line, number) for number, line in enumerate(text.split("\n"), 1)]
 
 
-def _docx_lines(data: bytes, path: str) -> list[SourceLine]:
+def _docx_lines(data: bytes, path: str, limits: IngestLimits) -> list[SourceLine]:
     """Return the body paragraphs of a .docx, paragraph i as line i, Heading/Title styles as heading lines."""
+    check_unpacked_size(data, path, limits)
     try:
         paragraphs = [
             (paragraph.text, _is_heading_style(paragraph.style.name if paragraph.style else None))
@@ -318,6 +348,7 @@ def _docx_lines(data: bytes, path: str) -> list[SourceLine]:
         ]
     except Exception as error:  # a damaged file can break the parser anywhere; any failure means unreadable
         raise IngestError(path, f"is not a valid .docx ({_one_line(error)})") from None
+    check_characters(sum(len(text) for text, _ in paragraphs), path, limits)
     blocks = []
     for number, (text, heading) in enumerate(paragraphs, 1):
         block, column = [], 0
@@ -351,7 +382,7 @@ def _one_line(error: Exception) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
-_LOADERS: dict[str, tuple[str, Callable[[bytes, str], list[SourceLine]]]] = {
+_LOADERS: dict[str, tuple[str, Callable[[bytes, str, IngestLimits], list[SourceLine]]]] = {
     ".txt": ("txt", _text_lines),
     ".md": ("md", _markdown_lines),
     ".html": ("html", _html_lines),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from qa.errors import IngestError
 from qa.ingest.layout import find_articles
-from qa.ingest.loaders import iter_document_paths, load_document
+from qa.ingest.loaders import iter_document_paths, load_document, resolved_path
 from qa.ingest.passages import article_passages
 from qa.ingest.source import SourceDocument, plain_line
 from qa.records import Passage
@@ -25,7 +25,7 @@ class IngestResult:
 
 def display_path(path: Path) -> str:
     """Return the path relative to the current folder when it lies inside it, else absolute (POSIX form)."""
-    resolved = path.resolve()
+    resolved = resolved_path(path)
     try:
         return resolved.relative_to(Path.cwd()).as_posix()
     except ValueError:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from functools import lru_cache
 
 from qa.ingest.source import Position, SourceLine
@@ -52,6 +54,12 @@ class TracedText:
     def empty(cls) -> TracedText:
         """Return the empty traced text."""
         return cls("", ())
+
+    @classmethod
+    def concat(cls, pieces: Iterable[TracedText]) -> TracedText:
+        """Return the pieces joined in order, in time linear in their total length (repeated `+` is quadratic)."""
+        pieces = list(pieces)
+        return cls("".join(piece.text for piece in pieces), tuple(chain.from_iterable(piece.positions for piece in pieces)))
 
     def __len__(self) -> int:
         return len(self.text)
@@ -148,11 +156,29 @@ def join_wrapped(head: TracedText, tail: TracedText) -> TracedText:
     CJK text is joined directly. Between two Latin words a space is put back, traced to the line
     break it replaces; digits wrapped next to digits are joined directly, as they are one number.
     """
+    return TracedText.concat([head, _wrap_joint(head, tail), tail])
+
+
+def join_wrapped_lines(lines: Sequence[TracedText]) -> TracedText:
+    """Return hard-wrapped lines joined into one paragraph as `join_wrapped` joins two, in linear time."""
+    pieces: list[TracedText] = []
+    last: TracedText | None = None  # the last piece with text: what `join_wrapped` would see as the head's end
+    for line in lines:
+        if last is not None:
+            pieces.append(_wrap_joint(last, line))
+        pieces.append(line)
+        if line.text:
+            last = line
+    return TracedText.concat(pieces)
+
+
+def _wrap_joint(head: TracedText, tail: TracedText) -> TracedText:
+    """Return what goes between two wrapped pieces: a space traced to the line break between Latin words, else nothing."""
     if not head.text or not tail.text:
-        return head + tail
+        return TracedText.empty()
     last, first = head.text[-1], tail.text[0]
     needs_space = is_latin_word_char(last) and is_latin_word_char(first) and not (last.isdigit() and first.isdigit())
     if needs_space or (last in ",.;:!?" and is_latin_word_char(first)):
         line, column = head.positions[-1]
-        return head + TracedText(" ", ((line, column + 1),)) + tail
-    return head + tail
+        return TracedText(" ", ((line, column + 1),))
+    return TracedText.empty()

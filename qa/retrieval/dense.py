@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,15 +53,21 @@ class DenseIndex:
         ]
 
     def save(self, faiss_path: Path, ids_path: Path) -> None:
-        """Write the FAISS file and the ids file (one id per line, in row order)."""
+        """Write the FAISS file and the ids file (a JSON list in row order, so no character of a name can split an id)."""
         faiss.write_index(self.index, str(faiss_path))
-        ids_path.write_text("".join(f"{passage_id}\n" for passage_id in self.ids), encoding="utf-8")
+        ids_path.write_text(json.dumps(list(self.ids), ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, faiss_path: Path, ids_path: Path, kind: str) -> DenseIndex:
-        """Return the index saved by `save`; raises ValueError when the ids file does not match the rows."""
-        index = faiss.read_index(str(faiss_path))
-        ids = tuple(ids_path.read_text(encoding="utf-8").splitlines())
+        """Return the index saved by `save`; raises ValueError when a file is unreadable or the ids do not match the rows."""
+        try:
+            index = faiss.read_index(str(faiss_path))
+        except RuntimeError as error:  # faiss reports any unreadable file as a RuntimeError with a C++ trace
+            raise ValueError(f"{faiss_path.name} is not a readable FAISS index ({str(error).splitlines()[0][:120]})") from None
+        ids = json.loads(ids_path.read_text(encoding="utf-8"))
+        if not isinstance(ids, list) or not all(isinstance(passage_id, str) for passage_id in ids):
+            raise ValueError(f"{ids_path.name} is not a JSON list of passage ids")
+        ids = tuple(ids)
         if len(ids) != index.ntotal:
             raise ValueError(f"{ids_path.name} lists {len(ids)} ids but {faiss_path.name} holds {index.ntotal} vectors")
         if kind == "hnsw":
