@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch, never a CUDA one: the local wheel where the machine has it, else PyTorch's CPU index.
 TORCH_INDEX ?= $(if $(wildcard /opt/wheels/torch-2.13.0+cpu*),,--index-url https://download.pytorch.org/whl/cpu)
 
-.PHONY: setup run test unit bench reader clean
+.PHONY: setup run test unit lint bench reader clean
 
 setup: $(VENV)/.installed
 
@@ -24,6 +24,13 @@ test: setup
 
 unit: setup
 	$(BIN)/python -m pytest -q -m "not integration"
+
+# Lint, format check, type check and the import layers (also run by CI).
+lint: setup
+	$(BIN)/ruff check qa embeddings tests app.py
+	$(BIN)/ruff format --check qa embeddings tests app.py
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .qa
