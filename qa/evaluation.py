@@ -65,7 +65,7 @@ def load_eval_set(path: Path, split: str | None = None) -> EvalSet:
                     kind = row.get("type")
                     examples.append(EvalExample(str(row["id"]), row["question"], tuple(row["answers"]), kind=str(kind) if kind else None))
             except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
-                raise QAError(f"{path}:{number}: not a dataset row ({error}); expected {{\"id\", \"question\", \"answers\": [...]}}") from error
+                raise QAError(f'{path}:{number}: not a dataset row ({error}); expected {{"id", "question", "answers": [...]}}') from error
         if split is not None and split not in splits:
             named = ", ".join(sorted(str(name) for name in splits if name)) or "none"
             raise QAError(f"{path} has no split {split!r} (its splits: {named}); drop --split or name one of them")

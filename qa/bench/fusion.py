@@ -36,7 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         def row(tokens: str, name: str, lists) -> None:
             s = ranking_scores([first_relevant_rank(hits, rel) for hits, rel in zip(lists, relevant)])
-            print(f"| {path.name} | {tokens} | {name} | {s.recall_1:.3f} | {s.recall_5:.3f} | {s.recall_20:.3f} | {s.mrr_10:.3f} |", flush=True)
+            print(
+                f"| {path.name} | {tokens} | {name} | {s.recall_1:.3f} | {s.recall_5:.3f} | {s.recall_20:.3f} | {s.mrr_10:.3f} |",
+                flush=True,
+            )
 
         row("-", "dense", dense_hits)
         for bigrams in (False, True):
@@ -45,7 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             bm25_hits = [bm25.search(question, DEPTH) for question in questions]
             row(tokens, "bm25", bm25_hits)
             for k, weight in ((60, 0.5), (5, 0.3), (10, 0.4)):
-                row(tokens, f"rrf k={k} dense {weight}", [reciprocal_rank_fusion([d, b], [weight, 1 - weight], k) for d, b in zip(dense_hits, bm25_hits)])
+                row(
+                    tokens,
+                    f"rrf k={k} dense {weight}",
+                    [reciprocal_rank_fusion([d, b], [weight, 1 - weight], k) for d, b in zip(dense_hits, bm25_hits)],
+                )
             for weight in (0.3, 0.4, 0.5, 0.6):
                 row(tokens, f"score fusion dense {weight}", [score_fusion(d, b, weight) for d, b in zip(dense_hits, bm25_hits)])
     return 0

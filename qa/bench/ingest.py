@@ -106,7 +106,9 @@ def time_bombs(folder: Path, timeout: float) -> list[tuple[str, int, str]]:
         write_docx_bomb(path, unpacked, spaces)
         try:
             # run from the temporary folder so `python -c` imports qa from $PYTHONPATH, not from the current folder
-            result = subprocess.run([sys.executable, "-c", _LOAD_ONE, str(path)], capture_output=True, text=True, timeout=timeout, cwd=folder)
+            result = subprocess.run(
+                [sys.executable, "-c", _LOAD_ONE, str(path)], capture_output=True, text=True, timeout=timeout, cwd=folder
+            )
             seconds, peak, start, outcome = (result.stdout.strip() or f"-\t-\t-\texit {result.returncode}").split("\t", 3)
             rows.append((name, path.stat().st_size, f"{seconds} s | {peak} MB (at start {start} MB) | {outcome}"))
         except subprocess.TimeoutExpired:

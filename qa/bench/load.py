@@ -72,7 +72,10 @@ def running_app(data_dir: Path, port: int, threads: int | None, ready_timeout: f
         env[THREADS_ENV] = str(threads)
     process = subprocess.Popen(
         [sys.executable, str(APP), "--data-dir", str(data_dir), "--host", HOST, "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     timer = threading.Timer(ready_timeout, process.kill)
     timer.start()
@@ -178,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         with busy_cores(args.burners):
             busy_serial = run_serial(url, questions, args.serial_rounds, args.timeout)
             scenarios.append(Scenario(f"serial, {args.burners} busy cores", busy_serial.outcomes, busy_serial.wall_seconds))
-            scenarios.append(run_concurrent(url, questions, args.clients, args.timeout, f"{args.clients} clients, {args.burners} busy cores"))
+            scenarios.append(
+                run_concurrent(url, questions, args.clients, args.timeout, f"{args.clients} clients, {args.burners} busy cores")
+            )
     reference = {o.question: o.answer for o in scenarios[0].outcomes if o.error is None}
     threads = args.threads if args.threads is not None else f"policy ({os.environ.get(THREADS_ENV) or 'default'})"
     print(f"app threads: {threads}; {args.questions} seed questions; {os.cpu_count()} cores")

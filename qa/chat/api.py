@@ -75,7 +75,9 @@ def make_ask(service: ChatService) -> Callable[[str, list[str] | None], AnswerJS
     """Return the `/ask` endpoint function over a service."""
 
     def shown(citation: Citation) -> Citation:
-        return replace(citation, document=service.names.display(citation.document), passage_id=service.names.passage_id(citation.passage_id))
+        return replace(
+            citation, document=service.names.display(citation.document), passage_id=service.names.passage_id(citation.passage_id)
+        )
 
     def public(answer: Answer) -> Answer:
         """Return the answer as the API shows it: documents by display name, alternatives filtered as in the chat."""

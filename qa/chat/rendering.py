@@ -23,8 +23,19 @@ from qa.records import Passage
 
 CLOSEST_SHOWN = 3
 METRIC_ROWS = (
-    "n", "n_answerable", "em", "f1", "no_answer_accuracy", "recall@1", "recall@5", "recall@10", "recall@20", "mrr@10",
-    "citation_accuracy", "latency_p50_ms", "latency_p95_ms",
+    "n",
+    "n_answerable",
+    "em",
+    "f1",
+    "no_answer_accuracy",
+    "recall@1",
+    "recall@5",
+    "recall@10",
+    "recall@20",
+    "mrr@10",
+    "citation_accuracy",
+    "latency_p50_ms",
+    "latency_p95_ms",
 )
 
 
@@ -96,7 +107,9 @@ def answer_html(timed: TimedAnswer, view: View = View()) -> str:
         parts.append(f'<p class="qa-resolved">{view.t("understood_as")}{text_html(answer.resolved_question)}</p>')
     if answer.text is None:
         parts.append(f'<p class="qa-not-found"><strong>{text_html(not_found_message(answer.question))}</strong></p>')
-        closest = "".join(closest_html(number, result.passage, view) for number, result in enumerate(timed.passages[:CLOSEST_SHOWN], start=1))
+        closest = "".join(
+            closest_html(number, result.passage, view) for number, result in enumerate(timed.passages[:CLOSEST_SHOWN], start=1)
+        )
         parts.append(f'<div class="qa-closest-list">{closest}</div>')
     else:
         markers = "".join(f'<sup class="qa-marker">[{number}]</sup>' for number in range(1, len(answer.citations) + 1))
@@ -104,7 +117,10 @@ def answer_html(timed: TimedAnswer, view: View = View()) -> str:
             f'<p class="qa-reply"><strong class="qa-span">{text_html(answer.text)}</strong>{markers} '
             f'<span class="qa-confidence">{view.t("confidence", score=f"{answer.score:.2f}")}</span></p>'
         )
-        parts.extend(source_html(number, citation, passages.get(citation.passage_id), view) for number, citation in enumerate(answer.citations, start=1))
+        parts.extend(
+            source_html(number, citation, passages.get(citation.passage_id), view)
+            for number, citation in enumerate(answer.citations, start=1)
+        )
         alternatives = shown_alternatives(answer.alternatives, answer.text)
         if alternatives:
             parts.append(alternatives_html(alternatives, len(answer.citations) + 1, view))
@@ -155,7 +171,8 @@ def documents_html(documents: Sequence[tuple[str, int, str]], view: View = View(
     if not documents:
         return f'<p class="qa-documents-empty">{view.t("no_documents")}</p>'
     rows = "".join(
-        f"<tr><td>{text_html(name)}</td><td>{count}</td><td>{text_html(view.t('origin_' + origin))}</td></tr>" for name, count, origin in documents
+        f"<tr><td>{text_html(name)}</td><td>{count}</td><td>{text_html(view.t('origin_' + origin))}</td></tr>"
+        for name, count, origin in documents
     )
     header = "".join(f"<th>{view.t(key)}</th>" for key in ("col_document", "col_passages", "col_origin"))
     return f'<table class="qa-documents"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>'

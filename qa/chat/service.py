@@ -33,7 +33,15 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 MAX_QUESTION_CHARS = 500
 START_WAIT_SECONDS = 600
 Progress = Callable[[int, int], None]
-STARTING, CONVERTING, LOADING, INDEXING, WARMING, READY, FAILED = "starting", "converting", "loading", "indexing", "warming", "ready", "failed"
+STARTING, CONVERTING, LOADING, INDEXING, WARMING, READY, FAILED = (
+    "starting",
+    "converting",
+    "loading",
+    "indexing",
+    "warming",
+    "ready",
+    "failed",
+)
 
 
 @dataclass(frozen=True)
@@ -232,7 +240,9 @@ class ChatService:
         current = seed_names <= set(index.manifest.documents) and index.manifest.model_fingerprint == self.encoder.fingerprint
         return index if current else None
 
-    def ask(self, question: str, history: Sequence[str] = (), k: int = 5, mode: str = "hybrid", threshold: float = DEFAULT_THRESHOLD) -> TimedAnswer:
+    def ask(
+        self, question: str, history: Sequence[str] = (), k: int = 5, mode: str = "hybrid", threshold: float = DEFAULT_THRESHOLD
+    ) -> TimedAnswer:
         """Return the cited answer to a question (earlier questions resolve follow-ups), once the start-up is done.
 
         Raises ChatError on bad input and NeedsReferent for a follow-up with nothing to refer to.

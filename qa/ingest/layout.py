@@ -21,9 +21,7 @@ _BYLINE = re.compile(rf"^[■□◆]\s*(?:{_ROLES})")
 _ROLE_LINE = re.compile(rf"^(?:{_ROLES})")
 _ROLE_PREFIX = re.compile(rf"^({_ROLES})(.*)$")
 _LEAD = re.compile(r"^(?:本报讯|本报\S{1,12}讯|新华社\S{1,20}电)\s*")
-_FURNITURE = re.compile(
-    r"^(?:扫一扫\s*看视频|扫一扫|扫码看视频|扫码阅读|(?:本版)?责任编辑\S*|版式\S*|校对\S*|美编\S*|第\s*\d+\s*版)$"
-)
+_FURNITURE = re.compile(r"^(?:扫一扫\s*看视频|扫一扫|扫码看视频|扫码阅读|(?:本版)?责任编辑\S*|版式\S*|校对\S*|美编\S*|第\s*\d+\s*版)$")
 _CAPTION = re.compile(r"^(?:图为|▲|△|上图|下图|左图|右图|图[：:])|[（(][^（()）]{0,20}摄[）)]$")
 _HEADLINE_MAX_CHARS = 32
 _HEADLINE_MAX_LINES = 3
@@ -254,8 +252,8 @@ class _ArticleBuilder:
 
     def headlines(self, lines: list[str], following: _Unit | None) -> None:
         """Attach a headline group to the article it belongs to, judged by what follows it."""
-        opens_article = following is None or isinstance(following, (_Byline, _Heading)) or (
-            isinstance(following, _Block) and following.lead
+        opens_article = (
+            following is None or isinstance(following, (_Byline, _Heading)) or (isinstance(following, _Block) and following.lead)
         )
         if self.paragraphs and not (opens_article and not self.titles):
             self._start()

@@ -79,7 +79,11 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
             end -= 1
         elif start < end and text[start] in _PAIRS and _PAIRS[text[start]] not in text[start + 1 : end]:
             start += 1
-        elif start < end and text[end - 1] in _PAIRS.values() and not any(o in text[start : end - 1] for o, c in _PAIRS.items() if c == text[end - 1]):
+        elif (
+            start < end
+            and text[end - 1] in _PAIRS.values()
+            and not any(o in text[start : end - 1] for o, c in _PAIRS.items() if c == text[end - 1])
+        ):
             end -= 1
         else:
             return start, end

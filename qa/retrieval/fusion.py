@@ -15,9 +15,7 @@ RRF_K = 60
 DENSE_WEIGHT = 0.4
 
 
-def reciprocal_rank_fusion(
-    hit_lists: Sequence[Sequence[Hit]], weights: Sequence[float] | None = None, k: int = RRF_K
-) -> list[Hit]:
+def reciprocal_rank_fusion(hit_lists: Sequence[Sequence[Hit]], weights: Sequence[float] | None = None, k: int = RRF_K) -> list[Hit]:
     """Return the hits of all lists ranked by sum(weight / (k + rank)) over the lists that hold them."""
     weights = weights or [1.0] * len(hit_lists)
     if len(weights) != len(hit_lists):

@@ -227,7 +227,9 @@ def load_index(data_dir: Path, attempts: int = 5) -> LoadedIndex:
     except (OSError, ValueError, TypeError, KeyError) as error:
         if attempts > 1 and (readable != directory or _identity(readable) != before):
             return load_index(data_dir, attempts - 1)
-        raise QAError(f"the index in {directory} is damaged ({error}); rebuild it with `qa index PATH` (the documents it held are re-read)") from error
+        raise QAError(
+            f"the index in {directory} is damaged ({error}); rebuild it with `qa index PATH` (the documents it held are re-read)"
+        ) from error
 
 
 def recover_interrupted_swap(directory: Path) -> None:

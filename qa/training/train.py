@@ -219,9 +219,13 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     items: Sequence[Window] | Sequence[WindowGroup]
     if config.shared:
         distractors = retrieved_distractors(examples, config.distractors) if config.distractors else {}
-        items = build_groups(tokenizer, examples, distractors, config.max_length, config.stride, config.group_size, config.no_answer_share, config.seed)
-        log(f"{len(examples)} questions -> {len(items)} groups of {config.group_size} windows "
-            f"({sum(g.answerable for g in items)} holding the answer)")
+        items = build_groups(
+            tokenizer, examples, distractors, config.max_length, config.stride, config.group_size, config.no_answer_share, config.seed
+        )
+        log(
+            f"{len(examples)} questions -> {len(items)} groups of {config.group_size} windows "
+            f"({sum(g.answerable for g in items)} holding the answer)"
+        )
     else:
         items = build_windows(tokenizer, examples, config.max_length, config.stride, config.negative_share, config.seed)
         log(f"{len(examples)} questions -> {len(items)} windows ({sum(w.start > 0 for w in items)} with the answer)")
@@ -273,13 +277,27 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
         step += 1
         if step % config.log_every == 0 or step == stop:
             rate = (time.monotonic() - clock) / (step - first_step)
-            log(f"step {step}/{total} loss {sum(losses) / len(losses):.3f} lr {scheduler.get_last_lr()[0]:.2e} "
-                f"{rate:.2f} s/step, eta {rate * (total - step) / 60:.1f} min")
+            log(
+                f"step {step}/{total} loss {sum(losses) / len(losses):.3f} lr {scheduler.get_last_lr()[0]:.2e} "
+                f"{rate:.2f} s/step, eta {rate * (total - step) / 60:.1f} min"
+            )
             losses.clear()
         if step % config.checkpoint_every == 0 or step == stop:
-            _save_checkpoint(out_dir / CHECKPOINT_FILE, fingerprint, step, model, optimizer, scheduler, saved,
-                             {"steps": total, "windows": sum(len(g.windows) for g in items) if config.shared else len(items), "questions": len(examples),
-                              "null_rule": "shared" if config.shared else "min"})
+            _save_checkpoint(
+                out_dir / CHECKPOINT_FILE,
+                fingerprint,
+                step,
+                model,
+                optimizer,
+                scheduler,
+                saved,
+                {
+                    "steps": total,
+                    "windows": sum(len(g.windows) for g in items) if config.shared else len(items),
+                    "questions": len(examples),
+                    "null_rule": "shared" if config.shared else "min",
+                },
+            )
     log(f"done: {out_dir / CHECKPOINT_FILE} ({time.monotonic() - started:.0f} s this run)")
     return out_dir / CHECKPOINT_FILE
 
@@ -316,7 +334,9 @@ def _save_checkpoint(
     os.replace(staging, path)
 
 
-def _resume(path: Path, fingerprint: dict[str, Any], model: Any, optimizer: Any, scheduler: Any, log: Callable[[str], None], device: str = "cpu") -> int:
+def _resume(
+    path: Path, fingerprint: dict[str, Any], model: Any, optimizer: Any, scheduler: Any, log: Callable[[str], None], device: str = "cpu"
+) -> int:
     """Load a checkpoint written with the same settings and return its step (0 when there is none)."""
     import torch
 
