@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.ingest.pipeline import text_passages
 from qa.crosslingual import EnglishToChinese, core_words, english_forms, pinyin_matches, reverse_glosses
+from qa.ingest.pipeline import text_passages
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_reader import SpanReader
 from qa.retrieval.normalize import TextNormalizer

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qa.ingest.layout import Contributor, find_articles, parse_byline
-from qa.ingest.source import SourceDocument
+from qa.ingest.source import SourceDocument, plain_line
 from qa.ingest.text import TracedText, close_letter_spacing, undouble
-from qa.ingest.source import plain_line
 from tests.conftest import document_from_text
 
 SEED_TITLES = [

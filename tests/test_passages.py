@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.ingest.layout import find_articles
-from qa.ingest.pipeline import text_passages
 from qa.ingest.passages import MAX_PASSAGE_CHARS, article_passages, split_sentences
+from qa.ingest.pipeline import text_passages
 from qa.ingest.source import plain_line
 from qa.ingest.text import TracedText
 from qa.records import ProvenanceRun, provenance_runs

@@ -206,7 +206,7 @@ def test_a_second_stage_starts_from_an_exported_delta_and_keeps_its_untrained_la
         train(dataclasses.replace(second, init_from=tmp_path / "none.safetensors"), lambda line: None)
 
 
-def load_file_fp32(path: Path) -> dict[str, "torch.Tensor"]:
+def load_file_fp32(path: Path) -> dict[str, torch.Tensor]:
     """Return the tensors of a safetensors file as fp32."""
     from safetensors.torch import load_file
 

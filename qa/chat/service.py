@@ -23,8 +23,8 @@ from qa.errors import QAError
 from qa.ingest.loaders import iter_document_paths
 from qa.ingest.pipeline import display_path
 from qa.reading.base import Reader
-from qa.reading.followup import missing_referent
 from qa.reading.factory import DEFAULT_READER, make_reader
+from qa.reading.followup import missing_referent
 from qa.retrieval.encoders import load_encoder
 from qa.retrieval.retriever import RETRIEVERS, Retriever
 from qa.retrieval.store import IndexUpdate, LoadedIndex, index_dir, load_index, update_index

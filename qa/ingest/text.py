@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain
-from functools import lru_cache
 
 from qa.ingest.source import Position, SourceLine
 
@@ -132,7 +132,7 @@ def undouble(line: TracedText) -> TracedText:
 def _doubled_runs(text: str) -> list[tuple[int, int]] | None:
     """Return (start, length) of the first copy of each doubled run, or None if the text is not doubled."""
 
-    @lru_cache(maxsize=None)
+    @cache
     def decompose(start: int) -> tuple[tuple[int, int], ...] | None:
         if start == len(text):
             return ()

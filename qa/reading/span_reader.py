@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.answers import Candidate, cite
-from qa.reading.base import sentence_spans
 from qa.crosslingual import EnglishToChinese, pinyin_matches
+from qa.reading.base import sentence_spans
 from qa.reading.question import AnswerType, Question, analyze
 from qa.reading.spans import Tagger, clause_spans, quoted_spans, tagged_words, trim_span, typed_spans
 from qa.retrieval.normalize import TextNormalizer

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.encoder import Encoder
-from qa.errors import IngestError, QAError
 from qa.durable import fsync_path, fsync_tree, jsonl_line
+from qa.errors import IngestError, QAError
 from qa.ingest.loaders import resolved_path
 from qa.ingest.pipeline import IngestResult, display_path, ingest_paths
 from qa.locking import exclusive

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError
-
 from qa.reading.neural.delta import card_path
 
 

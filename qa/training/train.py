@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError
-from qa.training.data import TrainExample, in_tuning_split, load_training_file, traditional_to_simplified
 from qa.reading.neural.delta import apply_delta
+from qa.training.data import TrainExample, in_tuning_split, load_training_file, traditional_to_simplified
 from qa.training.distractors import retrieved_distractors
 from qa.training.features import Window, WindowGroup, build_groups, build_windows
 
