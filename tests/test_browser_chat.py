@@ -57,7 +57,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def chat_dir(tmp_path_factory, real_data_dir, real_encoder) -> Path:
     """A data dir of its own for the app, sharing the converted model with the other integration tests."""
-    real_encoder.fingerprint
+    _ = real_encoder.fingerprint  # converts the shared model on first use, before it is linked below
     directory = tmp_path_factory.mktemp("chat-app")
     (directory / "models").symlink_to(real_data_dir / "models", target_is_directory=True)
     shutil.rmtree(ARTIFACTS, ignore_errors=True)

@@ -117,7 +117,8 @@ def test_closest_passage_is_one_summary_line_with_the_text_inside():
 
 def test_clarification_in_the_question_language():
     assert clarification_html("它的总投资是多少？", "它") == (
-        '<div class="qa-clarify">“它”指的是什么？这是新对话的第一个问题，没有可以参照的上文。请把问题问完整，例如写出项目或地点的名称。</div>'
+        '<div class="qa-clarify">“它”指的是什么？这是新对话的第一个问题，没有可以参照的上文。'
+        "请把问题问完整，例如写出项目或地点的名称。</div>"
     )
     assert clarification_html("What is its height?", "its").startswith('<div class="qa-clarify">What does “its” refer to?')
 

@@ -44,8 +44,8 @@ def test_seed_articles_and_titles(seed_document):
 def test_hard_wrapped_lines_are_joined(seed_lines):
     text = body(document_from_text(lines_of(seed_lines, 3, 7)))
     assert (
-        text
-        == "近日，浙江省商务厅发布了《2023年度浙江省电子商务产业示范基地名单》，全省16个电子商务产业基地入选，其中平湖市国际电子商务产业园成功上榜，获评省级电子商务产业示范基地。"
+        text == "近日，浙江省商务厅发布了《2023年度浙江省电子商务产业示范基地名单》，全省16个电子商务产业基地入选，"
+        "其中平湖市国际电子商务产业园成功上榜，获评省级电子商务产业示范基地。"
     )
 
 

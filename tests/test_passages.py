@@ -141,7 +141,9 @@ def test_english_passages_end_at_sentence_ends():
         "Visitors climb 301 steps to reach the lantern gallery, from where the whole estuary can be seen on a clear day.",
     ]
     assert len(passages) == len(last_sentences)
-    assert all(passage.text.endswith(" " + last) for passage, last in zip(passages, last_sentences)), [p.text[-60:] for p in passages]
+    assert all(passage.text.endswith(" " + last) for passage, last in zip(passages, last_sentences, strict=True)), [
+        p.text[-60:] for p in passages
+    ]
 
 
 def test_latin_sentences_keep_abbreviations_and_decimals():

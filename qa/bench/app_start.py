@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     for number in range(1, args.starts + 1):
         times = time_start(args.data_dir, args.port)
         print(
-            f"| {number} | {'reused' if times.reused else 'built'} | {times.first_page_s:.1f} | {times.app_page_s:.1f} | {times.first_answer_s:.1f} | {times.answer} | {times.stages} |",
+            f"| {number} | {'reused' if times.reused else 'built'} | {times.first_page_s:.1f} | {times.app_page_s:.1f} | "
+            f"{times.first_answer_s:.1f} | {times.answer} | {times.stages} |",
             flush=True,
         )
         if times.reused:

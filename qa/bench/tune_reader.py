@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             reads = sorted(r.read_ms for r in records)
             print(
                 f"| {windows} | {name} | {len(records)} | {statistics.fmean(r.score.em for r in answerable):.3f} | "
-                f"{statistics.fmean(r.score.f1 for r in answerable):.3f} | {reads[len(reads) // 2]:.0f} | {reads[int(len(reads) * 0.95)]:.0f} |"
+                f"{statistics.fmean(r.score.f1 for r in answerable):.3f} | "
+                f"{reads[len(reads) // 2]:.0f} | {reads[int(len(reads) * 0.95)]:.0f} |"
             )
 
     def mean_f1(windows: int) -> float:

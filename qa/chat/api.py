@@ -46,7 +46,9 @@ class AnswerJSON(TypedDict):
 
 
 PARAMETERS = {
-    "question": "the question, in Chinese or English (1 to 500 characters); a follow-up such as 它的总投资是多少？ is resolved against history",
+    "question": (
+        "the question, in Chinese or English (1 to 500 characters); a follow-up such as 它的总投资是多少？ is resolved against history"
+    ),
     "history": "the earlier questions of the conversation, oldest first; empty or omitted for a first question",
 }
 RETURNS = (
@@ -63,7 +65,7 @@ def describe(app: gr.Blocks, api_name: str = "ask") -> None:
     component's API info (`additional_description`), which `gr.api` does not set.
     """
     block_fn = next(fn for fn in app.fns.values() if fn.api_name == api_name)
-    for component, (name, description) in zip(block_fn.inputs, PARAMETERS.items()):
+    for component, (name, description) in zip(block_fn.inputs, PARAMETERS.items(), strict=True):
         component.label = name
         component._api_info = {**component._api_info, "additional_description": description}
     for component in block_fn.outputs:

@@ -134,7 +134,8 @@ def alternatives_html(alternatives: Sequence[Candidate], first_number: int, view
     for number, candidate in enumerate(alternatives, start=first_number):
         citation = candidate.citation
         items.append(
-            f'<li><details class="qa-source" data-source="{number}"><summary><span class="qa-alternative">{text_html(candidate.text)}</span>'
+            f'<li><details class="qa-source" data-source="{number}"><summary>'
+            f'<span class="qa-alternative">{text_html(candidate.text)}</span>'
             f'<sup class="qa-marker">[{number}]</sup> <span class="qa-confidence">{candidate.score:.2f}</span> · '
             f"{source_label(citation.document, citation.title, citation.line_start, citation.line_end, view)}</summary>"
             f'<p class="qa-evidence">{view.t("evidence")}“{text_html(citation.evidence)}”</p></details></li>'
@@ -157,7 +158,10 @@ def clarification_html(question: str, word: str) -> str:
     if chinese:
         text = f"“{word}”指的是什么？这是新对话的第一个问题，没有可以参照的上文。请把问题问完整，例如写出项目或地点的名称。"
     else:
-        text = f"What does “{word}” refer to? There is no earlier question to take it from; please ask the full question, naming what it is about."
+        text = (
+            f"What does “{word}” refer to? There is no earlier question to take it from; "
+            "please ask the full question, naming what it is about."
+        )
     return f'<div class="qa-clarify">{text_html(text)}</div>'
 
 

@@ -206,7 +206,7 @@ class ChatService:
         first_start = not (self.data_dir / "models").exists()
         enter(CONVERTING if first_start else LOADING)
         with self._lock:
-            self.encoder.fingerprint  # load the model now (converting it on a first start), so the stage shown is the one running
+            _ = self.encoder.fingerprint  # load the model now (converting it on a first start), so the stage shown is the one running
             index = self._current_index()
             reused = index is not None
             if index is None:

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         raise QAError(f"-k must be at least 1 (got {args.k})")
     model = encoder(args)
     retriever = Retriever(load_index(data_dir(args)), model)
-    model.fingerprint  # load the model first, so the timings below are those of answering
+    _ = model.fingerprint  # load the model first, so the timings below are those of answering
     timed = answer_question(
         args.question, retriever, make_reader(args.reader, data_dir(args)), args.k, args.retriever, args.threshold, args.after
     )
@@ -74,7 +74,8 @@ def print_answer(timed: TimedAnswer, console: Console) -> None:
     citation = answer.citations[0]
     console.print(f"[bold green]{escape(answer.text)}[/bold green]  [dim](confidence {answer.score:.2f})[/dim]")
     console.print(
-        f"[dim]{escape(citation.document)} · {escape(citation.title or '(untitled)')} · lines {citation.line_start}-{citation.line_end} · {escape(citation.passage_id)}[/dim]"
+        f"[dim]{escape(citation.document)} · {escape(citation.title or '(untitled)')} · "
+        f"lines {citation.line_start}-{citation.line_end} · {escape(citation.passage_id)}[/dim]"
     )
     console.print(f"  “{escape(citation.evidence)}”")
     if answer.alternatives:

@@ -39,7 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         default=list(DEFAULT_TRADITIONAL),
         metavar="FILE",
-        help=f"training files in traditional script, converted with OpenCC (default {' '.join(map(str, DEFAULT_TRADITIONAL))}; none: --traditional with no file)",
+        help=(
+            "training files in traditional script, converted with OpenCC "
+            f"(default {' '.join(map(str, DEFAULT_TRADITIONAL))}; none: --traditional with no file)"
+        ),
     )
     parser.add_argument("--out", type=Path, help="checkpoint folder (default DATA_DIR/reader-training); a run resumes from it")
     parser.add_argument("--export", type=Path, default=DEFAULT_DELTA, help="where to write the shipped weights (default: the package's)")

@@ -141,8 +141,10 @@ class HFReader:
         overlaps = []
         for window in range(windows):
             ids, sequence = encoding["input_ids"][window].tolist(), encoding.sequence_ids(window)
-            asked = {token for token, part in zip(ids, sequence) if part is not None and part != context_id and token not in special}
-            given = {token for token, part in zip(ids, sequence) if part == context_id}
+            asked = {
+                token for token, part in zip(ids, sequence, strict=True) if part is not None and part != context_id and token not in special
+            }
+            given = {token for token, part in zip(ids, sequence, strict=True) if part == context_id}
             overlaps.append(len(asked & given))
         return sorted(sorted(range(windows), key=lambda window: -overlaps[window])[: self.max_windows])
 

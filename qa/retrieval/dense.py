@@ -48,8 +48,12 @@ class DenseIndex:
             return [[] for _ in range(len(query_vectors))]
         scores, rows = self.index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), min(k, len(self.ids)))
         return [
-            [Hit(self.ids[row], float(score), rank) for rank, (row, score) in enumerate(zip(row_list, score_list), start=1) if row >= 0]
-            for row_list, score_list in zip(rows, scores)
+            [
+                Hit(self.ids[row], float(score), rank)
+                for rank, (row, score) in enumerate(zip(row_list, score_list, strict=True), start=1)
+                if row >= 0
+            ]
+            for row_list, score_list in zip(rows, scores, strict=True)
         ]
 
     def save(self, faiss_path: Path, ids_path: Path) -> None:

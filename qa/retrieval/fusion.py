@@ -21,7 +21,7 @@ def reciprocal_rank_fusion(hit_lists: Sequence[Sequence[Hit]], weights: Sequence
     if len(weights) != len(hit_lists):
         raise ValueError(f"{len(weights)} weights for {len(hit_lists)} hit lists")
     scores: dict[str, float] = {}
-    for hits, weight in zip(hit_lists, weights):
+    for hits, weight in zip(hit_lists, weights, strict=True):
         for hit in hits:
             scores[hit.passage_id] = scores.get(hit.passage_id, 0.0) + weight / (k + hit.rank)
     return ranked(list(scores.items()))

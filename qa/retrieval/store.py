@@ -104,12 +104,12 @@ def embed_with_cache(
     texts = [searchable_text(passage) for passage in passages]
     keys = [text_key(text) for text in texts]
     cached = cache.get_many(encoder.fingerprint, keys)
-    missing = {key: text for key, text in zip(keys, texts) if key not in cached}
+    missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in cached}
     if progress is not None and len(cached):
         progress(sum(1 for key in keys if key in cached))
     if missing:
         fresh = encoder.encode_passages(list(missing.values()), progress)
-        new_vectors = dict(zip(missing, fresh))
+        new_vectors = dict(zip(missing, fresh, strict=True))
         cache.put_many(encoder.fingerprint, new_vectors)
         cached.update(new_vectors)
     vectors = np.vstack([cached[key] for key in keys]) if keys else np.zeros((0, encoder.dimension), np.float32)

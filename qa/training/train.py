@@ -317,7 +317,8 @@ def check_files(paths: Sequence[Path]) -> None:
 def _save_checkpoint(
     path: Path, fingerprint: dict[str, Any], step: int, model: Any, optimizer: Any, scheduler: Any, names: set[str], sizes: dict[str, int]
 ) -> None:
-    """Write the named parameters (trained or initialized from a delta), optimizer, scheduler and RNG state atomically (temporary file, then rename)."""
+    """Write the named parameters (trained or initialized from a delta), optimizer, scheduler and RNG state atomically
+    (temporary file, then rename)."""
     import torch
 
     state = {
