@@ -5,6 +5,8 @@ Every label is a key of qa.chat.i18n, translated by Gradio's i18n in the browser
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 from embeddings.encoder import DEFAULT_MODEL
@@ -110,8 +112,8 @@ def build_app(service: ChatService) -> gr.Blocks:
 
         settings = [k, mode, threshold]
         chat_outputs = [chatbot, turns, question]
-        private = {"api_visibility": "private"}
-        quiet = {**private, "show_progress": "hidden"}
+        private: dict[str, Any] = {"api_visibility": "private"}
+        quiet: dict[str, Any] = {**private, "show_progress": "hidden"}
         for answered in (
             question.submit(handlers.respond, [question, turns, *settings], chat_outputs, **private),
             ask_button.click(handlers.respond, [question, turns, *settings], chat_outputs, **private),
