@@ -137,7 +137,8 @@ def pinyin_matches(word: str, text: str) -> list[str]:
     target = word.lower().replace("'", "").replace("-", "")
     if len(target) < 4 or not target.isalpha():
         return []
-    syllables = lazy_pinyin(text, errors=lambda chars: ["\0"] * len(chars))
+    # pypinyin documents an `errors` callback returning one item per character; its stubs allow only a string
+    syllables = lazy_pinyin(text, errors=lambda chars: ["\0"] * len(chars))  # type: ignore[arg-type,return-value]
     found: list[str] = []
     for start in range(len(text)):
         spelled = ""

@@ -129,7 +129,7 @@ def score_answer(prediction: str | None, references: Sequence[str]) -> AnswerSco
     if not references:
         value = 1.0 if abstained else 0.0
         return AnswerScore(value, value, answerable=False, abstained=abstained)
-    if abstained:
+    if not prediction:
         return AnswerScore(0.0, 0.0, answerable=True, abstained=True)
     return AnswerScore(exact_match(prediction, references), f1_score(prediction, references), True, False)
 

@@ -75,6 +75,7 @@ def time_start(data_dir: Path, port: int, timeout: float = 600) -> StartTimes:
                 time.sleep(0.05)
             answer = Client(url, verbose=False).predict(QUESTION, [], api_name="/ask")
             first_answer = time.perf_counter() - started
+            assert first_page is not None  # set no later than app_page
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -100,7 +100,7 @@ print(f"{seconds:.2f}\\t{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 10
 
 def time_bombs(folder: Path, timeout: float) -> list[tuple[str, int, str]]:
     """Return (name, file bytes, 'seconds | peak RSS MB (at start) | outcome') for each .docx bomb."""
-    rows = []
+    rows: list[tuple[str, int, str]] = []
     for name, unpacked, spaces in (("200 MB of paragraphs", 200 * 10**6, False), ("1 GiB of spaces", 2**30, True)):
         path = folder / f"bomb-{len(rows)}.docx"
         write_docx_bomb(path, unpacked, spaces)

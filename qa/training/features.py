@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,7 +102,8 @@ def _windows_of(
         return_overflowing_tokens=True,
         return_offsets_mapping=True,
     )
-    positives, negatives = [], []
+    positives: list[Window] = []
+    negatives: list[Window] = []
     for index, owner in enumerate(encoding["overflow_to_sample_mapping"]):
         ids = encoding["input_ids"][index]
         types = encoding["token_type_ids"][index] if "token_type_ids" in encoding else [0] * len(ids)
@@ -116,7 +117,7 @@ def _windows_of(
 def build_groups(
     tokenizer: Any,
     examples: Sequence[TrainExample],
-    distractors: dict[str, Sequence[str]],
+    distractors: Mapping[str, Sequence[str]],
     max_length: int,
     stride: int,
     group_size: int,

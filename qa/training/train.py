@@ -90,7 +90,7 @@ def load_examples(config: TrainConfig) -> list[TrainExample]:
 
 def load_tuning_examples(config: TrainConfig) -> list[TrainExample]:
     """Return the questions of the configured files held out of training as the tuning split (`tune_share`)."""
-    held_out = []
+    held_out: list[TrainExample] = []
     for path in config.train_files:
         held_out.extend(e for e in load_training_file(path) if in_tuning_split(e.context, config.tune_share))
     if config.traditional_files:
@@ -216,20 +216,22 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     examples = load_examples(config)
     if not examples:
         raise QAError("no training questions with a locatable answer in the given files")
-    items: Sequence[Window] | Sequence[WindowGroup]
+    groups: list[WindowGroup] = []
+    windows: list[Window] = []
     if config.shared:
         distractors = retrieved_distractors(examples, config.distractors) if config.distractors else {}
-        items = build_groups(
+        groups = build_groups(
             tokenizer, examples, distractors, config.max_length, config.stride, config.group_size, config.no_answer_share, config.seed
         )
         log(
-            f"{len(examples)} questions -> {len(items)} groups of {config.group_size} windows "
-            f"({sum(g.answerable for g in items)} holding the answer)"
+            f"{len(examples)} questions -> {len(groups)} groups of {config.group_size} windows "
+            f"({sum(g.answerable for g in groups)} holding the answer)"
         )
     else:
-        items = build_windows(tokenizer, examples, config.max_length, config.stride, config.negative_share, config.seed)
-        log(f"{len(examples)} questions -> {len(items)} windows ({sum(w.start > 0 for w in items)} with the answer)")
-    per_epoch = math.ceil(len(items) / config.batch_size)
+        windows = build_windows(tokenizer, examples, config.max_length, config.stride, config.negative_share, config.seed)
+        log(f"{len(examples)} questions -> {len(windows)} windows ({sum(w.start > 0 for w in windows)} with the answer)")
+    item_count = len(groups) if config.shared else len(windows)
+    per_epoch = math.ceil(item_count / config.batch_size)
     total = config.max_steps or max(1, math.ceil(config.epochs * per_epoch))
     log(f"{total} steps of {config.batch_size} ({time.monotonic() - started:.0f} s to prepare)")
 
@@ -258,8 +260,8 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     first_step = step
     stop = min(total, config.until) if config.until else total
     while step < stop:
-        chosen = [items[i] for i in batch_order(len(items), config.batch_size, step, config.seed)]
-        batch = collate_groups(chosen, pad_id) if config.shared else collate(chosen, pad_id)
+        chosen = batch_order(item_count, config.batch_size, step, config.seed)
+        batch = collate_groups([groups[i] for i in chosen], pad_id) if config.shared else collate([windows[i] for i in chosen], pad_id)
         batch = {name: tensor.to(device) for name, tensor in batch.items()}
         with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=config.bf16):
             if config.shared:
@@ -293,7 +295,7 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
                 saved,
                 {
                     "steps": total,
-                    "windows": sum(len(g.windows) for g in items) if config.shared else len(items),
+                    "windows": sum(len(g.windows) for g in groups) if config.shared else len(windows),
                     "questions": len(examples),
                     "null_rule": "shared" if config.shared else "min",
                 },
@@ -315,7 +317,14 @@ def check_files(paths: Sequence[Path]) -> None:
 
 
 def _save_checkpoint(
-    path: Path, fingerprint: dict[str, Any], step: int, model: Any, optimizer: Any, scheduler: Any, names: set[str], sizes: dict[str, int]
+    path: Path,
+    fingerprint: dict[str, Any],
+    step: int,
+    model: Any,
+    optimizer: Any,
+    scheduler: Any,
+    names: set[str],
+    sizes: dict[str, int | str],
 ) -> None:
     """Write the named parameters (trained or initialized from a delta), optimizer, scheduler and RNG state atomically
     (temporary file, then rename)."""
