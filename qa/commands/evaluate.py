@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -75,9 +76,7 @@ def run(args: argparse.Namespace) -> int:
             retriever = _retriever(args, eval_set, progress)
             for mode in modes:
                 task = progress.add_task(f"answering ({mode})", total=len(examples))
-                records = evaluate(
-                    examples, reader, args.threshold, args.k, retriever, mode, progress=lambda n, t=task: progress.advance(t, n)
-                )
+                records = evaluate(examples, reader, args.threshold, args.k, retriever, mode, progress=partial(progress.advance, task))
                 runs[mode] = (records, summarize(records))
     out_dir = args.out or data_dir(args) / "eval" / (Path(dataset).stem + (f"-{args.split}" if args.split else ""))
     write_report(out_dir, runs, Path(dataset).name)

@@ -12,6 +12,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import cast
 
 from qa.ingest.source import SourceDocument
 from qa.ingest.text import TracedText, close_letter_spacing, join_wrapped_lines, undouble
@@ -193,7 +194,12 @@ def _merge_column_breaks(units: list[_Unit | None]) -> list[_Unit]:
         else:
             groups.append([unit])
         previous, blank_before = unit, False
-    return [group[0] if len(group) == 1 else _Block(tuple(chain.from_iterable(b.lines for b in group)), group[0].lead) for group in groups]
+    return [group[0] if len(group) == 1 else _joined(cast(list[_Block], group)) for group in groups]
+
+
+def _joined(blocks: list[_Block]) -> _Block:
+    """Return one block of the lines of a group (a group of more than one unit holds only blocks), led as its first."""
+    return _Block(tuple(chain.from_iterable(b.lines for b in blocks)), blocks[0].lead)
 
 
 def _is_headline(block: _Block) -> bool:
