@@ -105,10 +105,12 @@ def evaluate(
     records = []
     for example in examples:
         started = time.perf_counter()
-        if gold_contexts is not None:
+        if gold_contexts is not None and example.context_id is not None:
             results = [RetrievedPassage(p, 1.0, rank) for rank, p in enumerate(gold_contexts[example.context_id], start=1)]
-        else:
+        elif gold_contexts is None and retriever is not None:
             results = retriever.search(example.question, max(k, RECALL_DEPTH), mode)
+        else:
+            raise ValueError(f"question {example.id}: evaluate needs a retriever, or gold contexts and questions that carry theirs")
         retrieved_at = time.perf_counter()
         answer = answer_from_passages(example.question, results if gold_contexts is not None else results[:k], reader, threshold)
         finished = time.perf_counter()

@@ -77,16 +77,18 @@ def running_app(data_dir: Path, port: int, threads: int | None, ready_timeout: f
         text=True,
         env=env,
     )
+    output = process.stdout
+    assert output is not None  # stdout=PIPE
     timer = threading.Timer(ready_timeout, process.kill)
     timer.start()
     try:
-        for line in process.stdout:
+        for line in output:
             if line.startswith("ready in"):
                 break
         else:
             raise SystemExit(f"the app exited with code {process.wait()} before it was ready")
         timer.cancel()
-        threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+        threading.Thread(target=lambda: [None for _ in output], daemon=True).start()
         yield f"http://{HOST}:{port}/"
     finally:
         timer.cancel()
@@ -149,7 +151,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
 
 
-def table_row(scenario: Scenario, reference: dict[int, dict]) -> str:
+def table_row(scenario: Scenario, reference: dict[int, dict | None]) -> str:
     """Return a Markdown table row: requests, errors, differing answers, latency percentiles, throughput."""
     ok = [o for o in scenario.outcomes if o.error is None]
     differing = sum(1 for o in ok if o.answer != reference.get(o.question))

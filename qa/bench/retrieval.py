@@ -59,7 +59,7 @@ def relevant_ids(passages: Sequence[Passage], context_ids: Sequence[str | None])
     by_context: dict[str, set[str]] = {}
     for passage in passages:
         by_context.setdefault(passage.document, set()).add(passage.id)
-    return [by_context.get(context_id, set()) for context_id in context_ids]
+    return [by_context.get(context_id, set()) if context_id is not None else set() for context_id in context_ids]
 
 
 def run_set(path: Path, encoder: Encoder, cache: EmbeddingCache, latency_queries: int) -> list[str]:

@@ -196,7 +196,7 @@ def failures_html(rows: Sequence[tuple[str, str, str | None, Sequence[str], floa
     return f'<table class="qa-failures"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def metric_value(name: str, value: object) -> str:
+def metric_value(name: str, value: float | None) -> str:
     """Return a metric as a person reads it: counts as integers, scores with 3 decimals, milliseconds with none, '–' when absent."""
     if value is None:
         return "–"
@@ -207,7 +207,7 @@ def metric_value(name: str, value: object) -> str:
     return f"{float(value):.3f}"
 
 
-def metrics_html(retriever: str, summary: Mapping[str, object], view: View = View()) -> str:
+def metrics_html(retriever: str, summary: Mapping[str, float | None], view: View = View()) -> str:
     """Return the metrics of one run as a two-column table (readable label, rounded value) that never wraps inside a number."""
     rows = [f"<tr><td>{view.t('metric_retriever')}</td><td>{text_html(retriever)}</td></tr>"]
     rows += [
