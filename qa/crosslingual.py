@@ -113,7 +113,15 @@ def core_words(gloss: str) -> list[str]:
 def english_forms(word: str) -> list[str]:
     """Return the word and the dictionary forms it may be inflected from (`bases` -> base, `chaired` -> chair)."""
     forms = [word]
-    for suffix, replacements in (("ies", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ied", ("y",)), ("ed", ("", "e")), ("ing", ("", "e")), ("'s", ("",))):
+    for suffix, replacements in (
+        ("ies", ("y",)),
+        ("es", ("", "e")),
+        ("s", ("",)),
+        ("ied", ("y",)),
+        ("ed", ("", "e")),
+        ("ing", ("", "e")),
+        ("'s", ("",)),
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             stem = word[: -len(suffix)]
             forms += [stem + replacement for replacement in replacements]
@@ -129,7 +137,8 @@ def pinyin_matches(word: str, text: str) -> list[str]:
     target = word.lower().replace("'", "").replace("-", "")
     if len(target) < 4 or not target.isalpha():
         return []
-    syllables = lazy_pinyin(text, errors=lambda chars: ["\0"] * len(chars))
+    # pypinyin documents an `errors` callback returning one item per character; its stubs allow only a string
+    syllables = lazy_pinyin(text, errors=lambda chars: ["\0"] * len(chars))  # type: ignore[arg-type,return-value]
     found: list[str] = []
     for start in range(len(text)):
         spelled = ""

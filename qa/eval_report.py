@@ -10,8 +10,18 @@ from qa.evaluation import CALIBRATION_MIN_BIN, EvalRecord, calibration_bins, sum
 from qa.serialize import answer_to_dict
 
 METRIC_COLUMNS = (
-    "n", "em", "f1", "no_answer_accuracy", "recall@1", "recall@5", "recall@10", "recall@20", "mrr@10",
-    "citation_accuracy", "latency_p50_ms", "latency_p95_ms",
+    "n",
+    "em",
+    "f1",
+    "no_answer_accuracy",
+    "recall@1",
+    "recall@5",
+    "recall@10",
+    "recall@20",
+    "mrr@10",
+    "citation_accuracy",
+    "latency_p50_ms",
+    "latency_p95_ms",
 )
 WORST_SHOWN = 15
 
@@ -51,7 +61,9 @@ def metrics_table(metrics: dict[str, dict]) -> str:
     """Return a Markdown table with one row per run and the standard metric columns."""
     header = "| run | " + " | ".join(METRIC_COLUMNS) + " |"
     rule = "|---" * (len(METRIC_COLUMNS) + 1) + "|"
-    rows = [f"| {name} | " + " | ".join(_cell(summary.get(column)) for column in METRIC_COLUMNS) + " |" for name, summary in metrics.items()]
+    rows = [
+        f"| {name} | " + " | ".join(_cell(summary.get(column)) for column in METRIC_COLUMNS) + " |" for name, summary in metrics.items()
+    ]
     return "\n".join([header, rule, *rows])
 
 
@@ -84,8 +96,11 @@ def sweep_table(records: Sequence[EvalRecord]) -> str:
     for outcome in threshold_sweep(records, SWEPT_THRESHOLDS):
         abstained = "–" if outcome.no_answer_accuracy is None else f"{outcome.no_answer_accuracy:.3f}"
         rows.append(f"| {outcome.threshold:.2f} | {outcome.overall:.3f} | {outcome.em:.3f} | {outcome.f1:.3f} | {abstained} |")
-    rows += ["", "Overall: mean over all questions of F1, an abstention counting 1 on an unanswerable question. Only thresholds "
-             "at or above the run's own are meaningful: run with --threshold 0 to sweep them all."]
+    rows += [
+        "",
+        "Overall: mean over all questions of F1, an abstention counting 1 on an unanswerable question. Only thresholds "
+        "at or above the run's own are meaningful: run with --threshold 0 to sweep them all.",
+    ]
     return "\n".join(rows)
 
 
@@ -108,12 +123,20 @@ def _markdown(title: str, runs: dict[str, tuple[list[EvalRecord], dict]], plots:
         lines += [f"## Threshold sweep ({name})", "", sweep_table(records), ""]
     for name, (records, _) in runs.items():
         worst = sorted(records, key=lambda r: (r.score.f1, r.example.id))[:WORST_SHOWN]
-        lines += [f"## Worst answers ({name})", "", "| id | question | answer | references | F1 | relevant rank |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"## Worst answers ({name})",
+            "",
+            "| id | question | answer | references | F1 | relevant rank |",
+            "|---|---|---|---|---|---|",
+        ]
         for record in worst:
             answer = (record.answer.text or "(not found)").replace("|", "\\|").replace("\n", " ")
             references = " / ".join(record.example.answers).replace("|", "\\|") or "(unanswerable)"
             question = record.example.question.replace("|", "\\|")
-            lines.append(f"| {record.example.id} | {question} | {answer[:80]} | {references[:80]} | {record.score.f1:.2f} | {record.relevant_rank or '–'} |")
+            lines.append(
+                f"| {record.example.id} | {question} | {answer[:80]} | {references[:80]} | {record.score.f1:.2f} | "
+                f"{record.relevant_rank or '–'} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -131,7 +154,13 @@ def _plots(out_dir: Path, runs: dict[str, tuple[list[EvalRecord], dict]]) -> lis
         centers, accuracies = calibration_curve(records)
         axis.plot(centers, accuracies, marker="o", label=name)
     axis.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
-    axis.set(xlabel="confidence", ylabel="mean F1 (answerable) / correct abstention", title="Accuracy against confidence", xlim=(0, 1), ylim=(0, 1))
+    axis.set(
+        xlabel="confidence",
+        ylabel="mean F1 (answerable) / correct abstention",
+        title="Accuracy against confidence",
+        xlim=(0, 1),
+        ylim=(0, 1),
+    )
     axis.legend()
     names.append(_save(figure, out_dir / "calibration.png"))
 

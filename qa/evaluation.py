@@ -65,7 +65,7 @@ def load_eval_set(path: Path, split: str | None = None) -> EvalSet:
                     kind = row.get("type")
                     examples.append(EvalExample(str(row["id"]), row["question"], tuple(row["answers"]), kind=str(kind) if kind else None))
             except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
-                raise QAError(f"{path}:{number}: not a dataset row ({error}); expected {{\"id\", \"question\", \"answers\": [...]}}") from error
+                raise QAError(f'{path}:{number}: not a dataset row ({error}); expected {{"id", "question", "answers": [...]}}') from error
         if split is not None and split not in splits:
             named = ", ".join(sorted(str(name) for name in splits if name)) or "none"
             raise QAError(f"{path} has no split {split!r} (its splits: {named}); drop --split or name one of them")
@@ -105,10 +105,12 @@ def evaluate(
     records = []
     for example in examples:
         started = time.perf_counter()
-        if gold_contexts is not None:
+        if gold_contexts is not None and example.context_id is not None:
             results = [RetrievedPassage(p, 1.0, rank) for rank, p in enumerate(gold_contexts[example.context_id], start=1)]
-        else:
+        elif gold_contexts is None and retriever is not None:
             results = retriever.search(example.question, max(k, RECALL_DEPTH), mode)
+        else:
+            raise ValueError(f"question {example.id}: evaluate needs a retriever, or gold contexts and questions that carry theirs")
         retrieved_at = time.perf_counter()
         answer = answer_from_passages(example.question, results if gold_contexts is not None else results[:k], reader, threshold)
         finished = time.perf_counter()
@@ -261,14 +263,14 @@ def threshold_sweep(records: Sequence[EvalRecord], thresholds: Sequence[float]) 
     outcomes = []
     answerable = [r for r in records if r.example.answers]
     unanswerable = [r for r in records if not r.example.answers]
+
+    def kept(record: EvalRecord, threshold: float) -> bool:
+        return bool(record.answer.text) and record.answer.score >= threshold
+
     for threshold in thresholds:
-
-        def kept(record: EvalRecord) -> bool:
-            return bool(record.answer.text) and record.answer.score >= threshold
-
-        em = [r.score.em if kept(r) else 0.0 for r in answerable]
-        f1 = [r.score.f1 if kept(r) else 0.0 for r in answerable]
-        abstained = [0.0 if kept(r) else 1.0 for r in unanswerable]
+        em = [r.score.em if kept(r, threshold) else 0.0 for r in answerable]
+        f1 = [r.score.f1 if kept(r, threshold) else 0.0 for r in answerable]
+        abstained = [0.0 if kept(r, threshold) else 1.0 for r in unanswerable]
         outcomes.append(
             ThresholdOutcome(
                 threshold,

@@ -52,7 +52,13 @@ def exclusive(
             raise QAError(f"{what} is still being changed by {holder_of(lock_path)} after {timeout:g} s; try again later") from None
     try:
         _owner_path(lock_path).write_text(
-            json.dumps({"pid": os.getpid(), "command": " ".join(["qa", *sys.argv[1:]])[:200], "since": time.strftime("%H:%M:%S UTC", time.gmtime())}),
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "command": " ".join(["qa", *sys.argv[1:]])[:200],
+                    "since": time.strftime("%H:%M:%S UTC", time.gmtime()),
+                }
+            ),
             encoding="utf-8",
         )
         yield

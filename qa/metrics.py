@@ -18,8 +18,41 @@ from dataclasses import dataclass
 
 # The official list; "……" is a two-character entry that never matches a single character, as there.
 PUNCTUATION = frozenset(
-    ["-", ":", "_", "*", "^", "/", "\\", "~", "`", "+", "=", "，", "。", "：", "？", "！", "“", "”", "；", "’", "《", "》",
-     "……", "·", "、", "「", "」", "（", "）", "－", "～", "『", "』"]
+    [
+        "-",
+        ":",
+        "_",
+        "*",
+        "^",
+        "/",
+        "\\",
+        "~",
+        "`",
+        "+",
+        "=",
+        "，",
+        "。",
+        "：",
+        "？",
+        "！",
+        "“",
+        "”",
+        "；",
+        "’",
+        "《",
+        "》",
+        "……",
+        "·",
+        "、",
+        "「",
+        "」",
+        "（",
+        "）",
+        "－",
+        "～",
+        "『",
+        "』",
+    ]
 )
 _CJK = re.compile(r"[\u4e00-\u9fa5]")
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?|\w+|[^\w\s]")
@@ -96,7 +129,7 @@ def score_answer(prediction: str | None, references: Sequence[str]) -> AnswerSco
     if not references:
         value = 1.0 if abstained else 0.0
         return AnswerScore(value, value, answerable=False, abstained=abstained)
-    if abstained:
+    if not prediction:
         return AnswerScore(0.0, 0.0, answerable=True, abstained=True)
     return AnswerScore(exact_match(prediction, references), f1_score(prediction, references), True, False)
 

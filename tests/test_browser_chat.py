@@ -57,7 +57,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def chat_dir(tmp_path_factory, real_data_dir, real_encoder) -> Path:
     """A data dir of its own for the app, sharing the converted model with the other integration tests."""
-    real_encoder.fingerprint
+    _ = real_encoder.fingerprint  # converts the shared model on first use, before it is linked below
     directory = tmp_path_factory.mktemp("chat-app")
     (directory / "models").symlink_to(real_data_dir / "models", target_is_directory=True)
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
@@ -113,7 +113,9 @@ def ask(page, question: str) -> float:
     page.fill("#question textarea", question)
     started = time.perf_counter()
     page.press("#question textarea", "Enter")
-    page.wait_for_function(f"document.querySelectorAll('#chat .qa-answer, #chat .qa-error, #chat .qa-clarify').length > {before}", timeout=60_000)
+    page.wait_for_function(
+        f"document.querySelectorAll('#chat .qa-answer, #chat .qa-error, #chat .qa-clarify').length > {before}", timeout=60_000
+    )
     return time.perf_counter() - started
 
 
@@ -129,7 +131,10 @@ def open_tab(page, name: str) -> None:
 def upload(page, path: Path) -> str:
     open_tab(page, "Your documents")
     page.set_input_files("#upload input[type=file]", str(path))
-    page.wait_for_function("document.querySelector('#upload-status') && /Indexed|Not indexed/.test(document.querySelector('#upload-status').innerText)", timeout=120_000)
+    page.wait_for_function(
+        "document.querySelector('#upload-status') && /Indexed|Not indexed/.test(document.querySelector('#upload-status').innerText)",
+        timeout=120_000,
+    )
     return page.inner_text("#upload-status")
 
 
@@ -389,7 +394,11 @@ def test_second_start_reuses_the_index_and_is_ready_quickly(browser, chat_dir, a
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py"), "--data-dir", str(chat_dir), "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         lines = []
@@ -410,7 +419,9 @@ def test_second_start_reuses_the_index_and_is_ready_quickly(browser, chat_dir, a
         assert reply.locator(".qa-span").inner_text() == "169万吨"
         shot(page, "12-second-start")
         page.close()
-        (ARTIFACTS / "second_start.json").write_text(json.dumps({"ready_s": round(ready, 2), "log": lines}, ensure_ascii=False, indent=2), encoding="utf-8")
+        (ARTIFACTS / "second_start.json").write_text(
+            json.dumps({"ready_s": round(ready, 2), "log": lines}, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         assert ready < 90
     finally:
         process.terminate()

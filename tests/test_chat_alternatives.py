@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from qa.answers import Candidate, Citation
@@ -67,7 +65,19 @@ def test_display_names_never_show_server_paths(tmp_path):
 
 @pytest.mark.parametrize(
     ("header", "language"),
-    [(None, ZH), ("", ZH), ("zh-CN,zh;q=0.9", ZH), ("zh-TW", ZH), ("zh", ZH), ("zh-HK", ZH), ("en-US,en;q=0.9", EN), ("en", EN), ("EN-gb", EN), ("fr-FR,fr", ZH), ("vi-VN", ZH)],
+    [
+        (None, ZH),
+        ("", ZH),
+        ("zh-CN,zh;q=0.9", ZH),
+        ("zh-TW", ZH),
+        ("zh", ZH),
+        ("zh-HK", ZH),
+        ("en-US,en;q=0.9", EN),
+        ("en", EN),
+        ("EN-gb", EN),
+        ("fr-FR,fr", ZH),
+        ("vi-VN", ZH),
+    ],
 )
 def test_language_of_english_browsers_else_chinese(header, language):
     assert language_of(header) == language
@@ -76,7 +86,12 @@ def test_language_of_english_browsers_else_chinese(header, language):
 def test_every_message_in_both_languages_and_gradio_tables():
     assert all(len(pair) == 2 and all(pair) for pair in MESSAGES.values())
     tables = locale_tables({"suffixes": ".txt", "mb": "20"})
-    assert tables["en"]["ask"] == "Ask" and tables["zh"]["ask"] == "提问" and tables["zh-CN"]["tab_chat"] == "对话" and tables["fr"]["ask"] == "提问"
+    assert (
+        tables["en"]["ask"] == "Ask"
+        and tables["zh"]["ask"] == "提问"
+        and tables["zh-CN"]["tab_chat"] == "对话"
+        and tables["fr"]["ask"] == "提问"
+    )
     assert tables["en"]["upload_intro"] == "Upload .txt files (up to 20 MB each); they are answerable as soon as they are indexed."
     assert set(tables["en"]) == set(UI_KEYS)
     error = ChatError("question_too_long", chars=600, limit=500)

@@ -59,7 +59,9 @@ def test_ask_with_a_number_is_a_one_line_error_logged_as_one_line(client, caplog
     with caplog.at_level("INFO", logger="qa.chat"):
         with pytest.raises(AppError, match=r"^the question must be text \(got int\)$"):
             client.predict(42, [], api_name="/ask")
-    assert [record.getMessage() for record in caplog.records if record.name == "qa.chat"] == ["ask: user error: the question must be text (got int)"]
+    assert [record.getMessage() for record in caplog.records if record.name == "qa.chat"] == [
+        "ask: user error: the question must be text (got int)"
+    ]
 
 
 def test_a_follow_up_without_history_asks_what_it_refers_to(client):
@@ -88,7 +90,11 @@ def test_analytics_off_and_private_events_refused_without_the_page(client):
     upload = httpx.post(client.src.rstrip("/") + "/gradio_api/upload", files={"files": ("a.txt", b"x")})
     assert upload.status_code == 403
     page = httpx.get(client.src)
-    with_cookie = httpx.post(client.src.rstrip("/") + "/gradio_api/upload", files=[("files", ("a.txt", b"x" * 10)), ("files", ("b.txt", b"y" * 10))], cookies=page.cookies)
+    with_cookie = httpx.post(
+        client.src.rstrip("/") + "/gradio_api/upload",
+        files=[("files", ("a.txt", b"x" * 10)), ("files", ("b.txt", b"y" * 10))],
+        cookies=page.cookies,
+    )
     assert with_cookie.status_code == 200 and len(with_cookie.json()) == 2
 
 
@@ -106,3 +112,12 @@ def test_no_folder_of_the_data_dir_is_served(tmp_path):
             assert response.status_code in (403, 404) and "seed-001" not in response.text
     finally:
         app.close()
+
+
+def test_citation_json_is_the_citation_field_for_field():
+    from typing import get_type_hints
+
+    from qa.answers import Citation
+    from qa.chat.api import CitationJSON
+
+    assert get_type_hints(CitationJSON) == get_type_hints(Citation)

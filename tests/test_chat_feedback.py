@@ -13,7 +13,14 @@ from qa.evaluation import load_eval_set
 
 def test_like_makes_the_shown_answer_the_reference_for_the_resolved_question():
     feedback = Feedback("a1", "那明天呢？", "明天的天气怎么样？", "晴", "like")
-    assert gold_row(feedback) == {"id": "a1", "question": "明天的天气怎么样？", "answers": ["晴"], "rating": "like", "asked": "那明天呢？", "shown": "晴"}
+    assert gold_row(feedback) == {
+        "id": "a1",
+        "question": "明天的天气怎么样？",
+        "answers": ["晴"],
+        "rating": "like",
+        "asked": "那明天呢？",
+        "shown": "晴",
+    }
 
 
 def test_liked_not_found_answer_is_an_unanswerable_question():
@@ -35,7 +42,13 @@ def test_dislike_without_correction_makes_no_row_and_empty_correction_is_refused
 
 def test_rating_row():
     assert rating_row(Feedback("a5", "q", None, "x", "dislike"), 0) == {
-        "time": "1970-01-01T00:00:00Z", "id": "a5", "question": "q", "resolved_question": None, "shown": "x", "rating": "dislike", "correct": None,
+        "time": "1970-01-01T00:00:00Z",
+        "id": "a5",
+        "question": "q",
+        "resolved_question": None,
+        "shown": "x",
+        "rating": "dislike",
+        "correct": None,
     }
 
 
@@ -87,4 +100,7 @@ def test_a_torn_feedback_file_is_rebuilt_from_the_ratings_log(tmp_path):
     store.record(Feedback("a1", "问\u2028题？", None, "甲", "like"), timestamp=0)
     store.path.write_text(store.path.read_text(encoding="utf-8")[:15], encoding="utf-8")
     store.record(Feedback("a2", "谁？", None, "乙", "like"), timestamp=1)
-    assert [(e.id, e.question, e.answers) for e in load_eval_set(store.path).examples] == [("a1", "问\u2028题？", ("甲",)), ("a2", "谁？", ("乙",))]
+    assert [(e.id, e.question, e.answers) for e in load_eval_set(store.path).examples] == [
+        ("a1", "问\u2028题？", ("甲",)),
+        ("a2", "谁？", ("乙",)),
+    ]

@@ -36,7 +36,10 @@ def test_respond_appends_a_turn_and_clears_the_question_box(handlers):
 def test_bad_settings_become_an_error_message_in_the_chat(handlers):
     chat, turns, _ = handlers.respond("<b>问</b>", [], 0, "bm25", 0.4, ENGLISH)
     assert chat[1]["content"] == '<div class="qa-error">top-k must be at least 1 (got 0)</div>' and turns[0].answer_id is None
-    assert handlers.respond("<b>问</b>", [], 0, "bm25", 0.4, CHINESE)[0][1]["content"] == '<div class="qa-error">top-k 至少为 1（收到 0）</div>'
+    assert (
+        handlers.respond("<b>问</b>", [], 0, "bm25", 0.4, CHINESE)[0][1]["content"]
+        == '<div class="qa-error">top-k 至少为 1（收到 0）</div>'
+    )
     assert handlers.rate(turns, Liked(1, True), ENGLISH) == ("Only answers can be rated.", None)
     assert handlers.rate(turns, Liked(1, True)) == ("只能评价答案。", None)
 
@@ -57,7 +60,9 @@ def test_like_then_correction_rewrite_the_answers_row(handlers):
     assert status == "Saved to feedback/feedback.jsonl as a reference answer." and rated == turns[0].answer_id
     assert handlers.correct("", turns, rated, ENGLISH) == ("type the correct answer first", "")
     status, box = handlers.correct("169 万吨", turns, rated, ENGLISH)
-    assert status.startswith("Saved the correct answer for “獨山港區A3泊位") and status.endswith(" to feedback/feedback.jsonl.") and box == ""
+    assert (
+        status.startswith("Saved the correct answer for “獨山港區A3泊位") and status.endswith(" to feedback/feedback.jsonl.") and box == ""
+    )
     rows = [json.loads(line) for line in handlers.feedback.path.read_text(encoding="utf-8").splitlines()]
     assert [row["answers"] for row in rows if row["id"] == rated] == [["169 万吨"]]
     assert handlers.correct("x", [], None, ENGLISH) == ("Ask a question first.", "x")
@@ -74,7 +79,10 @@ def test_upload_remove_and_their_messages(handlers, tmp_path):
     assert str(tmp_path) not in table and str(handlers.service.data_dir) not in table
     bad = tmp_path / "x.exe"
     bad.write_text("x", encoding="utf-8")
-    assert list(handlers.upload([str(bad)], CHINESE, progress=no_progress))[-1][0] == "未索引：x.exe：不支持的文件类型 &#x27;.exe&#x27;（支持：.txt .md .pdf .docx .html .htm）"
+    assert (
+        list(handlers.upload([str(bad)], CHINESE, progress=no_progress))[-1][0]
+        == "未索引：x.exe：不支持的文件类型 &#x27;.exe&#x27;（支持：.txt .md .pdf .docx .html .htm）"
+    )
     assert handlers.remove(None, ENGLISH)[0] == "Choose an uploaded document to remove."
     assert handlers.remove("seeds/000_855235c3d5b4990d.txt", ENGLISH)[0].endswith("only uploaded documents can be removed")
     assert handlers.remove(dropdown["value"], ENGLISH)[0] == "Removed bridge.txt (1 passages)."
@@ -82,7 +90,10 @@ def test_upload_remove_and_their_messages(handlers, tmp_path):
 
 def test_evaluate_reports_errors_as_one_line(handlers):
     assert handlers.evaluate("uploaded dataset", None, 5, "bm25", 0.4, ENGLISH, progress=no_progress) == (
-        "upload a dataset first (.jsonl with id, question, answers per line, or SQuAD .json)", "", "", "",
+        "upload a dataset first (.jsonl with id, question, answers per line, or SQuAD .json)",
+        "",
+        "",
+        "",
     )
     assert handlers.evaluate("uploaded dataset", None, 5, "bm25", 0.4, CHINESE, progress=no_progress)[0].startswith("请先上传数据集")
 

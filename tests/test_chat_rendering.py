@@ -24,7 +24,9 @@ from qa.records import Passage, ProvenanceRun
 from qa.retrieval.retriever import RetrievedPassage
 
 TEXT = "港区A3泊位设计年通过能力169万吨。<script>alert(1)</script>"
-PASSAGE = Passage("doc.txt#1.1", "doc.txt", 1, "A3泊位<b>开放</b>", (), TEXT, (ProvenanceRun(0, 20, 3, 0), ProvenanceRun(20, len(TEXT) - 20, 4, 0)))
+PASSAGE = Passage(
+    "doc.txt#1.1", "doc.txt", 1, "A3泊位<b>开放</b>", (), TEXT, (ProvenanceRun(0, 20, 3, 0), ProvenanceRun(20, len(TEXT) - 20, 4, 0))
+)
 CITATION = Citation("doc.txt#1.1", "doc.txt", "A3泊位<b>开放</b>", 13, 18, 3, 3, "港区A3泊位设计年通过能力169万吨。")
 
 
@@ -62,7 +64,12 @@ def test_source_shows_document_title_lines_passage_with_span_and_evidence():
 
 def test_answer_shows_bold_span_marker_confidence_source_alternatives_and_timing():
     alternative = Candidate("168万吨", 0.25, Citation("doc.txt#1.1", "doc.txt", None, 2, 4, 3, 3, "港区A3泊位"))
-    fragments = (Candidate("。", 0.9, CITATION), Candidate("万吨", 0.8, CITATION), Candidate("1", 0.7, CITATION), Candidate("169万吨", 0.6, CITATION))
+    fragments = (
+        Candidate("。", 0.9, CITATION),
+        Candidate("万吨", 0.8, CITATION),
+        Candidate("1", 0.7, CITATION),
+        Candidate("169万吨", 0.6, CITATION),
+    )
     answer = Answer("能力是多少？", "169万吨", 0.61, (CITATION,), (*fragments, alternative), ("doc.txt#1.1",), "A3泊位的能力是多少？")
     html = answer_html(timed(answer))
     assert html.startswith(
@@ -110,7 +117,8 @@ def test_closest_passage_is_one_summary_line_with_the_text_inside():
 
 def test_clarification_in_the_question_language():
     assert clarification_html("它的总投资是多少？", "它") == (
-        '<div class="qa-clarify">“它”指的是什么？这是新对话的第一个问题，没有可以参照的上文。请把问题问完整，例如写出项目或地点的名称。</div>'
+        '<div class="qa-clarify">“它”指的是什么？这是新对话的第一个问题，没有可以参照的上文。'
+        "请把问题问完整，例如写出项目或地点的名称。</div>"
     )
     assert clarification_html("What is its height?", "its").startswith('<div class="qa-clarify">What does “its” refer to?')
 
@@ -135,16 +143,31 @@ def test_failures_table():
 
 
 def test_metrics_table_has_readable_labels_and_rounded_values():
-    summary = {"n": 104, "n_answerable": 92, "em": 0.8913043, "f1": 0.93612, "no_answer_accuracy": 0.9166, "recall@1": None, "latency_p50_ms": 35.44}
+    summary = {
+        "n": 104,
+        "n_answerable": 92,
+        "em": 0.8913043,
+        "f1": 0.93612,
+        "no_answer_accuracy": 0.9166,
+        "recall@1": None,
+        "latency_p50_ms": 35.44,
+    }
     html = metrics_html("hybrid", summary)
-    assert html.startswith('<table class="qa-metrics"><thead><tr><th>metric</th><th>value</th></tr></thead><tbody><tr><td>retriever</td><td>hybrid</td></tr>')
+    assert html.startswith(
+        '<table class="qa-metrics"><thead><tr><th>metric</th><th>value</th></tr></thead><tbody><tr><td>retriever</td><td>hybrid</td></tr>'
+    )
     assert "<tr><td>questions</td><td>104</td></tr><tr><td>answerable questions</td><td>92</td></tr>" in html
     assert "<tr><td>exact match (EM)</td><td>0.891</td></tr><tr><td>F1</td><td>0.936</td></tr>" in html
-    assert "<tr><td>retrieval recall @1</td><td>–</td></tr>" in html and "<tr><td>time per question, median (ms)</td><td>35</td></tr>" in html
+    assert (
+        "<tr><td>retrieval recall @1</td><td>–</td></tr>" in html and "<tr><td>time per question, median (ms)</td><td>35</td></tr>" in html
+    )
     assert "<td>完全匹配（EM）</td><td>0.891</td>" in metrics_html("hybrid", summary, View(ZH))
 
 
 def test_plots_are_inline_images_without_paths(tmp_path):
     plot = tmp_path / "calibration.png"
     plot.write_bytes(b"\x89PNG")
-    assert plots_html([plot, tmp_path / "missing.png"]) == '<div class="qa-plots"><img class="qa-plot" alt="calibration" src="data:image/png;base64,iVBORw=="></div>'
+    assert (
+        plots_html([plot, tmp_path / "missing.png"])
+        == '<div class="qa-plots"><img class="qa-plot" alt="calibration" src="data:image/png;base64,iVBORw=="></div>'
+    )

@@ -57,7 +57,10 @@ def test_upload_is_answerable_at_once_listed_and_removable(service, tmp_path):
     assert done[-1] == (31, 31)
     assert service.ask("星河湾大桥全长多少米？", mode="bm25").answer.text == "1280米"
     documents = service.documents()
-    assert [(d.name, d.origin, d.passages) for d in documents] == [("星河湾 大桥.txt", "uploaded", 1), ("seeds/000_855235c3d5b4990d.txt", "built-in", 30)]
+    assert [(d.name, d.origin, d.passages) for d in documents] == [
+        ("星河湾 大桥.txt", "uploaded", 1),
+        ("seeds/000_855235c3d5b4990d.txt", "built-in", 30),
+    ]
     update = service.remove(documents[0].name)
     assert update.removed == 1 and [d.origin for d in service.documents()] == ["built-in"]
     assert not (service.uploads / "星河湾 大桥.txt").exists()
@@ -113,7 +116,9 @@ def test_evaluation_of_saved_feedback_and_of_an_uploaded_dataset(service, tmp_pa
     view = run_evaluation(service, FEEDBACK, None, 5, "bm25", 0.4)
     assert (view.summary["n"], view.summary["em"], view.summary["f1"]) == (1, 1.0, 1.0) and view.report.name == "chat-feedback"
     dataset = tmp_path / "mine.jsonl"
-    dataset.write_text('{"id": "m1", "question": "<b>全省共有多少个电子商务产业基地入选示范基地名单？</b>", "answers": ["不知道"]}\n', encoding="utf-8")
+    dataset.write_text(
+        '{"id": "m1", "question": "<b>全省共有多少个电子商务产业基地入选示范基地名单？</b>", "answers": ["不知道"]}\n', encoding="utf-8"
+    )
     view = run_evaluation(service, UPLOADED, dataset, 5, "bm25", 0.4)
     assert (view.summary["n"], view.summary["em"]) == (1, 0.0)
     assert view.failures[0][:2] == ("m1", "<b>全省共有多少个电子商务产业基地入选示范基地名单？</b>")
@@ -147,7 +152,9 @@ def test_start_reports_each_stage_and_questions_wait_for_it(tmp_path):
     service = make_service(tmp_path)
     assert service.status.stage == STARTING and not service.status.finished
     answers = []
-    asking = threading.Thread(target=lambda: answers.append(service.ask("獨山港區A3泊位的設計年綜合通過能力是多少？", mode="bm25").answer.text))
+    asking = threading.Thread(
+        target=lambda: answers.append(service.ask("獨山港區A3泊位的設計年綜合通過能力是多少？", mode="bm25").answer.text)
+    )
     asking.start()
     asking.join(timeout=0.5)
     assert asking.is_alive() and answers == []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.ingest.pipeline import text_passages
 from qa.crosslingual import EnglishToChinese, core_words, english_forms, pinyin_matches, reverse_glosses
+from qa.ingest.pipeline import text_passages
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_reader import SpanReader
 from qa.retrieval.normalize import TextNormalizer
@@ -108,7 +108,11 @@ def read(question: str, text: str):
             "据悉，302省道与525国道平改立工程项目是我市首个国道下穿项目，位于广陈镇民主村，长约 1.13公里，总投资 1.41亿元。",
             "广陈镇民主村",
         ),
-        ("Who presided over the preparatory meeting?", "昨天下午举行了大会预备会议，审议通过了会议议程等。会议由市政协副主席许静主持。", "许静"),
+        (
+            "Who presided over the preparatory meeting?",
+            "昨天下午举行了大会预备会议，审议通过了会议议程等。会议由市政协副主席许静主持。",
+            "许静",
+        ),
         (
             "How many e-commerce industrial bases in Zhejiang were selected as demonstration bases?",
             "近日，浙江省商务厅发布了《2023年度浙江省电子商务产业示范基地名单》，全省16个电子商务产业基地入选。",

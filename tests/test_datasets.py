@@ -37,9 +37,15 @@ def test_a_well_formed_file_loads(tmp_path):
     [
         (squad(qas={"id": "q1", "question": "x", "answers": []}), "data[0].paragraphs[0].qas should be a list, not an object"),
         (squad(context=None), "data[0].paragraphs[0].context should be text, not null"),
-        (squad(qas=[{"id": "q1", "question": 42, "answers": []}]), "data[0].paragraphs[0].qas[0].question should be text, not the number 42"),
+        (
+            squad(qas=[{"id": "q1", "question": 42, "answers": []}]),
+            "data[0].paragraphs[0].qas[0].question should be text, not the number 42",
+        ),
         (squad(qas=[{"id": "q1", "question": "x", "answers": "泊位"}]), "data[0].paragraphs[0].qas[0].answers should be a list, not text"),
-        (squad(qas=[{"id": "q1", "question": "x", "answers": ["泊位"]}]), "data[0].paragraphs[0].qas[0].answers[0] should be an object, not text"),
+        (
+            squad(qas=[{"id": "q1", "question": "x", "answers": ["泊位"]}]),
+            "data[0].paragraphs[0].qas[0].answers[0] should be an object, not text",
+        ),
         (squad(qas=[{"question": "x", "answers": []}]), "data[0].paragraphs[0].qas[0].id is missing"),
         ({"data": {"paragraphs": []}}, "data should be a list, not an object"),
         ([1, 2], "the top level should be an object, not a list"),
@@ -51,7 +57,14 @@ def test_odd_squad_files_get_one_line_naming_the_field(tmp_path, data, message):
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(["data", "paragraphs", "context", "qas", "id", "question", "answers", "text", "is_impossible"]), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["data", "paragraphs", "context", "qas", "id", "question", "answers", "text", "is_impossible"]),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=20,
 )
 

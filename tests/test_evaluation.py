@@ -21,10 +21,32 @@ from tests.fakes import FakeEncoder
 SQUAD = {
     "version": "v1.0",
     "data": [
-        {"id": "A", "paragraphs": [{"id": "C1", "context": "独山港区A3泊位设计年综合通过能力169万吨。", "qas": [
-            {"id": "Q1", "question": "A3泊位设计年综合通过能力是多少？", "answers": [{"text": "169万吨", "answer_start": 15}, {"text": "169万吨", "answer_start": 15}]}]}]},
-        {"id": "B", "paragraphs": [{"id": "C2", "context": "会议由市政协副主席许静主持。", "qas": [
-            {"id": "Q2", "question": "会议由谁主持？", "answers": [{"text": "许静", "answer_start": 9}]}]}]},
+        {
+            "id": "A",
+            "paragraphs": [
+                {
+                    "id": "C1",
+                    "context": "独山港区A3泊位设计年综合通过能力169万吨。",
+                    "qas": [
+                        {
+                            "id": "Q1",
+                            "question": "A3泊位设计年综合通过能力是多少？",
+                            "answers": [{"text": "169万吨", "answer_start": 15}, {"text": "169万吨", "answer_start": 15}],
+                        }
+                    ],
+                }
+            ],
+        },
+        {
+            "id": "B",
+            "paragraphs": [
+                {
+                    "id": "C2",
+                    "context": "会议由市政协副主席许静主持。",
+                    "qas": [{"id": "Q2", "question": "会议由谁主持？", "answers": [{"text": "许静", "answer_start": 9}]}],
+                }
+            ],
+        },
     ],
 }
 
@@ -99,7 +121,12 @@ def test_report_files(tmp_path):
     records = [record("169万吨", ["169万吨"], 1, True), record(None, [], None, None)]
     write_report(tmp_path, {"hybrid": (records, summarize(records)), "bm25": (records, summarize(records))}, "tiny")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "calibration.png", "latency.png", "metrics.json", "predictions.jsonl", "recall_at_k.png", "report.md",
+        "calibration.png",
+        "latency.png",
+        "metrics.json",
+        "predictions.jsonl",
+        "recall_at_k.png",
+        "report.md",
     ]
     metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
     assert sorted(metrics) == ["bm25", "hybrid"] and metrics["hybrid"]["em"] == 1.0
@@ -109,10 +136,34 @@ def test_report_files(tmp_path):
 
 
 def test_squad_v2_impossible_questions_have_no_answers(tmp_path):
-    data = {"version": "v2.0", "data": [{"title": "t", "paragraphs": [{"context": "会议今天开幕。", "qas": [
-        {"id": "a", "question": "会议什么时候开幕？", "answers": [{"text": "今天", "answer_start": 2}], "is_impossible": False},
-        {"id": "b", "question": "会议什么时候闭幕？", "answers": [], "plausible_answers": [{"text": "今天", "answer_start": 2}], "is_impossible": True},
-    ]}]}]}
+    data = {
+        "version": "v2.0",
+        "data": [
+            {
+                "title": "t",
+                "paragraphs": [
+                    {
+                        "context": "会议今天开幕。",
+                        "qas": [
+                            {
+                                "id": "a",
+                                "question": "会议什么时候开幕？",
+                                "answers": [{"text": "今天", "answer_start": 2}],
+                                "is_impossible": False,
+                            },
+                            {
+                                "id": "b",
+                                "question": "会议什么时候闭幕？",
+                                "answers": [],
+                                "plausible_answers": [{"text": "今天", "answer_start": 2}],
+                                "is_impossible": True,
+                            },
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
     path = tmp_path / "v2.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     loaded = load_eval_set(path)

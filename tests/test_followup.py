@@ -26,7 +26,10 @@ def test_topic_and_history_chain():
     assert previous_topic("302省道与525国道平改立工程项目位于哪里？") == "302省道与525国道平改立工程项目"
     assert previous_topic("谁主持会议？") is None
     assert resolve_history("那后天呢？", ["今天白天最高气温是多少？", "那明天呢？"]) == "后天白天最高气温是多少？"
-    assert resolve_history("它长约多少？", ["项目总投资多少？", "302省道与525国道平改立工程项目位于哪里？"]) == "302省道与525国道平改立工程项目长约多少？"
+    assert (
+        resolve_history("它长约多少？", ["项目总投资多少？", "302省道与525国道平改立工程项目位于哪里？"])
+        == "302省道与525国道平改立工程项目长约多少？"
+    )
 
 
 @pytest.mark.parametrize(

@@ -37,9 +37,7 @@ def test_every_gold_answer_is_a_verbatim_span_of_the_seed():
 
 def test_gold_set_covers_every_article():
     passages = ingest_paths([SEED]).passages
-    covered = {
-        passage.article for row in gold_rows() for answer in row["answers"] for passage in passages if answer in passage.text
-    }
+    covered = {passage.article for row in gold_rows() for answer in row["answers"] for passage in passages if answer in passage.text}
     assert covered == {passage.article for passage in passages}
 
 

@@ -254,7 +254,9 @@ def test_an_index_of_the_previous_format_is_rebuilt_with_all_its_documents(tmp_p
     with pytest.raises(QAError, match=r"damaged \(format version 1, this program reads 2\)"):
         load_index(tmp_path / "data")
     update = update_index([tmp_path / "two"], tmp_path / "data", FakeEncoder())
-    assert update.notes == ("the earlier index was unreadable (format version 1, this program reads 2); rebuilt it from the 1 documents it recorded",)
+    assert update.notes == (
+        "the earlier index was unreadable (format version 1, this program reads 2); rebuilt it from the 1 documents it recorded",
+    )
     assert documents(tmp_path / "data") == {(tmp_path / "one" / "a.txt").as_posix(), (tmp_path / "two" / "b.txt").as_posix()}
 
 

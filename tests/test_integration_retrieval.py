@@ -82,8 +82,6 @@ def test_follow_up_question_uses_the_previous_turn(seed_retriever):
     from qa.answering import answer_question
     from qa.reading.span_reader import SpanReader
 
-    timed = answer_question(
-        "它的总投资是多少？", seed_retriever, SpanReader(), history=["302省道与525国道平改立工程项目位于哪里？"]
-    )
+    timed = answer_question("它的总投资是多少？", seed_retriever, SpanReader(), history=["302省道与525国道平改立工程项目位于哪里？"])
     assert timed.answer.resolved_question == "302省道与525国道平改立工程项目的总投资是多少？"
     assert timed.answer.text == "1.41亿元"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qa.ingest.layout import Contributor, find_articles, parse_byline
-from qa.ingest.source import SourceDocument
+from qa.ingest.source import SourceDocument, plain_line
 from qa.ingest.text import TracedText, close_letter_spacing, undouble
-from qa.ingest.source import plain_line
 from tests.conftest import document_from_text
 
 SEED_TITLES = [
@@ -44,7 +43,10 @@ def test_seed_articles_and_titles(seed_document):
 # Case 1: hard wraps joined, no space between CJK, spaces in Latin/number runs kept.
 def test_hard_wrapped_lines_are_joined(seed_lines):
     text = body(document_from_text(lines_of(seed_lines, 3, 7)))
-    assert text == "近日，浙江省商务厅发布了《2023年度浙江省电子商务产业示范基地名单》，全省16个电子商务产业基地入选，其中平湖市国际电子商务产业园成功上榜，获评省级电子商务产业示范基地。"
+    assert (
+        text == "近日，浙江省商务厅发布了《2023年度浙江省电子商务产业示范基地名单》，全省16个电子商务产业基地入选，"
+        "其中平湖市国际电子商务产业园成功上榜，获评省级电子商务产业示范基地。"
+    )
 
 
 def test_spaces_in_number_and_latin_runs_are_kept(seed_lines):

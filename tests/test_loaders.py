@@ -43,7 +43,7 @@ def assert_plain_positions(document: SourceDocument, source: str) -> None:
     """Every character sits at its own (line, column) in `source`, split on any line break."""
     source_lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for line in document.lines:
-        for char, (number, column) in zip(line.text, line.positions):
+        for char, (number, column) in zip(line.text, line.positions, strict=True):
             assert source_lines[number - 1][column] == char
 
 
@@ -273,7 +273,7 @@ def test_html_positions_point_at_the_source(tmp_path: Path) -> None:
     assert paragraph.positions[-1] == (6, 48)  # 中 from &#20013;
     assert source_lines[6 - 1][48:56] == "&#20013;"
     for line in document.lines:
-        for char, (number, column) in zip(line.text, line.positions):
+        for char, (number, column) in zip(line.text, line.positions, strict=True):
             found = source_lines[number - 1][column:]
             reference = re.match(r"&(#[xX][0-9a-fA-F]+|#[0-9]+|[a-zA-Z][a-zA-Z0-9]*);", found)
             if reference and html.unescape(reference.group()) != reference.group():

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.ingest.layout import find_articles
-from qa.ingest.pipeline import text_passages
 from qa.ingest.passages import MAX_PASSAGE_CHARS, article_passages, split_sentences
+from qa.ingest.pipeline import text_passages
 from qa.ingest.source import plain_line
 from qa.ingest.text import TracedText
 from qa.records import ProvenanceRun, provenance_runs
@@ -134,7 +134,6 @@ ENGLISH = Path(__file__).resolve().parent / "data" / "eiffel_tower.txt"
 def test_english_passages_end_at_sentence_ends():
     passages = text_passages(ENGLISH.read_text(encoding="utf-8"), "eiffel_tower.txt")
     last_sentences = [
-
         "It is named after the engineer Gustave Eiffel, whose company designed and built the tower from 1887 to 1889.",
         "Dr. Eiffel's engineers used about 7,300 tonnes of wrought iron, e.g. for the four lattice pillars.",
         "The summit is open from April to October, and an adult ticket to the top costs 36.10 euros.",
@@ -142,10 +141,16 @@ def test_english_passages_end_at_sentence_ends():
         "Visitors climb 301 steps to reach the lantern gallery, from where the whole estuary can be seen on a clear day.",
     ]
     assert len(passages) == len(last_sentences)
-    assert all(passage.text.endswith(" " + last) for passage, last in zip(passages, last_sentences)), [p.text[-60:] for p in passages]
+    assert all(passage.text.endswith(" " + last) for passage, last in zip(passages, last_sentences, strict=True)), [
+        p.text[-60:] for p in passages
+    ]
 
 
 def test_latin_sentences_keep_abbreviations_and_decimals():
     text = "Dr. Eiffel paid 9.50 euros. It was open, e.g. in May. Yes!"
     traced = TracedText(text, tuple((1, column) for column in range(len(text))))
-    assert [sentence.text.strip() for sentence in split_sentences(traced)] == ["Dr. Eiffel paid 9.50 euros.", "It was open, e.g. in May.", "Yes!"]
+    assert [sentence.text.strip() for sentence in split_sentences(traced)] == [
+        "Dr. Eiffel paid 9.50 euros.",
+        "It was open, e.g. in May.",
+        "Yes!",
+    ]

@@ -84,7 +84,7 @@ def all_passages() -> list[Passage]:
 
 def evidence_of(passage: Passage, offset: int) -> str:
     """Return the sentence of the passage that holds the character at `offset`."""
-    (start, end), = [(s, e) for s, e in sentence_spans(passage.text) if s <= offset < e]
+    ((start, end),) = [(s, e) for s, e in sentence_spans(passage.text) if s <= offset < e]
     return passage.text[start:end]
 
 
@@ -96,7 +96,9 @@ def force_logits(reader: HFReader, monkeypatch: pytest.MonkeyPatch, start_token:
     assert reader.tokenizer.unk_token_id not in (start_id, end_id)
 
     def forward(input_ids, **_):
-        return QuestionAnsweringModelOutput(start_logits=8.0 * (input_ids == start_id).float(), end_logits=8.0 * (input_ids == end_id).float())
+        return QuestionAnsweringModelOutput(
+            start_logits=8.0 * (input_ids == start_id).float(), end_logits=8.0 * (input_ids == end_id).float()
+        )
 
     monkeypatch.setattr(reader.model, "forward", forward)
 
@@ -125,7 +127,9 @@ def test_tokenizer_gives_character_offsets(reader: HFReader) -> None:
 
 def test_long_passage_needs_several_windows(reader: HFReader) -> None:
     (long,) = text_passages(LONG, "doc.txt")
-    encoding = reader.tokenizer(QUESTION, long.text, truncation="only_second", max_length=MAX_LENGTH, stride=16, return_overflowing_tokens=True)
+    encoding = reader.tokenizer(
+        QUESTION, long.text, truncation="only_second", max_length=MAX_LENGTH, stride=16, return_overflowing_tokens=True
+    )
     assert len(encoding["input_ids"]) >= 3
 
 
@@ -241,8 +245,15 @@ def test_max_windows_reads_the_windows_that_share_the_question_words(model_dir):
     limited.load()
     passages = [*text_passages(LONG, "long.txt"), *text_passages(CHINESE, "capital.txt")]
     encoding = limited.tokenizer(
-        ["中国的首都"] * len(passages), [p.text for p in passages], truncation="only_second", max_length=MAX_LENGTH,
-        stride=16, return_overflowing_tokens=True, return_offsets_mapping=True, padding="longest", return_tensors="pt",
+        ["中国的首都"] * len(passages),
+        [p.text for p in passages],
+        truncation="only_second",
+        max_length=MAX_LENGTH,
+        stride=16,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        padding="longest",
+        return_tensors="pt",
     )
     owners = encoding["overflow_to_sample_mapping"].tolist()
     chosen = limited._chosen_windows(encoding, 1)

@@ -71,8 +71,13 @@ def test_schedule_warms_up_then_decays_linearly() -> None:
 
 
 def test_trainable_freezes_word_embeddings_and_lower_layers() -> None:
-    names = ["bert.embeddings.word_embeddings.weight", "bert.embeddings.position_embeddings.weight",
-             "bert.encoder.layer.0.output.dense.weight", "bert.encoder.layer.1.output.dense.weight", "qa_outputs.weight"]
+    names = [
+        "bert.embeddings.word_embeddings.weight",
+        "bert.embeddings.position_embeddings.weight",
+        "bert.encoder.layer.0.output.dense.weight",
+        "bert.encoder.layer.1.output.dense.weight",
+        "qa_outputs.weight",
+    ]
     assert [trainable(name, 0) for name in names] == [False, True, True, True, True]
     assert [trainable(name, 1) for name in names] == [False, False, False, True, True]
 
@@ -93,8 +98,9 @@ def base_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted(set(CONTEXT + QUESTION + "？。"))]
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
     torch.manual_seed(0)
-    config = BertConfig(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
-                        vocab_size=len(vocab), max_position_embeddings=64)
+    config = BertConfig(
+        hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32, vocab_size=len(vocab), max_position_embeddings=64
+    )
     BertModel(config).save_pretrained(str(folder))
     BertTokenizerFast.from_pretrained(str(folder)).save_pretrained(str(folder))
     return folder
@@ -123,8 +129,19 @@ def _training_file(folder: Path) -> Path:
 
 def test_train_resume_export_and_read_on_a_tiny_model(base_dir: Path, tmp_path: Path) -> None:
     data = _training_file(tmp_path)
-    config = TrainConfig(base_dir=base_dir, out_dir=tmp_path / "run", train_files=(data,), max_length=24, stride=4,
-                         batch_size=2, max_steps=3, frozen_layers=1, threads=1, checkpoint_every=2, log_every=1)
+    config = TrainConfig(
+        base_dir=base_dir,
+        out_dir=tmp_path / "run",
+        train_files=(data,),
+        max_length=24,
+        stride=4,
+        batch_size=2,
+        max_steps=3,
+        frozen_layers=1,
+        threads=1,
+        checkpoint_every=2,
+        log_every=1,
+    )
     lines: list[str] = []
     checkpoint = train(dataclasses.replace(config, until=2), lines.append)  # stop early, checkpointed
     assert [line.split(" loss")[0] for line in lines if line.startswith("step")] == ["step 1/3", "step 2/3"]
@@ -165,8 +182,17 @@ def test_train_resume_export_and_read_on_a_tiny_model(base_dir: Path, tmp_path: 
 
 
 def test_a_second_stage_starts_from_an_exported_delta_and_keeps_its_untrained_layers(base_dir: Path, tmp_path: Path) -> None:
-    first = TrainConfig(base_dir=base_dir, out_dir=tmp_path / "stage1", train_files=(_training_file(tmp_path),), max_length=24,
-                        stride=4, batch_size=2, max_steps=2, frozen_layers=1, threads=1)
+    first = TrainConfig(
+        base_dir=base_dir,
+        out_dir=tmp_path / "stage1",
+        train_files=(_training_file(tmp_path),),
+        max_length=24,
+        stride=4,
+        batch_size=2,
+        max_steps=2,
+        frozen_layers=1,
+        threads=1,
+    )
     stage1 = load_file_fp32(export_delta(train(first, lambda line: None), tmp_path / "stage1.safetensors"))
     second = dataclasses.replace(first, out_dir=tmp_path / "stage2", frozen_layers=2, init_from=tmp_path / "stage1.safetensors")
     stage2 = load_file_fp32(export_delta(train(second, lambda line: None), tmp_path / "stage2.safetensors"))
@@ -180,7 +206,7 @@ def test_a_second_stage_starts_from_an_exported_delta_and_keeps_its_untrained_la
         train(dataclasses.replace(second, init_from=tmp_path / "none.safetensors"), lambda line: None)
 
 
-def load_file_fp32(path: Path) -> dict[str, "torch.Tensor"]:
+def load_file_fp32(path: Path) -> dict[str, torch.Tensor]:
     """Return the tensors of a safetensors file as fp32."""
     from safetensors.torch import load_file
 
@@ -196,4 +222,7 @@ def test_cli_train_reader_names_a_missing_training_file(tmp_path: Path, capsys: 
     from qa.cli import main
 
     assert main(["--data-dir", str(tmp_path), "train-reader", "--train", str(tmp_path / "none.json")]) == 2
-    assert capsys.readouterr().err.strip() == f"error: training file {tmp_path / 'none.json'} not found; pass an existing SQuAD-format JSON file"
+    assert (
+        capsys.readouterr().err.strip()
+        == f"error: training file {tmp_path / 'none.json'} not found; pass an existing SQuAD-format JSON file"
+    )

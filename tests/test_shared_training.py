@@ -75,8 +75,10 @@ def test_tuning_split_is_held_out_of_training_by_context(tmp_path: Path) -> None
     held = [c for c in contexts if in_tuning_split(c, 0.25)]
     assert 0 < len(held) < len(contexts)
     assert in_tuning_split(contexts[0], 0.0) is False and in_tuning_split(contexts[0], 1.0) is True
-    paragraphs = [{"context": c, "qas": [{"id": str(n), "question": "何？", "answers": [{"text": "甲乙", "answer_start": c.index("甲")}]}]}
-                  for n, c in enumerate(contexts)]
+    paragraphs = [
+        {"context": c, "qas": [{"id": str(n), "question": "何？", "answers": [{"text": "甲乙", "answer_start": c.index("甲")}]}]}
+        for n, c in enumerate(contexts)
+    ]
     path = tmp_path / "train.json"
     path.write_text(json.dumps({"data": [{"paragraphs": paragraphs}]}, ensure_ascii=False), encoding="utf-8")
     config = TrainConfig(Path(), tmp_path, (path,), tune_share=0.25)
@@ -92,9 +94,24 @@ def test_tuning_split_is_held_out_of_training_by_context(tmp_path: Path) -> None
 def test_shared_training_runs_and_records_the_shared_null_rule(base_dir: Path, tmp_path: Path) -> None:  # noqa: F811
     qas = [{"id": f"q{n}", "question": QUESTION, "answers": [{"text": CONTEXT[n : n + 2], "answer_start": n}]} for n in range(4)]
     data = tmp_path / "train.json"
-    data.write_text(json.dumps({"data": [{"paragraphs": [{"context": CONTEXT, "qas": qas}, {"context": OTHER, "qas": []}]}]}, ensure_ascii=False), encoding="utf-8")
-    config = TrainConfig(base_dir=base_dir, out_dir=tmp_path / "run", train_files=(data,), max_length=16, stride=4, batch_size=2,
-                         max_steps=2, frozen_layers=1, threads=1, group_size=3, no_answer_share=0.5, device="cpu")
+    data.write_text(
+        json.dumps({"data": [{"paragraphs": [{"context": CONTEXT, "qas": qas}, {"context": OTHER, "qas": []}]}]}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    config = TrainConfig(
+        base_dir=base_dir,
+        out_dir=tmp_path / "run",
+        train_files=(data,),
+        max_length=16,
+        stride=4,
+        batch_size=2,
+        max_steps=2,
+        frozen_layers=1,
+        threads=1,
+        group_size=3,
+        no_answer_share=0.5,
+        device="cpu",
+    )
     lines: list[str] = []
     checkpoint = train(config, lines.append)
     assert any("groups of 3 windows" in line for line in lines)

@@ -57,7 +57,9 @@ def time_start(data_dir: Path, port: int, timeout: float = 600) -> StartTimes:
     with log.open("w", encoding="utf-8") as output:
         process = subprocess.Popen(
             [sys.executable, str(APP), "--data-dir", str(data_dir), "--port", str(port)],
-            stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         try:
             first_page = app_page = None
@@ -73,6 +75,7 @@ def time_start(data_dir: Path, port: int, timeout: float = 600) -> StartTimes:
                 time.sleep(0.05)
             answer = Client(url, verbose=False).predict(QUESTION, [], api_name="/ask")
             first_answer = time.perf_counter() - started
+            assert first_page is not None  # set no later than app_page
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -95,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     reused = []
     for number in range(1, args.starts + 1):
         times = time_start(args.data_dir, args.port)
-        print(f"| {number} | {'reused' if times.reused else 'built'} | {times.first_page_s:.1f} | {times.app_page_s:.1f} | {times.first_answer_s:.1f} | {times.answer} | {times.stages} |", flush=True)
+        print(
+            f"| {number} | {'reused' if times.reused else 'built'} | {times.first_page_s:.1f} | {times.app_page_s:.1f} | "
+            f"{times.first_answer_s:.1f} | {times.answer} | {times.stages} |",
+            flush=True,
+        )
         if times.reused:
             reused.append(times)
     if reused:

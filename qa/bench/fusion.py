@@ -9,6 +9,7 @@ DRCD test). Usage:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from qa.bench.retrieval import DEPTH, bench_parser, encoder_and_cache, first_relevant_rank, ranking_scores, relevant_ids
 from qa.datasets import load_squad
@@ -16,7 +17,17 @@ from qa.evaluation import context_passages
 from qa.retrieval.bm25 import BM25Index
 from qa.retrieval.dense import DenseIndex
 from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
+from qa.retrieval.hits import Hit
 from qa.retrieval.store import embed_with_cache
+
+
+def print_row(set_name: str, relevant: Sequence[set[str]], tokens: str, name: str, lists: Sequence[Sequence[Hit]]) -> None:
+    """Print one table row: recall@1/5/20 and MRR@10 of a variant's hit lists, one list per question."""
+    s = ranking_scores([first_relevant_rank(hits, rel) for hits, rel in zip(lists, relevant, strict=True)])
+    print(
+        f"| {set_name} | {tokens} | {name} | {s.recall_1:.3f} | {s.recall_5:.3f} | {s.recall_20:.3f} | {s.mrr_10:.3f} |",
+        flush=True,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,11 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         questions = [example.question for example in squad.examples]
         dense_hits = DenseIndex.build(ids, vectors).search(encoder.encode_queries(questions), DEPTH)
         relevant = relevant_ids(passages, [example.context_id for example in squad.examples])
-
-        def row(tokens: str, name: str, lists) -> None:
-            s = ranking_scores([first_relevant_rank(hits, rel) for hits, rel in zip(lists, relevant)])
-            print(f"| {path.name} | {tokens} | {name} | {s.recall_1:.3f} | {s.recall_5:.3f} | {s.recall_20:.3f} | {s.mrr_10:.3f} |", flush=True)
-
+        row = partial(print_row, path.name, relevant)
         row("-", "dense", dense_hits)
         for bigrams in (False, True):
             tokens = "words + bigrams" if bigrams else "words"
@@ -45,9 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             bm25_hits = [bm25.search(question, DEPTH) for question in questions]
             row(tokens, "bm25", bm25_hits)
             for k, weight in ((60, 0.5), (5, 0.3), (10, 0.4)):
-                row(tokens, f"rrf k={k} dense {weight}", [reciprocal_rank_fusion([d, b], [weight, 1 - weight], k) for d, b in zip(dense_hits, bm25_hits)])
+                row(
+                    tokens,
+                    f"rrf k={k} dense {weight}",
+                    [reciprocal_rank_fusion([d, b], [weight, 1 - weight], k) for d, b in zip(dense_hits, bm25_hits, strict=True)],
+                )
             for weight in (0.3, 0.4, 0.5, 0.6):
-                row(tokens, f"score fusion dense {weight}", [score_fusion(d, b, weight) for d, b in zip(dense_hits, bm25_hits)])
+                row(
+                    tokens, f"score fusion dense {weight}", [score_fusion(d, b, weight) for d, b in zip(dense_hits, bm25_hits, strict=True)]
+                )
     return 0
 
 

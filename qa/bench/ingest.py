@@ -100,13 +100,15 @@ print(f"{seconds:.2f}\\t{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 10
 
 def time_bombs(folder: Path, timeout: float) -> list[tuple[str, int, str]]:
     """Return (name, file bytes, 'seconds | peak RSS MB (at start) | outcome') for each .docx bomb."""
-    rows = []
+    rows: list[tuple[str, int, str]] = []
     for name, unpacked, spaces in (("200 MB of paragraphs", 200 * 10**6, False), ("1 GiB of spaces", 2**30, True)):
         path = folder / f"bomb-{len(rows)}.docx"
         write_docx_bomb(path, unpacked, spaces)
         try:
             # run from the temporary folder so `python -c` imports qa from $PYTHONPATH, not from the current folder
-            result = subprocess.run([sys.executable, "-c", _LOAD_ONE, str(path)], capture_output=True, text=True, timeout=timeout, cwd=folder)
+            result = subprocess.run(
+                [sys.executable, "-c", _LOAD_ONE, str(path)], capture_output=True, text=True, timeout=timeout, cwd=folder
+            )
             seconds, peak, start, outcome = (result.stdout.strip() or f"-\t-\t-\texit {result.returncode}").split("\t", 3)
             rows.append((name, path.stat().st_size, f"{seconds} s | {peak} MB (at start {start} MB) | {outcome}"))
         except subprocess.TimeoutExpired:

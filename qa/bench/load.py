@@ -72,18 +72,23 @@ def running_app(data_dir: Path, port: int, threads: int | None, ready_timeout: f
         env[THREADS_ENV] = str(threads)
     process = subprocess.Popen(
         [sys.executable, str(APP), "--data-dir", str(data_dir), "--host", HOST, "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
+    output = process.stdout
+    assert output is not None  # stdout=PIPE
     timer = threading.Timer(ready_timeout, process.kill)
     timer.start()
     try:
-        for line in process.stdout:
+        for line in output:
             if line.startswith("ready in"):
                 break
         else:
             raise SystemExit(f"the app exited with code {process.wait()} before it was ready")
         timer.cancel()
-        threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+        threading.Thread(target=lambda: [None for _ in output], daemon=True).start()
         yield f"http://{HOST}:{port}/"
     finally:
         timer.cancel()
@@ -146,7 +151,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
 
 
-def table_row(scenario: Scenario, reference: dict[int, dict]) -> str:
+def table_row(scenario: Scenario, reference: dict[int, dict | None]) -> str:
     """Return a Markdown table row: requests, errors, differing answers, latency percentiles, throughput."""
     ok = [o for o in scenario.outcomes if o.error is None]
     differing = sum(1 for o in ok if o.answer != reference.get(o.question))
@@ -178,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         with busy_cores(args.burners):
             busy_serial = run_serial(url, questions, args.serial_rounds, args.timeout)
             scenarios.append(Scenario(f"serial, {args.burners} busy cores", busy_serial.outcomes, busy_serial.wall_seconds))
-            scenarios.append(run_concurrent(url, questions, args.clients, args.timeout, f"{args.clients} clients, {args.burners} busy cores"))
+            scenarios.append(
+                run_concurrent(url, questions, args.clients, args.timeout, f"{args.clients} clients, {args.burners} busy cores")
+            )
     reference = {o.question: o.answer for o in scenarios[0].outcomes if o.error is None}
     threads = args.threads if args.threads is not None else f"policy ({os.environ.get(THREADS_ENV) or 'default'})"
     print(f"app threads: {threads}; {args.questions} seed questions; {os.cpu_count()} cores")

@@ -59,7 +59,7 @@ def relevant_ids(passages: Sequence[Passage], context_ids: Sequence[str | None])
     by_context: dict[str, set[str]] = {}
     for passage in passages:
         by_context.setdefault(passage.document, set()).add(passage.id)
-    return [by_context.get(context_id, set()) for context_id in context_ids]
+    return [by_context.get(context_id, set()) if context_id is not None else set() for context_id in context_ids]
 
 
 def run_set(path: Path, encoder: Encoder, cache: EmbeddingCache, latency_queries: int) -> list[str]:
@@ -78,10 +78,10 @@ def run_set(path: Path, encoder: Encoder, cache: EmbeddingCache, latency_queries
     for name, lists in (
         ("dense", dense_hits),
         ("bm25", bm25_hits),
-        ("hybrid", [score_fusion(d, b) for d, b in zip(dense_hits, bm25_hits)]),
-        ("rrf", [reciprocal_rank_fusion([d, b]) for d, b in zip(dense_hits, bm25_hits)]),
+        ("hybrid", [score_fusion(d, b) for d, b in zip(dense_hits, bm25_hits, strict=True)]),
+        ("rrf", [reciprocal_rank_fusion([d, b]) for d, b in zip(dense_hits, bm25_hits, strict=True)]),
     ):
-        scores = ranking_scores([first_relevant_rank(hits, rel) for hits, rel in zip(lists, relevant)])
+        scores = ranking_scores([first_relevant_rank(hits, rel) for hits, rel in zip(lists, relevant, strict=True)])
         latency = single_query_latency(retriever, name, questions[:latency_queries])
         rows.append(
             f"| {path.name} | {name} | {len(questions)} | {len(passages)} | {scores.recall_1:.3f} | {scores.recall_5:.3f} | "

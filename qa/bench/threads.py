@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(questions)} seed questions x {args.rounds} rounds; {os.cpu_count()} cores; load average at end {os.getloadavg()[0]:.1f}")
     print("| threads | load | answers | p50 ms | p95 ms | max ms |\n|---:|---|---:|---:|---:|---:|")
     for (threads, load), values in samples.items():
-        print(f"| {threads} | {load} | {len(values)} | {statistics.median(values):.0f} | {percentile(values, 0.95):.0f} | {max(values):.0f} |")
+        print(
+            f"| {threads} | {load} | {len(values)} | {statistics.median(values):.0f} | {percentile(values, 0.95):.0f} | {max(values):.0f} |"
+        )
     return 0
 
 

@@ -87,8 +87,11 @@ def main(argv: list[str] | None = None) -> int:
             results[windows][name] = records
             answerable = [r for r in records if r.example.answers]
             reads = sorted(r.read_ms for r in records)
-            print(f"| {windows} | {name} | {len(records)} | {statistics.fmean(r.score.em for r in answerable):.3f} | "
-                  f"{statistics.fmean(r.score.f1 for r in answerable):.3f} | {reads[len(reads) // 2]:.0f} | {reads[int(len(reads) * 0.95)]:.0f} |")
+            print(
+                f"| {windows} | {name} | {len(records)} | {statistics.fmean(r.score.em for r in answerable):.3f} | "
+                f"{statistics.fmean(r.score.f1 for r in answerable):.3f} | "
+                f"{reads[len(reads) // 2]:.0f} | {reads[int(len(reads) * 0.95)]:.0f} |"
+            )
 
     def mean_f1(windows: int) -> float:
         answerable = [r for records in results[windows].values() for r in records if r.example.answers]
@@ -103,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     best = plateau[len(plateau) // 2]  # the middle of the best thresholds: the choice least fitted to these questions
     print(f"\nwindows: {best_windows} (mean F1 over both sets {mean_f1(best_windows):.3f})")
     print(f"calibration: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}")
-    print(f"threshold: {best.threshold} (gold tune overall {best.overall:.3f}, EM {best.em:.3f}, F1 {best.f1:.3f}, "
-          f"unanswerable abstained {best.no_answer_accuracy})")
+    print(
+        f"threshold: {best.threshold} (gold tune overall {best.overall:.3f}, EM {best.em:.3f}, F1 {best.f1:.3f}, "
+        f"unanswerable abstained {best.no_answer_accuracy})"
+    )
     if args.write:
         card_file = args.delta.with_suffix(".json")
         card = json.loads(card_file.read_text(encoding="utf-8"))

@@ -6,9 +6,10 @@ No `from __future__ import annotations` here: Gradio reads the return type from 
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TypedDict, get_type_hints
+from typing import TypedDict, cast
 
 import gradio as gr
+from gradio.components.api_component import Api
 
 from qa.answers import Answer, Citation
 from qa.chat.alternatives import shown_alternatives
@@ -20,8 +21,17 @@ from qa.serialize import answer_to_dict
 log = logging.getLogger("qa.chat")
 
 
-# The JSON of a Citation, field for field (passage id and document by display name in the API).
-CitationJSON = TypedDict("CitationJSON", get_type_hints(Citation))
+class CitationJSON(TypedDict):
+    """The JSON of a Citation, field for field (passage id and document by display name in the API)."""
+
+    passage_id: str
+    document: str
+    title: str | None
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+    evidence: str
 
 
 class AlternativeJSON(TypedDict):
@@ -46,7 +56,9 @@ class AnswerJSON(TypedDict):
 
 
 PARAMETERS = {
-    "question": "the question, in Chinese or English (1 to 500 characters); a follow-up such as 它的总投资是多少？ is resolved against history",
+    "question": (
+        "the question, in Chinese or English (1 to 500 characters); a follow-up such as 它的总投资是多少？ is resolved against history"
+    ),
     "history": "the earlier questions of the conversation, oldest first; empty or omitted for a first question",
 }
 RETURNS = (
@@ -63,10 +75,12 @@ def describe(app: gr.Blocks, api_name: str = "ask") -> None:
     component's API info (`additional_description`), which `gr.api` does not set.
     """
     block_fn = next(fn for fn in app.fns.values() if fn.api_name == api_name)
-    for component, (name, description) in zip(block_fn.inputs, PARAMETERS.items()):
+    # gr.api makes its inputs and output `Api` components, the ones that carry `_api_info`
+    inputs, outputs = cast(list[Api], block_fn.inputs), cast(list[Api], block_fn.outputs)
+    for component, (name, description) in zip(inputs, PARAMETERS.items(), strict=True):
         component.label = name
         component._api_info = {**component._api_info, "additional_description": description}
-    for component in block_fn.outputs:
+    for component in outputs:
         component.label = "answer"
         component._api_info = {**component._api_info, "additional_description": RETURNS}
 
@@ -75,7 +89,9 @@ def make_ask(service: ChatService) -> Callable[[str, list[str] | None], AnswerJS
     """Return the `/ask` endpoint function over a service."""
 
     def shown(citation: Citation) -> Citation:
-        return replace(citation, document=service.names.display(citation.document), passage_id=service.names.passage_id(citation.passage_id))
+        return replace(
+            citation, document=service.names.display(citation.document), passage_id=service.names.passage_id(citation.passage_id)
+        )
 
     def public(answer: Answer) -> Answer:
         """Return the answer as the API shows it: documents by display name, alternatives filtered as in the chat."""

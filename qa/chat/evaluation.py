@@ -26,7 +26,8 @@ FailureRow = tuple[str, str, str | None, tuple[str, ...], float]
 
 @dataclass(frozen=True)
 class EvalView:
-    """What the tab shows: the retriever and its metrics, the worst failures (id, question, answer, references, F1), the plots, the report folder."""
+    """What the tab shows: the retriever and its metrics, the worst failures (id, question, answer, references, F1),
+    the plots, the report folder."""
 
     retriever: str
     summary: dict

@@ -57,11 +57,29 @@ class ChatHandlers:
         view = self.view(request)
         status = self.service.status
         if status.stage == READY:
-            return view.t("status_ready", documents=status.documents, passages=status.passages), *self.documents_view(request), gr.Timer(active=False)
+            return (
+                view.t("status_ready", documents=status.documents, passages=status.passages),
+                *self.documents_view(request),
+                gr.Timer(active=False),
+            )
         if status.stage == FAILED:
-            return f'<span class="qa-error">{escape(view.t("status_failed", reason=status.error))}</span>', gr.skip(), gr.skip(), gr.Timer(active=False)
-        line = view.t("status_indexing", done=status.done, total=status.total or "?") if status.stage == INDEXING else view.t("status_" + status.stage)
-        return f'<span class="qa-loading">{escape(line)} {escape(view.t("status_wait"))}</span>', gr.skip(), gr.skip(), gr.Timer(active=True)
+            return (
+                f'<span class="qa-error">{escape(view.t("status_failed", reason=status.error))}</span>',
+                gr.skip(),
+                gr.skip(),
+                gr.Timer(active=False),
+            )
+        line = (
+            view.t("status_indexing", done=status.done, total=status.total or "?")
+            if status.stage == INDEXING
+            else view.t("status_" + status.stage)
+        )
+        return (
+            f'<span class="qa-loading">{escape(line)} {escape(view.t("status_wait"))}</span>',
+            gr.skip(),
+            gr.skip(),
+            gr.Timer(active=True),
+        )
 
     def respond(self, question: str, turns: list[Turn], k: int, mode: str, threshold: float, request: gr.Request | None = None):
         """Return (chat messages, turns, cleared question box) after answering the question (or showing its error or a clarification)."""
@@ -78,7 +96,9 @@ class ChatHandlers:
         turns = [*turns, turn]
         return messages(turns), turns, ""
 
-    def respond_example(self, turns: list[Turn], k: int, mode: str, threshold: float, selected: gr.SelectData, request: gr.Request | None = None):
+    def respond_example(
+        self, turns: list[Turn], k: int, mode: str, threshold: float, selected: gr.SelectData, request: gr.Request | None = None
+    ):
         """Return what `respond` returns for the example question clicked on the empty chat."""
         value = selected.value
         question = value.get("text", "") if isinstance(value, dict) else str(value)
@@ -179,19 +199,36 @@ class ChatHandlers:
         progress(0, desc=view.t("embedding"))
         try:
             update = self.service.use_model(
-                model or DEFAULT_MODEL, lambda done, total: progress((done, total or None), desc=view.t("embedding"), unit=view.t("passages_unit"))
+                model or DEFAULT_MODEL,
+                lambda done, total: progress((done, total or None), desc=view.t("embedding"), unit=view.t("passages_unit")),
             )
         except QAError as error:
             return escape(error_message(error, view.language)), *self.documents_view(request)
-        return escape(view.t("using_model", model=self.service.model, passages=update.passages, embedded=update.embedded)), *self.documents_view(request)
+        return escape(
+            view.t("using_model", model=self.service.model, passages=update.passages, embedded=update.embedded)
+        ), *self.documents_view(request)
 
-    def evaluate(self, source: str, dataset: str | None, k: int, mode: str, threshold: float, request: gr.Request | None = None, progress=gr.Progress()):
+    def evaluate(
+        self,
+        source: str,
+        dataset: str | None,
+        k: int,
+        mode: str,
+        threshold: float,
+        request: gr.Request | None = None,
+        progress=gr.Progress(),
+    ):
         """Return (status, metrics table, worst failures, plots) of an evaluation run; one progress bar, on the status."""
         view = self.view(request)
         progress(0, desc=view.t("evaluating"))
         try:
             result = run_evaluation(
-                self.service, source, Path(dataset) if dataset else None, k, mode, threshold,
+                self.service,
+                source,
+                Path(dataset) if dataset else None,
+                k,
+                mode,
+                threshold,
                 lambda done, total: progress((done, total), desc=view.t("evaluating"), unit=view.t("questions_unit")),
             )
         except QAError as error:
@@ -202,4 +239,3 @@ class ChatHandlers:
             failures_html(result.failures, view),
             plots_html(result.plots),
         )
-

@@ -23,8 +23,17 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}; 0.0.0.0 for every interface)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--share", action="store_true", help="also open a public Gradio share link (off by default)")
-    parser.add_argument("--model", default=DEFAULT_MODEL, help="embedding model: sentence-transformers name or local folder (default: the bundled offline model)")
-    parser.add_argument("--max-upload-mb", type=float, default=DEFAULT_MAX_UPLOAD_MB, help=f"largest document a user may upload (default {DEFAULT_MAX_UPLOAD_MB} MB)")
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help="embedding model: sentence-transformers name or local folder (default: the bundled offline model)",
+    )
+    parser.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=DEFAULT_MAX_UPLOAD_MB,
+        help=f"largest document a user may upload (default {DEFAULT_MAX_UPLOAD_MB} MB)",
+    )
 
 
 def run(args: argparse.Namespace, data_dir: Path) -> None:

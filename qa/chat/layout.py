@@ -5,6 +5,8 @@ Every label is a key of qa.chat.i18n, translated by Gradio's i18n in the browser
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 from embeddings.encoder import DEFAULT_MODEL
@@ -67,7 +69,8 @@ def build_app(service: ChatService) -> gr.Blocks:
                     height=560,
                     elem_id="chat",
                     examples=[{"text": question} for question in EXAMPLE_QUESTIONS],
-                    placeholder=i18n("chat_placeholder"),
+                    # Gradio translates a gr.I18n key in any text parameter; Chatbot annotates this one as str only
+                    placeholder=i18n("chat_placeholder"),  # type: ignore[arg-type]
                     latex_delimiters=[],
                     feedback_options=("Like", "Dislike"),
                 )
@@ -97,7 +100,9 @@ def build_app(service: ChatService) -> gr.Blocks:
             with gr.Tab(i18n("tab_evaluation"), id="evaluation"):
                 source = gr.Radio(
                     [(i18n("eval_gold"), GOLD), (i18n("eval_feedback"), FEEDBACK), (i18n("eval_uploaded"), UPLOADED)],
-                    value=GOLD, label=i18n("eval_source"), elem_id="eval-source",
+                    value=GOLD,
+                    label=i18n("eval_source"),
+                    elem_id="eval-source",
                 )
                 dataset = gr.File(label=i18n("eval_dataset"), file_types=[".jsonl", ".json"], elem_id="eval-dataset")
                 run_button = gr.Button(i18n("run_eval"), variant="primary", elem_id="run-eval")
@@ -108,22 +113,31 @@ def build_app(service: ChatService) -> gr.Blocks:
 
         settings = [k, mode, threshold]
         chat_outputs = [chatbot, turns, question]
-        private = {"api_visibility": "private"}
-        quiet = {**private, "show_progress": "hidden"}
+        private: dict[str, Any] = {"api_visibility": "private"}
+        quiet: dict[str, Any] = {**private, "show_progress": "hidden"}
         for answered in (
             question.submit(handlers.respond, [question, turns, *settings], chat_outputs, **private),
             ask_button.click(handlers.respond, [question, turns, *settings], chat_outputs, **private),
             chatbot.example_select(handlers.respond_example, [turns, *settings], chat_outputs, **private),
         ):
             answered.then(handlers.correction_box, [turns], [correction_row], **quiet)
-        new_button.click(lambda: ([], [], "", None, gr.update(visible=False)), None, [chatbot, turns, question, rated, correction_row], **private)
+        new_button.click(
+            lambda: ([], [], "", None, gr.update(visible=False)), None, [chatbot, turns, question, rated, correction_row], **private
+        )
         chatbot.clear(lambda: ([], None, gr.update(visible=False)), None, [turns, rated, correction_row], **private)
         chatbot.like(handlers.rate, [turns], [feedback_status, rated], **private)
         save_button.click(handlers.correct, [correction, turns, rated], [feedback_status, correction], **private)
         files.upload(handlers.upload, [files], [upload_status, documents_table, to_remove, files], concurrency_limit=1, **private)
         remove_button.click(handlers.remove, [to_remove], [upload_status, documents_table, to_remove], concurrency_limit=1, **private)
         model_button.click(handlers.use_model, [model], [model_status, documents_table, to_remove], concurrency_limit=1, **private)
-        run_button.click(handlers.evaluate, [source, dataset, *settings], [eval_status, metrics, failures, plots], concurrency_limit=1, show_progress_on=[eval_status], **private)
+        run_button.click(
+            handlers.evaluate,
+            [source, dataset, *settings],
+            [eval_status, metrics, failures, plots],
+            concurrency_limit=1,
+            show_progress_on=[eval_status],
+            **private,
+        )
         timer.tick(handlers.startup, None, [status, documents_table, to_remove, timer], **quiet)
         app.load(handlers.startup, None, [status, documents_table, to_remove, timer], **quiet)
         gr.api(make_ask(service), api_name="ask")

@@ -23,8 +23,19 @@ from qa.records import Passage
 
 CLOSEST_SHOWN = 3
 METRIC_ROWS = (
-    "n", "n_answerable", "em", "f1", "no_answer_accuracy", "recall@1", "recall@5", "recall@10", "recall@20", "mrr@10",
-    "citation_accuracy", "latency_p50_ms", "latency_p95_ms",
+    "n",
+    "n_answerable",
+    "em",
+    "f1",
+    "no_answer_accuracy",
+    "recall@1",
+    "recall@5",
+    "recall@10",
+    "recall@20",
+    "mrr@10",
+    "citation_accuracy",
+    "latency_p50_ms",
+    "latency_p95_ms",
 )
 
 
@@ -96,7 +107,9 @@ def answer_html(timed: TimedAnswer, view: View = View()) -> str:
         parts.append(f'<p class="qa-resolved">{view.t("understood_as")}{text_html(answer.resolved_question)}</p>')
     if answer.text is None:
         parts.append(f'<p class="qa-not-found"><strong>{text_html(not_found_message(answer.question))}</strong></p>')
-        closest = "".join(closest_html(number, result.passage, view) for number, result in enumerate(timed.passages[:CLOSEST_SHOWN], start=1))
+        closest = "".join(
+            closest_html(number, result.passage, view) for number, result in enumerate(timed.passages[:CLOSEST_SHOWN], start=1)
+        )
         parts.append(f'<div class="qa-closest-list">{closest}</div>')
     else:
         markers = "".join(f'<sup class="qa-marker">[{number}]</sup>' for number in range(1, len(answer.citations) + 1))
@@ -104,7 +117,10 @@ def answer_html(timed: TimedAnswer, view: View = View()) -> str:
             f'<p class="qa-reply"><strong class="qa-span">{text_html(answer.text)}</strong>{markers} '
             f'<span class="qa-confidence">{view.t("confidence", score=f"{answer.score:.2f}")}</span></p>'
         )
-        parts.extend(source_html(number, citation, passages.get(citation.passage_id), view) for number, citation in enumerate(answer.citations, start=1))
+        parts.extend(
+            source_html(number, citation, passages.get(citation.passage_id), view)
+            for number, citation in enumerate(answer.citations, start=1)
+        )
         alternatives = shown_alternatives(answer.alternatives, answer.text)
         if alternatives:
             parts.append(alternatives_html(alternatives, len(answer.citations) + 1, view))
@@ -118,7 +134,8 @@ def alternatives_html(alternatives: Sequence[Candidate], first_number: int, view
     for number, candidate in enumerate(alternatives, start=first_number):
         citation = candidate.citation
         items.append(
-            f'<li><details class="qa-source" data-source="{number}"><summary><span class="qa-alternative">{text_html(candidate.text)}</span>'
+            f'<li><details class="qa-source" data-source="{number}"><summary>'
+            f'<span class="qa-alternative">{text_html(candidate.text)}</span>'
             f'<sup class="qa-marker">[{number}]</sup> <span class="qa-confidence">{candidate.score:.2f}</span> · '
             f"{source_label(citation.document, citation.title, citation.line_start, citation.line_end, view)}</summary>"
             f'<p class="qa-evidence">{view.t("evidence")}“{text_html(citation.evidence)}”</p></details></li>'
@@ -141,7 +158,10 @@ def clarification_html(question: str, word: str) -> str:
     if chinese:
         text = f"“{word}”指的是什么？这是新对话的第一个问题，没有可以参照的上文。请把问题问完整，例如写出项目或地点的名称。"
     else:
-        text = f"What does “{word}” refer to? There is no earlier question to take it from; please ask the full question, naming what it is about."
+        text = (
+            f"What does “{word}” refer to? There is no earlier question to take it from; "
+            "please ask the full question, naming what it is about."
+        )
     return f'<div class="qa-clarify">{text_html(text)}</div>'
 
 
@@ -155,7 +175,8 @@ def documents_html(documents: Sequence[tuple[str, int, str]], view: View = View(
     if not documents:
         return f'<p class="qa-documents-empty">{view.t("no_documents")}</p>'
     rows = "".join(
-        f"<tr><td>{text_html(name)}</td><td>{count}</td><td>{text_html(view.t('origin_' + origin))}</td></tr>" for name, count, origin in documents
+        f"<tr><td>{text_html(name)}</td><td>{count}</td><td>{text_html(view.t('origin_' + origin))}</td></tr>"
+        for name, count, origin in documents
     )
     header = "".join(f"<th>{view.t(key)}</th>" for key in ("col_document", "col_passages", "col_origin"))
     return f'<table class="qa-documents"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>'
@@ -175,7 +196,7 @@ def failures_html(rows: Sequence[tuple[str, str, str | None, Sequence[str], floa
     return f'<table class="qa-failures"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def metric_value(name: str, value: object) -> str:
+def metric_value(name: str, value: float | None) -> str:
     """Return a metric as a person reads it: counts as integers, scores with 3 decimals, milliseconds with none, '–' when absent."""
     if value is None:
         return "–"
@@ -186,7 +207,7 @@ def metric_value(name: str, value: object) -> str:
     return f"{float(value):.3f}"
 
 
-def metrics_html(retriever: str, summary: Mapping[str, object], view: View = View()) -> str:
+def metrics_html(retriever: str, summary: Mapping[str, float | None], view: View = View()) -> str:
     """Return the metrics of one run as a two-column table (readable label, rounded value) that never wraps inside a number."""
     rows = [f"<tr><td>{view.t('metric_retriever')}</td><td>{text_html(retriever)}</td></tr>"]
     rows += [

@@ -23,8 +23,8 @@ from qa.errors import QAError
 from qa.ingest.loaders import iter_document_paths
 from qa.ingest.pipeline import display_path
 from qa.reading.base import Reader
-from qa.reading.followup import missing_referent
 from qa.reading.factory import DEFAULT_READER, make_reader
+from qa.reading.followup import missing_referent
 from qa.retrieval.encoders import load_encoder
 from qa.retrieval.retriever import RETRIEVERS, Retriever
 from qa.retrieval.store import IndexUpdate, LoadedIndex, index_dir, load_index, update_index
@@ -33,7 +33,15 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 MAX_QUESTION_CHARS = 500
 START_WAIT_SECONDS = 600
 Progress = Callable[[int, int], None]
-STARTING, CONVERTING, LOADING, INDEXING, WARMING, READY, FAILED = "starting", "converting", "loading", "indexing", "warming", "ready", "failed"
+STARTING, CONVERTING, LOADING, INDEXING, WARMING, READY, FAILED = (
+    "starting",
+    "converting",
+    "loading",
+    "indexing",
+    "warming",
+    "ready",
+    "failed",
+)
 
 
 @dataclass(frozen=True)
@@ -198,7 +206,7 @@ class ChatService:
         first_start = not (self.data_dir / "models").exists()
         enter(CONVERTING if first_start else LOADING)
         with self._lock:
-            self.encoder.fingerprint  # load the model now (converting it on a first start), so the stage shown is the one running
+            _ = self.encoder.fingerprint  # load the model now (converting it on a first start), so the stage shown is the one running
             index = self._current_index()
             reused = index is not None
             if index is None:
@@ -232,7 +240,9 @@ class ChatService:
         current = seed_names <= set(index.manifest.documents) and index.manifest.model_fingerprint == self.encoder.fingerprint
         return index if current else None
 
-    def ask(self, question: str, history: Sequence[str] = (), k: int = 5, mode: str = "hybrid", threshold: float = DEFAULT_THRESHOLD) -> TimedAnswer:
+    def ask(
+        self, question: str, history: Sequence[str] = (), k: int = 5, mode: str = "hybrid", threshold: float = DEFAULT_THRESHOLD
+    ) -> TimedAnswer:
         """Return the cited answer to a question (earlier questions resolve follow-ups), once the start-up is done.
 
         Raises ChatError on bad input and NeedsReferent for a follow-up with nothing to refer to.

@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-k", type=int, default=5, help="passages to read (default 5)")
     parser.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
     parser.add_argument("--reader", default=DEFAULT_READER, help=READER_HELP)
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"abstain below this confidence (default {DEFAULT_THRESHOLD})")
+    parser.add_argument(
+        "--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"abstain below this confidence (default {DEFAULT_THRESHOLD})"
+    )
     parser.add_argument("--json", action="store_true", help="print the answer as JSON (schema in docs/SCHEMAS.md)")
     parser.add_argument(
         "--after",
@@ -45,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
         raise QAError(f"-k must be at least 1 (got {args.k})")
     model = encoder(args)
     retriever = Retriever(load_index(data_dir(args)), model)
-    model.fingerprint  # load the model first, so the timings below are those of answering
-    timed = answer_question(args.question, retriever, make_reader(args.reader, data_dir(args)), args.k, args.retriever, args.threshold, args.after)
+    _ = model.fingerprint  # load the model first, so the timings below are those of answering
+    timed = answer_question(
+        args.question, retriever, make_reader(args.reader, data_dir(args)), args.k, args.retriever, args.threshold, args.after
+    )
     if args.json:
         print(json.dumps(answer_to_dict(timed.answer), ensure_ascii=False, indent=2))
     else:
@@ -63,12 +67,15 @@ def print_answer(timed: TimedAnswer, console: Console) -> None:
         console.print(f"[bold]{escape(not_found_message(answer.question))}[/bold]")
         for result in timed.passages[:3]:
             passage = result.passage
-            console.print(f"  [dim]{escape(passage.document)} lines {passage.line_start}-{passage.line_end}[/dim] {escape(passage.text[:80])}…")
+            console.print(
+                f"  [dim]{escape(passage.document)} lines {passage.line_start}-{passage.line_end}[/dim] {escape(passage.text[:80])}…"
+            )
         return
     citation = answer.citations[0]
     console.print(f"[bold green]{escape(answer.text)}[/bold green]  [dim](confidence {answer.score:.2f})[/dim]")
     console.print(
-        f"[dim]{escape(citation.document)} · {escape(citation.title or '(untitled)')} · lines {citation.line_start}-{citation.line_end} · {escape(citation.passage_id)}[/dim]"
+        f"[dim]{escape(citation.document)} · {escape(citation.title or '(untitled)')} · "
+        f"lines {citation.line_start}-{citation.line_end} · {escape(citation.passage_id)}[/dim]"
     )
     console.print(f"  “{escape(citation.evidence)}”")
     if answer.alternatives:

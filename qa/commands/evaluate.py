@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -26,11 +27,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `eval` subcommand to the parser."""
     parser = subparsers.add_parser("eval", help="evaluate answer accuracy (EM/F1), retrieval and latency on a question set")
     parser.add_argument("dataset", nargs="?", type=Path, help="JSONL or SQuAD JSON (default: the built-in gold set over seeds/)")
-    parser.add_argument("--corpus", nargs="+", type=Path, help="documents to answer from (default: seeds/ for JSONL, the contexts for SQuAD)")
+    parser.add_argument(
+        "--corpus", nargs="+", type=Path, help="documents to answer from (default: seeds/ for JSONL, the contexts for SQuAD)"
+    )
     parser.add_argument("--out", type=Path, help="report folder (default: <data dir>/eval/<dataset name>)")
     parser.add_argument("--retriever", default="hybrid", help="one or more of dense,bm25,hybrid, comma-separated (default hybrid)")
     parser.add_argument("-k", type=int, default=5, help="passages read per question (default 5)")
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"abstain below this confidence (default {DEFAULT_THRESHOLD})")
+    parser.add_argument(
+        "--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"abstain below this confidence (default {DEFAULT_THRESHOLD})"
+    )
     parser.add_argument("--gold-context", action="store_true", help="SQuAD only: read each question's own context, no retrieval")
     parser.add_argument("--limit", type=int, help="evaluate only the first N questions")
     parser.add_argument("--split", help="JSONL only: evaluate the rows of this split (the gold set: tune or test)")
@@ -63,13 +68,15 @@ def run(args: argparse.Namespace) -> int:
             for passage in context_passages(eval_set.contexts):
                 by_context.setdefault(passage.document, []).append(passage)
             task = progress.add_task("reading gold contexts", total=len(examples))
-            records = evaluate(examples, reader, args.threshold, args.k, gold_contexts=by_context, progress=lambda n: progress.advance(task, n))
+            records = evaluate(
+                examples, reader, args.threshold, args.k, gold_contexts=by_context, progress=lambda n: progress.advance(task, n)
+            )
             runs["gold-context"] = (records, summarize(records, retrieval=False))
         else:
             retriever = _retriever(args, eval_set, progress)
             for mode in modes:
                 task = progress.add_task(f"answering ({mode})", total=len(examples))
-                records = evaluate(examples, reader, args.threshold, args.k, retriever, mode, progress=lambda n, t=task: progress.advance(t, n))
+                records = evaluate(examples, reader, args.threshold, args.k, retriever, mode, progress=partial(progress.advance, task))
                 runs[mode] = (records, summarize(records))
     out_dir = args.out or data_dir(args) / "eval" / (Path(dataset).stem + (f"-{args.split}" if args.split else ""))
     write_report(out_dir, runs, Path(dataset).name)
@@ -93,5 +100,7 @@ def _retriever(args: argparse.Namespace, eval_set, progress: Progress) -> Retrie
         raise QAError("the corpus holds no passages to answer from")
     model = encoder(args)
     task = progress.add_task("embedding corpus", total=len(passages))
-    index, _ = build_index(passages, model, EmbeddingCache(data_dir(args) / "cache" / "embeddings.sqlite"), progress=lambda n: progress.advance(task, n))
+    index, _ = build_index(
+        passages, model, EmbeddingCache(data_dir(args) / "cache" / "embeddings.sqlite"), progress=lambda n: progress.advance(task, n)
+    )
     return Retriever(index, model)

@@ -19,7 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("index", help="index files and folders for search (only new or changed passages are embedded)")
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (.txt .md .html .pdf .docx)")
     add_model_option(parser)
-    parser.add_argument("--index-type", choices=INDEX_KINDS, default="flat", help="flat: exact (default); hnsw: approximate, for large corpora")
+    parser.add_argument(
+        "--index-type", choices=INDEX_KINDS, default="flat", help="flat: exact (default); hnsw: approximate, for large corpora"
+    )
     parser.add_argument("--prune", action="store_true", help="drop indexed documents that are not under the given paths (kept by default)")
     parser.add_argument("--no-wait", action="store_true", help="fail at once, naming the holder, when another run is updating this index")
     parser.set_defaults(run=run)

@@ -53,6 +53,8 @@ def print_passages(result: IngestResult, console: Console) -> None:
         if (passage.document, passage.article) != current:
             current = (passage.document, passage.article)
             reporters = f"  [dim]({escape(', '.join(passage.reporters))})[/dim]" if passage.reporters else ""
-            console.print(f"\n[bold]{escape(passage.document)} · article {passage.article}: {escape(passage.title or '(untitled)')}[/bold]{reporters}")
+            console.print(
+                f"\n[bold]{escape(passage.document)} · article {passage.article}: {escape(passage.title or '(untitled)')}[/bold]{reporters}"
+            )
         console.print(f"[cyan]{escape(passage.id)}[/cyan] [dim]lines {passage.line_start}-{passage.line_end}[/dim]")
         console.print(escape(passage.text))

@@ -20,7 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("search", help="show the passages that best match a query")
     parser.add_argument("query", help="the question or keywords")
     parser.add_argument("-k", type=int, default=5, help="how many passages (default 5)")
-    parser.add_argument("--retriever", choices=RETRIEVERS, default="hybrid", help="dense, bm25, hybrid (score fusion, default) or rrf (reciprocal-rank fusion)")
+    parser.add_argument(
+        "--retriever",
+        choices=RETRIEVERS,
+        default="hybrid",
+        help="dense, bm25, hybrid (score fusion, default) or rrf (reciprocal-rank fusion)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_model_option(parser)
     parser.set_defaults(run=run)
@@ -34,7 +39,13 @@ def run(args: argparse.Namespace) -> int:
         raise QAError("the query is empty; type a question or some keywords")
     results = Retriever(load_index(data_dir(args)), encoder(args)).search(args.query, args.k, args.retriever)
     if args.json:
-        print(json.dumps({"query": args.query, "retriever": args.retriever, "results": [result_to_dict(r) for r in results]}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"query": args.query, "retriever": args.retriever, "results": [result_to_dict(r) for r in results]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         print_results(results, Console(highlight=False))
     return 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from qa.chat.launcher import add_serve_options, run as run_app
+from qa.chat.launcher import add_serve_options
+from qa.chat.launcher import run as run_app
 from qa.commands.common import data_dir
 
 

@@ -25,10 +25,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     defaults = TrainConfig(Path(), Path(), ())
     parser = subparsers.add_parser("train-reader", help="train the neural span reader (CPU, checkpointed, resumable)")
-    parser.add_argument("--train", nargs="+", type=Path, default=list(DEFAULT_TRAIN), metavar="FILE", help=f"SQuAD-format training files (default {' '.join(map(str, DEFAULT_TRAIN))})")
     parser.add_argument(
-        "--traditional", nargs="*", type=Path, default=list(DEFAULT_TRADITIONAL), metavar="FILE",
-        help=f"training files in traditional script, converted with OpenCC (default {' '.join(map(str, DEFAULT_TRADITIONAL))}; none: --traditional with no file)",
+        "--train",
+        nargs="+",
+        type=Path,
+        default=list(DEFAULT_TRAIN),
+        metavar="FILE",
+        help=f"SQuAD-format training files (default {' '.join(map(str, DEFAULT_TRAIN))})",
+    )
+    parser.add_argument(
+        "--traditional",
+        nargs="*",
+        type=Path,
+        default=list(DEFAULT_TRADITIONAL),
+        metavar="FILE",
+        help=(
+            "training files in traditional script, converted with OpenCC "
+            f"(default {' '.join(map(str, DEFAULT_TRADITIONAL))}; none: --traditional with no file)"
+        ),
     )
     parser.add_argument("--out", type=Path, help="checkpoint folder (default DATA_DIR/reader-training); a run resumes from it")
     parser.add_argument("--export", type=Path, default=DEFAULT_DELTA, help="where to write the shipped weights (default: the package's)")
@@ -41,15 +55,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-steps", type=int, help="stop after this many steps (overrides --epochs)")
     parser.add_argument("--until", type=int, help="stop at this step of the schedule (checkpointed; run again without it to go on)")
     parser.add_argument("--frozen-layers", type=int, default=defaults.frozen_layers, help="encoder layers (from the bottom) left untrained")
-    parser.add_argument("--negative-share", type=float, default=defaults.negative_share, help="share of questions adding one window without the answer")
-    parser.add_argument("--group-size", type=int, default=defaults.group_size,
-                        help="windows a question is trained on together under shared normalization (1: window by window)")
-    parser.add_argument("--no-answer-share", type=float, default=defaults.no_answer_share,
-                        help="with --group-size > 1: share of questions whose group leaves out the answer window (learns 'not here')")
-    parser.add_argument("--distractors", type=int, default=defaults.distractors,
-                        help="with --group-size > 1: retrieved contexts without the answer that a question's negatives are drawn from")
-    parser.add_argument("--tune-share", type=float, default=defaults.tune_share,
-                        help="share of contexts held out of training as a tuning split, written to OUT/tune.json for qa eval")
+    parser.add_argument(
+        "--negative-share", type=float, default=defaults.negative_share, help="share of questions adding one window without the answer"
+    )
+    parser.add_argument(
+        "--group-size",
+        type=int,
+        default=defaults.group_size,
+        help="windows a question is trained on together under shared normalization (1: window by window)",
+    )
+    parser.add_argument(
+        "--no-answer-share",
+        type=float,
+        default=defaults.no_answer_share,
+        help="with --group-size > 1: share of questions whose group leaves out the answer window (learns 'not here')",
+    )
+    parser.add_argument(
+        "--distractors",
+        type=int,
+        default=defaults.distractors,
+        help="with --group-size > 1: retrieved contexts without the answer that a question's negatives are drawn from",
+    )
+    parser.add_argument(
+        "--tune-share",
+        type=float,
+        default=defaults.tune_share,
+        help="share of contexts held out of training as a tuning split, written to OUT/tune.json for qa eval",
+    )
     parser.add_argument("--device", default=defaults.device, help="auto (CUDA when available, else CPU), cpu or cuda")
     parser.add_argument("--limit", type=int, help="use only the first N questions (smoke tests)")
     parser.add_argument("--seed", type=int, default=defaults.seed)

@@ -117,7 +117,10 @@ def _decode(data: bytes, path: str) -> str:
         line = data[:first_bad].count(b"\n") + 1
         _log.warning(
             "%s: %d invalid UTF-8 byte sequences (the first at byte %d, line %d) were replaced by U+FFFD",
-            path, text.count("\ufffd") - data.count("\ufffd".encode()), first_bad, line,
+            path,
+            text.count("\ufffd") - data.count("\ufffd".encode()),
+            first_bad,
+            line,
         )
         return text
     encoding = _chinese_legacy_encoding(data)

@@ -12,6 +12,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import cast
 
 from qa.ingest.source import SourceDocument
 from qa.ingest.text import TracedText, close_letter_spacing, join_wrapped_lines, undouble
@@ -21,9 +22,7 @@ _BYLINE = re.compile(rf"^[■□◆]\s*(?:{_ROLES})")
 _ROLE_LINE = re.compile(rf"^(?:{_ROLES})")
 _ROLE_PREFIX = re.compile(rf"^({_ROLES})(.*)$")
 _LEAD = re.compile(r"^(?:本报讯|本报\S{1,12}讯|新华社\S{1,20}电)\s*")
-_FURNITURE = re.compile(
-    r"^(?:扫一扫\s*看视频|扫一扫|扫码看视频|扫码阅读|(?:本版)?责任编辑\S*|版式\S*|校对\S*|美编\S*|第\s*\d+\s*版)$"
-)
+_FURNITURE = re.compile(r"^(?:扫一扫\s*看视频|扫一扫|扫码看视频|扫码阅读|(?:本版)?责任编辑\S*|版式\S*|校对\S*|美编\S*|第\s*\d+\s*版)$")
 _CAPTION = re.compile(r"^(?:图为|▲|△|上图|下图|左图|右图|图[：:])|[（(][^（()）]{0,20}摄[）)]$")
 _HEADLINE_MAX_CHARS = 32
 _HEADLINE_MAX_LINES = 3
@@ -195,7 +194,12 @@ def _merge_column_breaks(units: list[_Unit | None]) -> list[_Unit]:
         else:
             groups.append([unit])
         previous, blank_before = unit, False
-    return [group[0] if len(group) == 1 else _Block(tuple(chain.from_iterable(b.lines for b in group)), group[0].lead) for group in groups]
+    return [group[0] if len(group) == 1 else _joined(cast(list[_Block], group)) for group in groups]
+
+
+def _joined(blocks: list[_Block]) -> _Block:
+    """Return one block of the lines of a group (a group of more than one unit holds only blocks), led as its first."""
+    return _Block(tuple(chain.from_iterable(b.lines for b in blocks)), blocks[0].lead)
 
 
 def _is_headline(block: _Block) -> bool:
@@ -254,8 +258,8 @@ class _ArticleBuilder:
 
     def headlines(self, lines: list[str], following: _Unit | None) -> None:
         """Attach a headline group to the article it belongs to, judged by what follows it."""
-        opens_article = following is None or isinstance(following, (_Byline, _Heading)) or (
-            isinstance(following, _Block) and following.lead
+        opens_article = (
+            following is None or isinstance(following, (_Byline, _Heading)) or (isinstance(following, _Block) and following.lead)
         )
         if self.paragraphs and not (opens_article and not self.titles):
             self._start()

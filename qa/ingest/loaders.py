@@ -111,7 +111,7 @@ def resolved_path(path: Path) -> Path:
 
 def _files_under(folder: Path) -> list[Path]:
     """Return the non-hidden files under `folder`, recursively, sorted."""
-    files = []
+    files: list[Path] = []
     for directory, subdirectories, names in os.walk(folder):
         subdirectories[:] = [name for name in subdirectories if not name.startswith(".")]
         files.extend(Path(directory, name) for name in names if not name.startswith("."))

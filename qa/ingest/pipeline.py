@@ -62,7 +62,7 @@ def ingest_paths(paths: Sequence[Path]) -> IngestResult:
         except IngestError as error:
             errors.append(error)
             continue
-        for root, path in found:
+        for _root, path in found:
             try:
                 passages.extend(document_passages(path, display_path(path)))
             except IngestError as error:

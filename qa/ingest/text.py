@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
-from functools import lru_cache
+from functools import cache
+from itertools import chain, pairwise
 
 from qa.ingest.source import Position, SourceLine
 
@@ -99,7 +99,7 @@ def close_letter_spacing(line: TracedText) -> TracedText:
     tokens = [(match.start(), match.end()) for match in re.finditer(r"\S+", line.text)]
     keep = list(range(len(line.text)))
     drop: set[int] = set()
-    for (left_start, left_end), (right_start, right_end) in zip(tokens, tokens[1:]):
+    for (left_start, left_end), (right_start, right_end) in pairwise(tokens):
         single_beside = left_end - left_start == 1 or right_end - right_start == 1
         if single_beside and is_cjk(line.text[left_end - 1]) and is_cjk(line.text[right_start]):
             drop.update(range(left_end, right_start))
@@ -132,7 +132,7 @@ def undouble(line: TracedText) -> TracedText:
 def _doubled_runs(text: str) -> list[tuple[int, int]] | None:
     """Return (start, length) of the first copy of each doubled run, or None if the text is not doubled."""
 
-    @lru_cache(maxsize=None)
+    @cache
     def decompose(start: int) -> tuple[tuple[int, int], ...] | None:
         if start == len(text):
             return ()

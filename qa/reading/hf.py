@@ -76,15 +76,15 @@ class HFReader:
 
     def read(self, question: str, passages: Sequence[RetrievedPassage]) -> list[Candidate]:
         """Return up to `max_candidates` answer spans from the passages, best first, scored as the class describes."""
-        passages = [retrieved.passage for retrieved in passages if retrieved.passage.text.strip()]
-        if not passages or not question.strip():
+        readable = [retrieved.passage for retrieved in passages if retrieved.passage.text.strip()]
+        if not readable or not question.strip():
             return []
         self.load()
         import torch
 
         question, stride = self._fit_question(question)
         question_first = self.tokenizer.padding_side == "right"
-        texts = [passage.text for passage in passages]
+        texts = [passage.text for passage in readable]
         pairs = ([question] * len(texts), texts) if question_first else (texts, [question] * len(texts))
         encoding = self.tokenizer(
             *pairs,
@@ -123,7 +123,7 @@ class HFReader:
         sentences: dict[int, list[tuple[int, int]]] = {}
         candidates: list[Candidate] = []
         for span in ranking.spans:
-            passage = passages[span.passage]
+            passage = readable[span.passage]
             if span.passage not in sentences:
                 sentences[span.passage] = sentence_spans(passage.text)
             evidence = next(((s, e) for s, e in sentences[span.passage] if s <= span.start < e), (span.start, span.end))
@@ -141,8 +141,10 @@ class HFReader:
         overlaps = []
         for window in range(windows):
             ids, sequence = encoding["input_ids"][window].tolist(), encoding.sequence_ids(window)
-            asked = {token for token, part in zip(ids, sequence) if part is not None and part != context_id and token not in special}
-            given = {token for token, part in zip(ids, sequence) if part == context_id}
+            asked = {
+                token for token, part in zip(ids, sequence, strict=True) if part is not None and part != context_id and token not in special
+            }
+            given = {token for token, part in zip(ids, sequence, strict=True) if part == context_id}
             overlaps.append(len(asked & given))
         return sorted(sorted(range(windows), key=lambda window: -overlaps[window])[: self.max_windows])
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from qa.crosslingual import english_content_words
 from qa.retrieval.normalize import TextNormalizer
 
 
-class AnswerType(str, Enum):
+class AnswerType(StrEnum):
     """What kind of span answers a question."""
 
     NUMBER = "number"
@@ -28,13 +28,43 @@ class AnswerType(str, Enum):
 # Checked in order: the first pattern that matches the folded (simplified, lower-case) question wins.
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (AnswerType.REASON, re.compile(r"为什么|为何|什么原因|原因是|why\b")),
-    (AnswerType.DATE, re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|几月|几号|几点|什么时间|哪个月|哪一年度|when\b|what time|what year|what date|which year")),
-    (AnswerType.NUMBER, re.compile(r"多少|几[个家名位场次项年月天人岁级倍成层座条辆台件种]|多长|多大|多高|多重|多远|多久|多深|多宽|百分之几|比例|how (?:many|much|long|far|big|large|high|tall)|what percentage|"
-        r"what (?:is|was|are|were) the (?:[a-z-]+ ){0,4}(?:number|amount|total|capacity|population|length|area|size|cost|price|value|investment|rate|speed|temperature|output|throughput|volume|growth)\b")),
-    (AnswerType.PERSON, re.compile(r"谁|哪位|哪些人|什么人|哪名|who\b|whom\b|which (?:[a-z-]+ ){0,2}(?:member|person|official|leader|delegate|expert|chairman|secretary|mayor|director)s?\b")),
+    (
+        AnswerType.DATE,
+        re.compile(
+            r"什么时候|何时|哪天|哪一天|哪年|哪一年|几月|几号|几点|什么时间|哪个月|哪一年度|when\b|what time|what year|what date|which year"
+        ),
+    ),
+    (
+        AnswerType.NUMBER,
+        re.compile(
+            r"多少|几[个家名位场次项年月天人岁级倍成层座条辆台件种]|多长|多大|多高|多重|多远|多久|多深|多宽|百分之几|比例"
+            r"|how (?:many|much|long|far|big|large|high|tall)|what percentage|"
+            r"what (?:is|was|are|were) the (?:[a-z-]+ ){0,4}"
+            r"(?:number|amount|total|capacity|population|length|area|size|cost|price|value|investment|rate|speed|temperature|output|throughput|volume|growth)\b"
+        ),
+    ),
+    (
+        AnswerType.PERSON,
+        re.compile(
+            r"谁|哪位|哪些人|什么人|哪名|who\b|whom\b"
+            r"|which (?:[a-z-]+ ){0,2}(?:member|person|official|leader|delegate|expert|chairman|secretary|mayor|director)s?\b"
+        ),
+    ),
     (AnswerType.PLACE, re.compile(r"哪里|哪儿|什么地方|在哪|何处|哪个地方|位于|哪个国家|哪个城市|哪些地区|哪些地方|哪个地区|where\b")),
-    (AnswerType.TITLE, re.compile(r"什么(?:建议|批复|文件|报告|名单|通知|办法|书|提案|规划|意见|条例|方案)|叫什么名字|书名|篇名|what (?:proposal|document|report|book)")),
-    (AnswerType.ORGANIZATION, re.compile(r"哪个(?:部门|单位|机构|协会|公司|企业|组织|学校|团体|园区)|哪家|什么(?:部门|机构|单位|组织|公司)|which (?:company|organization|department|agency)")),
+    (
+        AnswerType.TITLE,
+        re.compile(
+            r"什么(?:建议|批复|文件|报告|名单|通知|办法|书|提案|规划|意见|条例|方案)|叫什么名字|书名|篇名"
+            r"|what (?:proposal|document|report|book)"
+        ),
+    ),
+    (
+        AnswerType.ORGANIZATION,
+        re.compile(
+            r"哪个(?:部门|单位|机构|协会|公司|企业|组织|学校|团体|园区)|哪家|什么(?:部门|机构|单位|组织|公司)"
+            r"|which (?:company|organization|department|agency)"
+        ),
+    ),
     (AnswerType.LIST, re.compile(r"哪些|有什么|which (?:\w+ )?(?:are|were)|what are")),
     (AnswerType.MANNER, re.compile(r"怎么|如何|怎样|how\b")),
 )

@@ -27,7 +27,7 @@ class SentenceReader:
         folded = self._normalize(text)
         words = set(_LATIN_WORD.findall(folded))
         content = _QUESTION_CHARS.sub(" ", _LATIN_WORD.sub(" ", folded))
-        units = set()
+        units: set[str] = set()
         for run in content.split():
             units.update(run)
             units.update(run[i : i + 2] for i in range(len(run) - 1))

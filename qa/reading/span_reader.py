@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.answers import Candidate, cite
-from qa.reading.base import sentence_spans
 from qa.crosslingual import EnglishToChinese, pinyin_matches
+from qa.reading.base import sentence_spans
 from qa.reading.question import AnswerType, Question, analyze
 from qa.reading.spans import Tagger, clause_spans, quoted_spans, tagged_words, trim_span, typed_spans
 from qa.retrieval.normalize import TextNormalizer
@@ -31,7 +31,9 @@ _ATTRIBUTION = re.compile(r"[^，,。；;“”]{1,10}(?:说|表示|介绍|指�
 _WINDOW_CHARS = 12
 _SLOT_MAX_CHARS = 40
 _STRICT = frozenset({AnswerType.NUMBER, AnswerType.DATE, AnswerType.PERSON})
-_TYPED = frozenset({AnswerType.NUMBER, AnswerType.DATE, AnswerType.PERSON, AnswerType.PLACE, AnswerType.ORGANIZATION, AnswerType.TITLE, AnswerType.LIST})
+_TYPED = frozenset(
+    {AnswerType.NUMBER, AnswerType.DATE, AnswerType.PERSON, AnswerType.PLACE, AnswerType.ORGANIZATION, AnswerType.TITLE, AnswerType.LIST}
+)
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,15 @@ class _Scored:
 # closest before the question word decides (`总产值可比增长多少` asks for a growth rate).
 _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"速度|时速|车速|风速|speed"), re.compile(r"/")),
-    (re.compile(r"增速|增长|增幅|下降|降幅|比例|比重|占比|百分|贡献率|[^效]率|growth|rate\b|percent|share|proportion"), re.compile(r"[%％‰]|成|倍")),
+    (
+        re.compile(r"增速|增长|增幅|下降|降幅|比例|比重|占比|百分|贡献率|[^效]率|growth|rate\b|percent|share|proportion"),
+        re.compile(r"[%％‰]|成|倍"),
+    ),
     (re.compile(r"气温|温度|temperature"), re.compile(r"℃|度")),
     (
-        re.compile(r"投资|产值|金额|收入|零售额|增加值|资金|营收|钱|价格|费用|成本|销售额|税收|利润|gdp|investment|value|revenue|income|cost|price|sales|money|yuan"),
+        re.compile(
+            r"投资|产值|金额|收入|零售额|增加值|资金|营收|钱|价格|费用|成本|销售额|税收|利润|gdp|investment|value|revenue|income|cost|price|sales|money|yuan"
+        ),
         re.compile(r"元"),
     ),
     (re.compile(r"面积|占地|\barea\b"), re.compile(r"亩|平方|公顷")),
@@ -157,7 +164,11 @@ def _predicate_support(question: Question, sentence: str) -> float:
 
 def _codes(question: Question) -> list[str]:
     """Return the question's codes and numbers (`a3`, `302`): a passage lacking one is about something else."""
-    return [token for token in re.findall(r"[a-z0-9]+", question.folded) if re.search(r"\d", token) and (question.is_chinese or re.search(r"[a-z]", token))]
+    return [
+        token
+        for token in re.findall(r"[a-z0-9]+", question.folded)
+        if re.search(r"\d", token) and (question.is_chinese or re.search(r"[a-z]", token))
+    ]
 
 
 def _neighbourhood(sentence: str, start: int, end: int) -> str:
@@ -281,7 +292,11 @@ class SpanReader:
                         * (0.5**missing_codes)
                         * (1.0 - 0.03 * (retrieved.rank - 1))
                     )
-                    scored.append(_Scored(score, retrieved.rank, sentence_start + start, sentence_start + end, (sentence_start, sentence_end), retrieved))
+                    scored.append(
+                        _Scored(
+                            score, retrieved.rank, sentence_start + start, sentence_start + end, (sentence_start, sentence_end), retrieved
+                        )
+                    )
         # among equally good spans the shortest answers, except when the question asks for several (哪些)
         plural = -1 if parsed.answer_type is AnswerType.LIST or "哪些" in parsed.folded else 1
         scored.sort(key=lambda item: (-item.score, item.passage_rank, plural * (item.end - item.start)))
@@ -292,7 +307,9 @@ class SpanReader:
             if span_text in seen:
                 continue
             seen.add(span_text)
-            candidates.append(Candidate(span_text, round(min(max(item.score, 0.0), 1.0), 4), cite(passage, item.start, item.end, *item.sentence)))
+            candidates.append(
+                Candidate(span_text, round(min(max(item.score, 0.0), 1.0), 4), cite(passage, item.start, item.end, *item.sentence))
+            )
             if len(candidates) == self._max_candidates:
                 break
         return candidates
@@ -346,8 +363,11 @@ class SpanReader:
             slot_starts += [a for start, end in slots for a, b in found if start <= a and b <= end]
             slots = []
         spans = [(*trim_span(folded, start, end), 1.0, False) for start, end in slots]
+
         def fills_slot(start: int, end: int) -> float:
-            return 1.0 if any(0 <= start - after <= 2 for after in slot_starts) or any(0 <= before - end <= 1 for before in slot_ends) else 0.0
+            return (
+                1.0 if any(0 <= start - after <= 2 for after in slot_starts) or any(0 <= before - end <= 1 for before in slot_ends) else 0.0
+            )
 
         if typed:
             if question.answer_type is AnswerType.LIST:

@@ -79,7 +79,11 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
             end -= 1
         elif start < end and text[start] in _PAIRS and _PAIRS[text[start]] not in text[start + 1 : end]:
             start += 1
-        elif start < end and text[end - 1] in _PAIRS.values() and not any(o in text[start : end - 1] for o, c in _PAIRS.items() if c == text[end - 1]):
+        elif (
+            start < end
+            and text[end - 1] in _PAIRS.values()
+            and not any(o in text[start : end - 1] for o, c in _PAIRS.items() if c == text[end - 1])
+        ):
             end -= 1
         else:
             return start, end
@@ -88,7 +92,8 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
 def window_spans(window: WindowLogits, text: str, top_n: int, max_answer_tokens: int) -> list[tuple[float, int, int]]:
     """Return (score, start, end) of a window's candidate spans in passage characters: every pair of the `top_n` best
     start and end tokens of the passage with start <= end and at most `max_answer_tokens` tokens, trimmed (trim_span)."""
-    context = [i for i, span in enumerate(window.offsets) if span is not None and span[1] > span[0]]
+    offsets = {i: span for i, span in enumerate(window.offsets) if span is not None and span[1] > span[0]}
+    context = list(offsets)
     if not context:
         return []
     best_starts = sorted(context, key=lambda i: -window.start_logits[i])[:top_n]
@@ -98,7 +103,7 @@ def window_spans(window: WindowLogits, text: str, top_n: int, max_answer_tokens:
         for last in best_ends:
             if last < first or last - first + 1 > max_answer_tokens:
                 continue
-            start, end = trim_span(text, window.offsets[first][0], window.offsets[last][1])
+            start, end = trim_span(text, offsets[first][0], offsets[last][1])
             if end > start:
                 spans.append((window.start_logits[first] + window.end_logits[last], start, end))
     return spans

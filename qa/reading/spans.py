@@ -31,11 +31,10 @@ _DAY_WORD = r"(?:今天|昨天|明天|前天|后天|今日|昨日|明日|当天|
 _PART_OF_DAY = r"(?:凌晨|早晨|早上|上午|中午|下午|傍晚|晚上|夜里|夜间|晚)"
 _CLOCK = r"(?:\d{1,2}\s?[时点](?:\d{1,2}\s?分)?(?:许|左右)?)"
 _CALENDAR = (
-    r"(?:\d{4}\s?年(?:度|\s?(?:上|下)半年|\s?\d{1,2}\s?月(?:\s?\d{1,2}\s?[日号])?)?|\d{1,2}\s?月\s?\d{1,2}\s?[日号]|\d{1,2}\s?月(?:份|底|初|中旬|上旬|下旬)?)"
+    r"(?:\d{4}\s?年(?:度|\s?(?:上|下)半年|\s?\d{1,2}\s?月(?:\s?\d{1,2}\s?[日号])?)?"
+    r"|\d{1,2}\s?月\s?\d{1,2}\s?[日号]|\d{1,2}\s?月(?:份|底|初|中旬|上旬|下旬)?)"
 )
-DATE_PATTERN = re.compile(
-    rf"(?:{_CALENDAR}|{_DAY_WORD})(?:\s?{_PART_OF_DAY})?(?:\s?{_CLOCK})?|{_PART_OF_DAY}\s?{_CLOCK}"
-)
+DATE_PATTERN = re.compile(rf"(?:{_CALENDAR}|{_DAY_WORD})(?:\s?{_PART_OF_DAY})?(?:\s?{_CLOCK})?|{_PART_OF_DAY}\s?{_CLOCK}")
 TITLE_PATTERN = re.compile(r"《[^《》]{1,60}》")
 QUOTED_PATTERN = re.compile(r"“[^“”]{1,30}”|‘[^‘’]{1,30}’|「[^「」]{1,30}」")
 LIST_PATTERN = re.compile(r"[^，。；：:、,（）()]{1,24}(?:、[^，。；：:、,（）()]{1,24})+(?:等)?")
@@ -70,7 +69,7 @@ def tagged_words(text: str) -> list[tuple[int, int, str, str]]:
 def _noun_phrases(words: list[tuple[int, int, str, str]], suffix: re.Pattern[str], tags: frozenset[str]) -> list[tuple[int, int]]:
     """Return spans of up to four consecutive nominal words ending in a tagged word or a word with the suffix."""
     spans = []
-    for index, (start, end, word, flag) in enumerate(words):
+    for index, (_start, end, word, flag) in enumerate(words):
         bare_suffix = len(word) == 1 and suffix.search(word) and index > 0 and words[index - 1][3].startswith("n")
         if flag in tags or (flag.startswith("n") and suffix.search(word)) or bare_suffix:
             first = index

@@ -37,9 +37,7 @@ class EmbeddingCache:
         return connection
 
     def _damaged(self, error: sqlite3.DatabaseError) -> QAError:
-        return QAError(
-            f"the embedding cache {self._path} is damaged ({error}); delete that file and index again (it only saves time)"
-        )
+        return QAError(f"the embedding cache {self._path} is damaged ({error}); delete that file and index again (it only saves time)")
 
     @contextmanager
     def _reporting_damage(self) -> Iterator[None]:

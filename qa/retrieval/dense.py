@@ -31,11 +31,13 @@ class DenseIndex:
         if len(ids) != len(vectors):
             raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
         dimension = vectors.shape[1]
+        index: faiss.Index
         if kind == "flat":
             index = faiss.IndexFlatIP(dimension)
         elif kind == "hnsw":
-            index = faiss.IndexHNSWFlat(dimension, _HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efSearch = _HNSW_SEARCH_DEPTH
+            hnsw = faiss.IndexHNSWFlat(dimension, _HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efSearch = _HNSW_SEARCH_DEPTH
+            index = hnsw
         else:
             raise ValueError(f"unknown index kind {kind!r} (choose from {', '.join(INDEX_KINDS)})")
         if len(vectors):
@@ -48,8 +50,12 @@ class DenseIndex:
             return [[] for _ in range(len(query_vectors))]
         scores, rows = self.index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), min(k, len(self.ids)))
         return [
-            [Hit(self.ids[row], float(score), rank) for rank, (row, score) in enumerate(zip(row_list, score_list), start=1) if row >= 0]
-            for row_list, score_list in zip(rows, scores)
+            [
+                Hit(self.ids[row], float(score), rank)
+                for rank, (row, score) in enumerate(zip(row_list, score_list, strict=True), start=1)
+                if row >= 0
+            ]
+            for row_list, score_list in zip(rows, scores, strict=True)
         ]
 
     def save(self, faiss_path: Path, ids_path: Path) -> None:
@@ -71,5 +77,6 @@ class DenseIndex:
         if len(ids) != index.ntotal:
             raise ValueError(f"{ids_path.name} lists {len(ids)} ids but {faiss_path.name} holds {index.ntotal} vectors")
         if kind == "hnsw":
-            index.hnsw.efSearch = _HNSW_SEARCH_DEPTH
+            # read_index returns the concrete (downcast) index class; faiss's types declare the base Index
+            index.hnsw.efSearch = _HNSW_SEARCH_DEPTH  # type: ignore[attr-defined]
         return cls(ids, index, kind)

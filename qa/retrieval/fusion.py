@@ -15,15 +15,13 @@ RRF_K = 60
 DENSE_WEIGHT = 0.4
 
 
-def reciprocal_rank_fusion(
-    hit_lists: Sequence[Sequence[Hit]], weights: Sequence[float] | None = None, k: int = RRF_K
-) -> list[Hit]:
+def reciprocal_rank_fusion(hit_lists: Sequence[Sequence[Hit]], weights: Sequence[float] | None = None, k: int = RRF_K) -> list[Hit]:
     """Return the hits of all lists ranked by sum(weight / (k + rank)) over the lists that hold them."""
     weights = weights or [1.0] * len(hit_lists)
     if len(weights) != len(hit_lists):
         raise ValueError(f"{len(weights)} weights for {len(hit_lists)} hit lists")
     scores: dict[str, float] = {}
-    for hits, weight in zip(hit_lists, weights):
+    for hits, weight in zip(hit_lists, weights, strict=True):
         for hit in hits:
             scores[hit.passage_id] = scores.get(hit.passage_id, 0.0) + weight / (k + hit.rank)
     return ranked(list(scores.items()))

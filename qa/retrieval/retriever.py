@@ -44,9 +44,11 @@ class Retriever:
             raise ValueError(f"unknown retriever {mode!r} (choose from {', '.join(RETRIEVERS)})")
         fused = mode in ("hybrid", "rrf")
         depth = max(k, FUSION_DEPTH) if fused else k
-        dense_lists = self._dense(queries, depth) if mode == "dense" or fused else None
+        dense_lists = self._dense(queries, depth) if mode == "dense" or fused else []
         # keywords of an English question are searched in Chinese too (the dictionary loads on the first such question)
-        bm25_lists = [self.index.bm25.search(self._dictionary.expand_query(query), depth) for query in queries] if mode == "bm25" or fused else None
+        bm25_lists = (
+            [self.index.bm25.search(self._dictionary.expand_query(query), depth) for query in queries] if mode == "bm25" or fused else []
+        )
         results = []
         for position in range(len(queries)):
             if mode == "dense":

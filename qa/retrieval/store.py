@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.encoder import Encoder
-from qa.errors import IngestError, QAError
 from qa.durable import fsync_path, fsync_tree, jsonl_line
+from qa.errors import IngestError, QAError
 from qa.ingest.loaders import resolved_path
 from qa.ingest.pipeline import IngestResult, display_path, ingest_paths
 from qa.locking import exclusive
@@ -104,12 +104,12 @@ def embed_with_cache(
     texts = [searchable_text(passage) for passage in passages]
     keys = [text_key(text) for text in texts]
     cached = cache.get_many(encoder.fingerprint, keys)
-    missing = {key: text for key, text in zip(keys, texts) if key not in cached}
+    missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in cached}
     if progress is not None and len(cached):
         progress(sum(1 for key in keys if key in cached))
     if missing:
         fresh = encoder.encode_passages(list(missing.values()), progress)
-        new_vectors = dict(zip(missing, fresh))
+        new_vectors = dict(zip(missing, fresh, strict=True))
         cache.put_many(encoder.fingerprint, new_vectors)
         cached.update(new_vectors)
     vectors = np.vstack([cached[key] for key in keys]) if keys else np.zeros((0, encoder.dimension), np.float32)
@@ -227,7 +227,9 @@ def load_index(data_dir: Path, attempts: int = 5) -> LoadedIndex:
     except (OSError, ValueError, TypeError, KeyError) as error:
         if attempts > 1 and (readable != directory or _identity(readable) != before):
             return load_index(data_dir, attempts - 1)
-        raise QAError(f"the index in {directory} is damaged ({error}); rebuild it with `qa index PATH` (the documents it held are re-read)") from error
+        raise QAError(
+            f"the index in {directory} is damaged ({error}); rebuild it with `qa index PATH` (the documents it held are re-read)"
+        ) from error
 
 
 def recover_interrupted_swap(directory: Path) -> None:

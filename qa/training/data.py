@@ -94,4 +94,7 @@ def tuning_squad(examples: Sequence[TrainExample]) -> dict:
         paragraphs.setdefault(example.context, []).append(
             {"id": example.id, "question": example.question, "answers": [{"text": example.answer, "answer_start": example.answer_start}]}
         )
-    return {"version": "tuning", "data": [{"title": "tuning split", "paragraphs": [{"context": c, "qas": q} for c, q in paragraphs.items()]}]}
+    return {
+        "version": "tuning",
+        "data": [{"title": "tuning split", "paragraphs": [{"context": c, "qas": q} for c, q in paragraphs.items()]}],
+    }

