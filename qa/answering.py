@@ -12,7 +12,9 @@ from qa.reading.base import Reader
 from qa.reading.followup import resolve_history
 from qa.retrieval.retriever import RetrievedPassage, Retriever
 
-DEFAULT_THRESHOLD = 0.32
+# Chosen on the gold set's tuning split for the default (neural) reader's calibrated confidence:
+# python -m qa.bench.tune_reader (docs/EVALUATION.md).
+DEFAULT_THRESHOLD = 0.16
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,41 @@
+"""Regression floor of the default reader on the gold set's tuning split: BM25 retrieval (a fake encoder builds the
+unused dense side) and the shipped neural reader with its recorded settings. The floors are the figures measured
+when the settings were chosen (docs/EVALUATION.md); the frozen test split is not used here."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+pytest.importorskip("torch")
+
+from qa.answering import DEFAULT_THRESHOLD  # noqa: E402
+from qa.evaluation import GOLD_SET, evaluate, load_eval_set  # noqa: E402
+from qa.ingest.pipeline import ingest_paths  # noqa: E402
+from qa.reading.factory import DEFAULT_READER, make_reader  # noqa: E402
+from qa.retrieval.cache import EmbeddingCache  # noqa: E402
+from qa.retrieval.retriever import Retriever  # noqa: E402
+from qa.retrieval.store import build_index  # noqa: E402
+from tests.conftest import SEED  # noqa: E402
+from tests.fakes import FakeEncoder  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+# Measured with the shipped reader and its recorded settings: EM 33/46, F1 0.8429, 5 of 6 unanswerable abstained.
+EM_FLOOR = 33 / 46
+F1_FLOOR = 0.842
+NO_ANSWER_FLOOR = 5 / 6
+
+
+def test_default_reader_keeps_its_tuning_split_figures(real_data_dir, tmp_path):
+    encoder = FakeEncoder()
+    index, _ = build_index(list(ingest_paths([SEED]).passages), encoder, EmbeddingCache(tmp_path / "embeddings.sqlite"))
+    examples = load_eval_set(GOLD_SET, "tune").examples
+    records = evaluate(examples, make_reader(DEFAULT_READER, real_data_dir), DEFAULT_THRESHOLD, 5, Retriever(index, encoder), "bm25")
+    answerable = [r for r in records if r.example.answers]
+    unanswerable = [r for r in records if not r.example.answers]
+    em = statistics.fmean(r.score.em for r in answerable)
+    f1 = statistics.fmean(r.score.f1 for r in answerable)
+    abstained = statistics.fmean(1.0 if r.score.abstained else 0.0 for r in unanswerable)
+    assert em >= EM_FLOOR and f1 >= F1_FLOOR and abstained >= NO_ANSWER_FLOOR
