@@ -15,6 +15,7 @@ from qa.reading.factory import DEFAULT_READER, READER_HELP, make_reader
 from qa.retrieval.retriever import RETRIEVERS, Retriever
 from qa.retrieval.store import load_index
 from qa.serialize import answer_to_dict
+from qa.threads import apply_policy, batch_policy
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the answer with its citation (or 'not found' and the closest passages); return 0."""
+    apply_policy(batch_policy())  # every core, or $QA_THREADS (1 is best on a busy machine: docs/RELIABILITY.md)
     if not args.question.strip():
         raise QAError("the question is empty; type a question")
     if args.k < 1:

@@ -19,6 +19,7 @@ from qa.reading.factory import DEFAULT_READER, READER_HELP, make_reader
 from qa.retrieval.cache import EmbeddingCache
 from qa.retrieval.retriever import RETRIEVERS, Retriever
 from qa.retrieval.store import build_index
+from qa.threads import apply_policy, batch_policy
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -46,6 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation, print the metrics table and write the report; return 0."""
+    apply_policy(batch_policy())  # every core, or $QA_THREADS (1 is best on a busy machine: docs/RELIABILITY.md)
     modes = [mode.strip() for mode in args.retriever.split(",") if mode.strip()]
     unknown = [mode for mode in modes if mode not in RETRIEVERS]
     if unknown or not modes:
