@@ -125,7 +125,10 @@ def test_reflow_traces_every_character_to_the_same_source_character(text):
     for passage in passages:
         assert_traced_to_source(passage, source_lines)
     emitted = "".join(p.text for p in passages).replace(" ", "").replace("\n", "")
-    assert emitted in "".join(text.split())
+    # In order and never invented; not always contiguous: the repair of bold-font doubling drops a run printed twice
+    # (hypothesis found `湖平湖平平平` -> `湖平平`), which is what it is for.
+    source = iter("".join(text.split()))
+    assert all(char in source for char in emitted)
 
 
 ENGLISH = Path(__file__).resolve().parent / "data" / "eiffel_tower.txt"
