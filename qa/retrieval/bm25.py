@@ -39,6 +39,19 @@ class ChineseTokenizer:
         return tokens
 
 
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Return the indices of the k highest scores, best first, ties in index order (what a stable sort of all scores
+    gives) by partial selection: only the k chosen scores are sorted."""
+    if k >= len(scores):
+        return np.argsort(-scores, kind="stable")
+    if k <= 0:
+        return np.array([], dtype=np.int64)
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+    above = np.flatnonzero(scores > kth)
+    chosen = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
+    return chosen[np.argsort(-scores[chosen], kind="stable")]
+
+
 @dataclass
 class BM25Index:
     """A bm25s index over passages, addressed by passage id."""
@@ -61,7 +74,7 @@ class BM25Index:
         if not tokens or not self.ids:
             return []
         scores = self.model.get_scores(tokens)
-        top = np.argsort(-scores, kind="stable")[:k]
+        top = top_k(scores, k)
         return ranked([(self.ids[i], float(scores[i])) for i in top if scores[i] > 0])
 
     def save(self, directory: Path) -> None:
