@@ -15,6 +15,14 @@ from qa.retrieval.retriever import RetrievedPassage, Retriever
 # Chosen on the gold set's tuning split for the default (neural) reader's calibrated confidence:
 # python -m qa.bench.tune_reader (docs/EVALUATION.md).
 DEFAULT_THRESHOLD = 0.16
+# The rule-based span reader's scores are on their own scale: its threshold, chosen on the whole gold set before the
+# split (its rules were fitted there too).
+SPAN_THRESHOLD = 0.32
+
+
+def default_threshold(reader: str) -> float:
+    """Return the abstention threshold a reader's confidence was chosen for: the span reader's own, else the default's."""
+    return SPAN_THRESHOLD if reader == "span" else DEFAULT_THRESHOLD
 
 
 @dataclass(frozen=True)

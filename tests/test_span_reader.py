@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answering import DEFAULT_THRESHOLD
+from qa.answering import SPAN_THRESHOLD
 from qa.ingest.pipeline import text_passages
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_reader import SpanReader
@@ -152,7 +152,7 @@ def test_reader_picks_the_span_that_answers(question, text, answer):
 )
 def test_near_misses_stay_below_the_threshold(question, text):
     candidates = read(question, text)
-    assert candidates and candidates[0].score < DEFAULT_THRESHOLD
+    assert candidates and candidates[0].score < SPAN_THRESHOLD
 
 
 def test_candidates_are_verbatim_and_cited():
@@ -194,4 +194,4 @@ def test_no_overlap_gives_no_candidate():
 )
 def test_confident_answers_without_the_questions_words(question, text, answer):
     best = read(question, text)[0]
-    assert (best.text, best.score >= DEFAULT_THRESHOLD) == (answer, True)
+    assert (best.text, best.score >= SPAN_THRESHOLD) == (answer, True)

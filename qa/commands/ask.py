@@ -8,7 +8,7 @@ import json
 from rich.console import Console
 from rich.markup import escape
 
-from qa.answering import DEFAULT_THRESHOLD, TimedAnswer, answer_question, not_found_message
+from qa.answering import DEFAULT_THRESHOLD, SPAN_THRESHOLD, TimedAnswer, answer_question, default_threshold, not_found_message
 from qa.commands.common import add_model_option, data_dir, encoder
 from qa.errors import QAError
 from qa.reading.factory import DEFAULT_READER, READER_HELP, make_reader
@@ -26,7 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
     parser.add_argument("--reader", default=DEFAULT_READER, help=READER_HELP)
     parser.add_argument(
-        "--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"abstain below this confidence (default {DEFAULT_THRESHOLD})"
+        "--threshold",
+        type=float,
+        help=f"abstain below this confidence (default: the reader's own, {DEFAULT_THRESHOLD} for neural, {SPAN_THRESHOLD} for span)",
     )
     parser.add_argument("--json", action="store_true", help="print the answer as JSON (schema in docs/SCHEMAS.md)")
     parser.add_argument(
@@ -42,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the answer with its citation (or 'not found' and the closest passages); return 0."""
+    threshold = args.threshold if args.threshold is not None else default_threshold(args.reader)
     apply_policy(batch_policy())  # every core, or $QA_THREADS (1 is best on a busy machine: docs/RELIABILITY.md)
     if not args.question.strip():
         raise QAError("the question is empty; type a question")
@@ -51,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     retriever = Retriever(load_index(data_dir(args)), model)
     _ = model.fingerprint  # load the model first, so the timings below are those of answering
     timed = answer_question(
-        args.question, retriever, make_reader(args.reader, data_dir(args)), args.k, args.retriever, args.threshold, args.after
+        args.question, retriever, make_reader(args.reader, data_dir(args)), args.k, args.retriever, threshold, args.after
     )
     if args.json:
         print(json.dumps(answer_to_dict(timed.answer), ensure_ascii=False, indent=2))

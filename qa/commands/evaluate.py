@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from qa.answering import DEFAULT_THRESHOLD
+from qa.answering import DEFAULT_THRESHOLD, SPAN_THRESHOLD, default_threshold
 from qa.commands.common import add_model_option, data_dir, encoder
 from qa.errors import QAError
 from qa.eval_report import kind_table, metrics_table, write_report
@@ -35,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--retriever", default="hybrid", help="one or more of dense,bm25,hybrid, comma-separated (default hybrid)")
     parser.add_argument("-k", type=int, default=5, help="passages read per question (default 5)")
     parser.add_argument(
-        "--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"abstain below this confidence (default {DEFAULT_THRESHOLD})"
+        "--threshold",
+        type=float,
+        help=f"abstain below this confidence (default: the reader's own, {DEFAULT_THRESHOLD} for neural, {SPAN_THRESHOLD} for span)",
     )
     parser.add_argument("--gold-context", action="store_true", help="SQuAD only: read each question's own context, no retrieval")
     parser.add_argument("--limit", type=int, help="evaluate only the first N questions")
@@ -47,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation, print the metrics table and write the report; return 0."""
+    threshold = args.threshold if args.threshold is not None else default_threshold(args.reader)
     apply_policy(batch_policy())  # every core, or $QA_THREADS (1 is best on a busy machine: docs/RELIABILITY.md)
     modes = [mode.strip() for mode in args.retriever.split(",") if mode.strip()]
     unknown = [mode for mode in modes if mode not in RETRIEVERS]
@@ -70,15 +73,13 @@ def run(args: argparse.Namespace) -> int:
             for passage in context_passages(eval_set.contexts):
                 by_context.setdefault(passage.document, []).append(passage)
             task = progress.add_task("reading gold contexts", total=len(examples))
-            records = evaluate(
-                examples, reader, args.threshold, args.k, gold_contexts=by_context, progress=lambda n: progress.advance(task, n)
-            )
+            records = evaluate(examples, reader, threshold, args.k, gold_contexts=by_context, progress=lambda n: progress.advance(task, n))
             runs["gold-context"] = (records, summarize(records, retrieval=False))
         else:
             retriever = _retriever(args, eval_set, progress)
             for mode in modes:
                 task = progress.add_task(f"answering ({mode})", total=len(examples))
-                records = evaluate(examples, reader, args.threshold, args.k, retriever, mode, progress=partial(progress.advance, task))
+                records = evaluate(examples, reader, threshold, args.k, retriever, mode, progress=partial(progress.advance, task))
                 runs[mode] = (records, summarize(records))
     out_dir = args.out or data_dir(args) / "eval" / (Path(dataset).stem + (f"-{args.split}" if args.split else ""))
     write_report(out_dir, runs, Path(dataset).name)
