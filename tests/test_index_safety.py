@@ -213,7 +213,7 @@ def test_sigkill_at_any_point_leaves_the_previous_or_the_new_index(tmp_path):
         return killed
 
     random_kills = 0
-    while random_kills < 20 and runs < 60:
+    while random_kills < 20 and runs < 150:
         random_kills += run_once(None, rng.uniform(0, run_seconds))
     swap_kills = sum(run_once(point, None) for point in [(1, "before"), (1, "after"), (2, "before"), (2, "after")] * 2)
     assert (random_kills, swap_kills) == (20, 8)
