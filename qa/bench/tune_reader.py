@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa.config import resolve_data_dir
-from qa.evaluation import GOLD_SET, EvalRecord, context_passages, evaluate, load_eval_set, threshold_sweep
+from qa.evaluation import GOLD_SET, EvalRecord, context_passages, evaluate, load_eval_set, summarize, threshold_sweep
 from qa.ingest.pipeline import ingest_paths
 from qa.reading.calibration import Calibration, fit_calibration
 from qa.reading.neural.model import DELTA_PATH, NeuralReader
@@ -85,12 +85,10 @@ def main(argv: list[str] | None = None) -> int:
             evaluate(examples[:2], reader, 0.0, args.k, retriever)  # warm-up
             records = evaluate(examples, reader, 0.0, args.k, retriever)
             results[windows][name] = records
-            answerable = [r for r in records if r.example.answers]
-            reads = sorted(r.read_ms for r in records)
+            summary = summarize(records, retrieval=False)
             print(
-                f"| {windows} | {name} | {len(records)} | {statistics.fmean(r.score.em for r in answerable):.3f} | "
-                f"{statistics.fmean(r.score.f1 for r in answerable):.3f} | "
-                f"{reads[len(reads) // 2]:.0f} | {reads[int(len(reads) * 0.95)]:.0f} |"
+                f"| {windows} | {name} | {summary['n']} | {summary['em']:.3f} | {summary['f1']:.3f} | "
+                f"{summary['read_p50_ms']:.0f} | {summary['read_p95_ms']:.0f} |"
             )
 
     def mean_f1(windows: int) -> float:

@@ -74,8 +74,8 @@ class TrainConfig:
         return json.loads(json.dumps(fields, default=str))
 
 
-def load_examples(config: TrainConfig) -> list[TrainExample]:
-    """Return the training questions of every configured file (traditional ones folded to simplified), first `limit`."""
+def _configured_examples(config: TrainConfig) -> list[TrainExample]:
+    """Return the questions of every configured file (traditional ones folded to simplified), tuning split included."""
     check_files((*config.train_files, *config.traditional_files))
     examples: list[TrainExample] = []
     for path in config.train_files:
@@ -84,20 +84,18 @@ def load_examples(config: TrainConfig) -> list[TrainExample]:
         convert = traditional_to_simplified()
         for path in config.traditional_files:
             examples.extend(load_training_file(path, convert))
-    examples = [example for example in examples if not in_tuning_split(example.context, config.tune_share)]
+    return examples
+
+
+def load_examples(config: TrainConfig) -> list[TrainExample]:
+    """Return the training questions of every configured file, the tuning split (`tune_share`) left out, first `limit`."""
+    examples = [e for e in _configured_examples(config) if not in_tuning_split(e.context, config.tune_share)]
     return examples[: config.limit] if config.limit else examples
 
 
 def load_tuning_examples(config: TrainConfig) -> list[TrainExample]:
     """Return the questions of the configured files held out of training as the tuning split (`tune_share`)."""
-    held_out: list[TrainExample] = []
-    for path in config.train_files:
-        held_out.extend(e for e in load_training_file(path) if in_tuning_split(e.context, config.tune_share))
-    if config.traditional_files:
-        convert = traditional_to_simplified()
-        for path in config.traditional_files:
-            held_out.extend(e for e in load_training_file(path, convert) if in_tuning_split(e.context, config.tune_share))
-    return held_out
+    return [e for e in _configured_examples(config) if in_tuning_split(e.context, config.tune_share)]
 
 
 def trainable(name: str, frozen_layers: int) -> bool:
