@@ -8,9 +8,9 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from qa.commands.common import add_model_option, data_dir, encoder
+from qa.commands.common import add_model_option, data_dir, system
 from qa.retrieval.dense import INDEX_KINDS
-from qa.retrieval.store import index_dir, update_index
+from qa.retrieval.store import index_dir
 from qa.threads import apply_policy, batch_policy
 
 
@@ -46,10 +46,8 @@ def run(args: argparse.Namespace) -> int:
             if state.elapsed:
                 progress.update(task, rate=f"{state.completed / state.elapsed:.1f}")
 
-        update = update_index(
+        update = system(args).index(
             args.paths,
-            data_dir(args),
-            encoder(args),
             args.index_type,
             progress=advance,
             on_total=lambda total: progress.update(task, total=total),
