@@ -7,11 +7,14 @@ retrieval and reading see the resolved question; BM25 sees it with the added key
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from qa.crosslingual import EnglishToChinese
 from qa.reading.followup import missing_referent, resolve_history
 from qa.records import Query
+
+log = logging.getLogger(__name__)
 
 
 class QueryHandler:
@@ -23,6 +26,8 @@ class QueryHandler:
     def prepare(self, question: str, history: Sequence[str] = ()) -> Query:
         """Return the query for a question, a follow-up resolved against the earlier questions (oldest first)."""
         resolved = resolve_history(question, history)
+        if resolved != question:
+            log.debug("follow-up %r understood as %r", question, resolved)
         return Query(question, resolved, self._dictionary.expand_query(resolved))
 
     @staticmethod

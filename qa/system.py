@@ -13,6 +13,7 @@ loads them all at once).
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -34,6 +35,7 @@ from qa.retrieval.encoders import load_encoder
 from qa.retrieval.retriever import FUSION_DEPTH, RETRIEVERS, RetrievedPassage, Retriever, fuse
 from qa.retrieval.store import IndexUpdate, LoadedIndex, build_index, load_index, update_index
 
+log = logging.getLogger(__name__)
 EncoderFactory = Callable[[str, Path], Encoder]
 ReaderFactory = Callable[[str, Path], Reader]
 Progress = Callable[[int], None]
@@ -179,6 +181,14 @@ class QASystem:
             on_wait=on_wait,
         )
         self._retriever = None
+        log.info(
+            "indexed %d passages from %d documents: %d embedded, %d added, %d removed",
+            update.passages,
+            update.documents,
+            update.embedded,
+            update.added,
+            update.removed,
+        )
         return update
 
     def reload(self, index: LoadedIndex | None = None) -> Retriever:
@@ -231,7 +241,7 @@ class QASystem:
         if not question.strip():
             raise QAError("the question is empty; type a question")
         query = self._parts.queries.prepare(question, history)
-        return answer_query(
+        timed = answer_query(
             query,
             self.retriever,
             self.reader,
@@ -240,6 +250,8 @@ class QASystem:
             threshold if threshold is not None else self.settings.abstain_below,
             depth,
         )
+        log.debug("%r -> %r (retrieve %.0f ms, read %.0f ms)", question, timed.answer.text, timed.retrieve_ms, timed.read_ms)
+        return timed
 
     def read(self, question: str, passages: Sequence[Passage], threshold: float | None = None) -> TimedAnswer:
         """Return the answer read from given passages, ranked in the given order (no retrieval: the reading half of `ask`)."""

@@ -20,7 +20,7 @@ from qa.errors import QAError
 from qa.threads import apply_policy, serving_policy
 
 PUBLIC_API = ("ask",)
-log = logging.getLogger("qa.chat")
+log = logging.getLogger("qa")
 
 
 def launch(
@@ -78,7 +78,7 @@ def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None
     started = time.perf_counter() if started is None else started
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
-    log.addHandler(handler)
+    log.handlers = [handler]  # the library's one-line records (user errors through the API, index updates) in the server log
     log.setLevel(logging.INFO)
     apply_policy(serving_policy())  # one torch/FAISS thread per request, $QA_THREADS overrides (qa/threads.py, docs/RELIABILITY.md)
     service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb)
