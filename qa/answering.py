@@ -8,8 +8,8 @@ from dataclasses import dataclass, replace
 
 from qa.answers import Answer
 from qa.reading.base import Reader
-from qa.records import Query
-from qa.retrieval.retriever import RetrievedPassage, Retriever
+from qa.records import Query, RetrievedPassage
+from qa.retrieval.retriever import Retriever
 
 # Chosen on the gold set's tuning split for the default (neural) reader's calibrated confidence:
 # python -m qa.bench.tune_reader (docs/EVALUATION.md).

@@ -14,8 +14,7 @@ from qa.datasets import EvalExample, load_squad
 from qa.errors import QAError
 from qa.ingest.pipeline import text_passages
 from qa.metrics import AnswerScore, no_answer_scores, recall_at, reciprocal_rank, score_answer
-from qa.records import Passage
-from qa.retrieval.retriever import RetrievedPassage
+from qa.records import Passage, RetrievedPassage
 
 RECALL_DEPTH = 20
 # Calibration is judged on the confidence bins holding at least this many questions.

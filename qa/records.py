@@ -79,6 +79,15 @@ class Query:
         return self.text if self.text != self.asked else None
 
 
+@dataclass(frozen=True)
+class RetrievedPassage:
+    """A passage found for a query, with the retriever's score and 1-based rank."""
+
+    passage: Passage
+    score: float
+    rank: int
+
+
 def provenance_runs(positions: tuple[Position, ...]) -> tuple[ProvenanceRun, ...]:
     """Return the shortest list of runs that maps each offset to its position."""
     runs: list[ProvenanceRun] = []

@@ -29,10 +29,10 @@ from qa.evaluation import RECALL_DEPTH, EvalRecord, evaluate
 from qa.query import QueryHandler
 from qa.reading.base import Reader
 from qa.reading.factory import DEFAULT_READER, make_reader
-from qa.records import Passage
+from qa.records import Passage, RetrievedPassage
 from qa.retrieval.cache import EmbeddingCache
 from qa.retrieval.encoders import load_encoder
-from qa.retrieval.retriever import FUSION_DEPTH, RETRIEVERS, RetrievedPassage, Retriever, fuse
+from qa.retrieval.retriever import FUSION_DEPTH, RETRIEVERS, Retriever, fuse
 from qa.retrieval.store import IndexUpdate, LoadedIndex, build_index, load_index, update_index
 
 log = logging.getLogger(__name__)

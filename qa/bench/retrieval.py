@@ -21,9 +21,9 @@ from qa.config import resolve_data_dir
 from qa.datasets import load_squad
 from qa.evaluation import context_passages, percentile
 from qa.metrics import recall_at, reciprocal_rank
-from qa.records import Passage
+from qa.records import Passage, RetrievedPassage
 from qa.retrieval.cache import EmbeddingCache
-from qa.retrieval.retriever import FUSION_DEPTH, RETRIEVERS, RetrievedPassage
+from qa.retrieval.retriever import FUSION_DEPTH, RETRIEVERS
 from qa.system import QASystem, Settings
 
 DEPTH = FUSION_DEPTH

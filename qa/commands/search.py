@@ -10,7 +10,8 @@ from rich.markup import escape
 
 from qa.commands.common import add_model_option, system
 from qa.errors import QAError
-from qa.retrieval.retriever import RETRIEVERS, RetrievedPassage
+from qa.records import RetrievedPassage
+from qa.retrieval.retriever import RETRIEVERS
 from qa.serialize import passage_to_dict
 
 

@@ -13,8 +13,8 @@ import bm25s
 import jieba
 import numpy as np
 
+from qa.folding import TextNormalizer
 from qa.retrieval.hits import Hit, ranked
-from qa.retrieval.normalize import TextNormalizer
 
 _WORD = re.compile(r"\w", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")

@@ -6,22 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from embeddings.encoder import Encoder
-from qa.records import Passage, Query
+from qa.records import Query, RetrievedPassage
 from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.hits import Hit
 from qa.retrieval.store import LoadedIndex, check_model
 
 RETRIEVERS = ("dense", "bm25", "hybrid", "rrf")
 FUSION_DEPTH = 50
-
-
-@dataclass(frozen=True)
-class RetrievedPassage:
-    """A passage found for a query, with the retriever's score and 1-based rank."""
-
-    passage: Passage
-    score: float
-    rank: int
 
 
 @dataclass(frozen=True)
