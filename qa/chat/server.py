@@ -70,17 +70,16 @@ def launch(
 
 
 def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None, starting: StartingPage | None = None) -> None:
-    """Start preparing the index and model at once, serve the page, and block until interrupted.
+    """Serve the page, prepare the index and model behind it, and block until interrupted.
 
     The start-up (conversion, indexing, warm-up) runs behind whichever page is up: the starting page
-    shows its stage until the app, built meanwhile, takes the port over. Prints the times to page and to ready.
+    shows its stage until the app takes the port over. Prints the times to page and to ready.
     """
     started = time.perf_counter() if started is None else started
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     log.handlers = [handler]  # the library's one-line records (user errors through the API, index updates) in the server log
     log.setLevel(logging.INFO)
-    apply_policy(serving_policy())  # one torch/FAISS thread per request, $QA_THREADS overrides (qa/threads.py, docs/RELIABILITY.md)
     service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb)
     if starting is not None:
         starting.show_status(lambda language: service.status.line(language))
@@ -94,9 +93,17 @@ def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None
         except Exception as error:  # the page shows it; questions get it as their error
             print(f"error: the app could not start: {str(error).splitlines()[0] if str(error) else type(error).__name__}", flush=True)
 
-    threading.Thread(target=prepare, name="qa-start", daemon=True).start()
+    # A first start converts the model for tens of seconds: it begins at once, so the starting page shows its
+    # progress within seconds. A later start loads the model after the app is built: loading it while Gradio
+    # imports made the app's page and the first answer later (docs/CHAT.md, "Measured").
+    first_start = service.first_start
+    if first_start:
+        threading.Thread(target=prepare, name="qa-start", daemon=True).start()
+    apply_policy(serving_policy())  # one torch/FAISS thread per request, $QA_THREADS overrides (qa/threads.py, docs/RELIABILITY.md)
     app = launch(service, args.host, args.port, args.share, before_launch=starting.close if starting is not None else None)
     print(f"page in {time.perf_counter() - started:.1f} s: {app.local_url} (the start-up goes on behind it)", flush=True)
+    if not first_start:
+        threading.Thread(target=prepare, name="qa-start", daemon=True).start()
     try:
         app.block_thread()
     finally:

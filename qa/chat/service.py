@@ -145,6 +145,11 @@ class ChatService:
         """Return where the start-up is (STARTING until `start()` runs)."""
         return self._status
 
+    @property
+    def first_start(self) -> bool:
+        """Return True when the data dir holds no converted model yet: this start converts it (tens of seconds)."""
+        return not (self.data_dir / "models").exists()
+
     def wait_until_started(self, timeout: float = START_WAIT_SECONDS) -> None:
         """Block until `start()` has finished; raises ChatError when it failed or is still running after timeout seconds."""
         if not self._started.wait(timeout):
@@ -207,8 +212,7 @@ class ChatService:
             clock[0] = now
             self._status = StartStatus(stage)
 
-        first_start = not (self.data_dir / "models").exists()
-        enter(CONVERTING if first_start else LOADING)
+        enter(CONVERTING if self.first_start else LOADING)
         with self._lock:
             _ = self.encoder.fingerprint  # load the model now (converting it on a first start), so the stage shown is the one running
             index = self._current_index()
