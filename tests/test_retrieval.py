@@ -188,3 +188,27 @@ def test_score_fusion_by_hand():
     assert [(h.passage_id, h.rank) for h in fused] == [("b", 1), ("a", 2), ("c", 3), ("d", 4)]
     assert [h.score for h in fused] == [pytest.approx(0.4 * 0.75 + 0.6), pytest.approx(0.4), 0.0, 0.0]
     assert [h.passage_id for h in score_fusion(dense, [])] == ["a", "b", "c"]
+
+
+def test_a_large_segment_gets_an_ivf_index_reranked_exactly(monkeypatch):
+    from qa.retrieval import dense
+
+    monkeypatch.setattr(dense, "ANN_MIN_ROWS", 1000)
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(20, 32))
+    vectors = (centres[rng.integers(0, 20, 3000)] + 0.5 * rng.normal(size=(3000, 32))).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"p{i}" for i in range(3000)]
+    approximate = DenseIndex.build(ids, vectors)
+    assert approximate.segments.segments[0].ann is not None
+    exact = DenseIndex.build(ids[:999], vectors[:999])
+    assert exact.segments.segments[0].ann is None
+    queries = vectors[:50] + 0.1 * rng.normal(size=(50, 32)).astype(np.float32)
+    found = approximate.search(queries, 10)
+    recall = []
+    for query, hits in zip(queries, found, strict=True):
+        scores = vectors @ query
+        best = set(np.argsort(-scores)[:10].tolist())
+        recall.append(len(best & {int(hit.passage_id[1:]) for hit in hits}) / 10)
+        assert [hit.score for hit in hits] == pytest.approx([float(scores[int(hit.passage_id[1:])]) for hit in hits], abs=1e-5)
+    assert np.mean(recall) >= 0.95

@@ -84,23 +84,37 @@ class BM25Index:
         if not tokens or not self.count or k <= 0:
             return []
         live = list(self.segments.live())
-        scores = [np.zeros(len(segment), np.float64) for segment, _ in live]
+        matched: list[tuple[list[np.ndarray], list[np.ndarray]]] = [([], []) for _ in live]
         for term, repeats in Counter(term_hash(token) for token in tokens).items():
             found = [segment.postings.lookup(term) for segment, _ in live]
-            kept = [rows if alive is None else rows[alive[rows]] for (rows, _), (_, alive) in zip(found, live, strict=True)]
-            frequency = sum(len(rows) for rows in kept)
+            frequency = sum(
+                len(rows) if alive is None else int(alive[rows].sum()) for (rows, _), (_, alive) in zip(found, live, strict=True)
+            )
             if not frequency:
                 continue
             idf = np.log(1 + (self.count - frequency + 0.5) / (frequency + 0.5))
-            for (rows, freqs), (segment, _), total in zip(found, live, scores, strict=True):
+            for (rows, freqs), (segment, _), (all_rows, weights) in zip(found, live, matched, strict=True):
                 lengths = np.asarray(segment.postings.lengths)[rows]
                 tf = np.asarray(freqs, dtype=np.float64)
-                weight = repeats * idf * tf / (tf + K1 * (1 - B + B * lengths / self.average_length))
-                total += np.bincount(rows, weights=weight, minlength=len(segment))
+                all_rows.append(np.asarray(rows))
+                weights.append(repeats * idf * tf / (tf + K1 * (1 - B + B * lengths / self.average_length)))
         pairs: list[tuple[float, int]] = []
-        for (segment, alive), total in zip(live, scores, strict=True):
+        for (segment, alive), (all_rows, weights) in zip(live, matched, strict=True):
+            if not all_rows:
+                continue
+            rows, totals = _sum_by_row(np.concatenate(all_rows), np.concatenate(weights), len(segment))
             if alive is not None:
-                total[~alive] = 0
-            best = top_k(total, k)
-            pairs.extend((float(total[i]), int(segment.rows[i])) for i in best if total[i] > 0)
+                totals[~alive[rows]] = 0
+            best = top_k(totals, k)
+            pairs.extend((float(totals[i]), int(segment.rows[rows[i]])) for i in best if totals[i] > 0)
         return rank_rows(pairs, k, self.segments.resolve)
+
+
+def _sum_by_row(rows: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct rows and the sum of their weights: by sorting when few rows matched, else over all `size` rows."""
+    if len(rows) * 4 < size:
+        distinct, inverse = np.unique(rows, return_inverse=True)
+        return distinct, np.bincount(inverse, weights=weights)
+    totals = np.bincount(rows, weights=weights, minlength=size)
+    distinct = np.flatnonzero(totals)
+    return distinct, totals[distinct]
