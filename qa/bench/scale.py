@@ -19,13 +19,15 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 
+from qa.bench.standin import StandInEncoder, fit
 from qa.records import Passage, ProvenanceRun
 from qa.retrieval.cache import EmbeddingCache
+from qa.retrieval.store import LoadedIndex
 
 BENCHMARKS = ("cmrc2018_dev.json", "cmrc2018_trial.json", "drcd_dev.json", "drcd_test.json")
 PER_DOCUMENT = 50
@@ -73,7 +75,7 @@ def corpus(sentences: list[str], count: int, seed: int = 1) -> list[Passage]:
 class NoCache(EmbeddingCache):
     """An embedding cache that keeps nothing (the stand-in encodes faster than a cache lookup)."""
 
-    def get_many(self, model: str, keys) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    def get_many(self, model: str, keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Return nothing: every vector is computed."""
         return {}
 
@@ -81,10 +83,8 @@ class NoCache(EmbeddingCache):
         """Keep nothing."""
 
 
-def standin_encoder(work: Path, benchmarks: Path, e5_data_dir: Path, samples: int):  # type: ignore[no-untyped-def]
+def standin_encoder(work: Path, benchmarks: Path, e5_data_dir: Path, samples: int) -> StandInEncoder:
     """Return the stand-in encoder, fitting it on `samples` real e5 vectors first (kept in work/standin.npz)."""
-    from qa.bench.standin import StandInEncoder, fit
-
     saved = work / "standin.npz"
     if saved.exists():
         return StandInEncoder.load(saved)
@@ -180,7 +180,7 @@ def step_run(args: argparse.Namespace) -> dict[str, float]:
     return figures
 
 
-def _recall(index, vectors: np.ndarray) -> float:  # type: ignore[no-untyped-def]
+def _recall(index: LoadedIndex, vectors: np.ndarray) -> float:
     """Return the mean share of the exact top 10 (brute force over every live vector) that the dense index finds."""
     segments = index.dense.segments
     all_vectors = np.vstack([np.asarray(s.vectors)[a if a is not None else slice(None)] for s, a in segments.live()])
