@@ -193,7 +193,7 @@ class StoreWriter:
         )
         self._passages.executemany(
             "INSERT INTO passages VALUES (?, ?, ?, ?, ?, NULL)",
-            [(first_row + offset, p.id, p.document, passage_body(p), generation) for offset, p in enumerate(passages)],
+            ((first_row + offset, p.id, p.document, passage_body(p), generation) for offset, p in enumerate(passages)),
         )
 
     def remove(self, documents: Iterable[str], generation: int) -> None:

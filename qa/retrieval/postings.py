@@ -45,13 +45,20 @@ class Postings:
 
     @classmethod
     def from_entries(cls, terms: np.ndarray, rows: np.ndarray, freqs: np.ndarray, lengths: np.ndarray) -> Postings:
-        """Return the postings of (term, row, frequency) entries in any order; `lengths` gives each row's token count."""
-        order = np.lexsort((rows, terms))
-        terms, rows, freqs = terms[order], rows[order], freqs[order]
-        boundaries = np.flatnonzero(np.diff(terms)) + 1 if len(terms) else np.zeros(0, np.int64)
+        """Return the postings of (term, row, frequency) entries; `lengths` gives each row's token count.
+
+        Terms may come in any order, but each term's entries must come in increasing row order (a stable
+        sort by term then orders them by term and row); both callers produce them so.
+        """
+        order = np.argsort(terms, kind="stable")
+        terms = terms[order]
+        boundaries = np.flatnonzero(terms[1:] != terms[:-1]) + 1
         unique = terms[np.concatenate([[0], boundaries])] if len(terms) else terms
         starts = np.concatenate([[0], boundaries, [len(terms)]]).astype(np.int64)
-        return cls(unique.astype(np.uint64), starts, rows.astype(np.int32), freqs.astype(np.float32), lengths.astype(np.int32))
+        del terms
+        rows = rows[order].astype(np.int32, copy=False)
+        freqs = np.minimum(freqs[order], np.iinfo(np.uint16).max).astype(np.uint16, copy=False)
+        return cls(unique.astype(np.uint64, copy=False), starts, rows, freqs, lengths.astype(np.int32, copy=False))
 
     def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return every (term, local row, frequency) entry as three arrays."""
@@ -75,7 +82,7 @@ class Postings:
         return cls.from_entries(
             np.concatenate(terms) if terms else np.zeros(0, np.uint64),
             np.concatenate(rows) if rows else np.zeros(0, np.int32),
-            np.concatenate(freqs) if freqs else np.zeros(0, np.float32),
+            np.concatenate(freqs) if freqs else np.zeros(0, np.uint16),
             np.concatenate(lengths) if lengths else np.zeros(0, np.int32),
         )
 
@@ -100,7 +107,7 @@ def _chunk_entries(tokenize: Tokenize, texts: Sequence[str]) -> tuple[np.ndarray
             terms.append(term)
             rows.append(row)
             freqs.append(count)
-    return np.array(terms, np.uint64), np.array(rows, np.int32), np.array(freqs, np.float32), lengths
+    return np.array(terms, np.uint64), np.array(rows, np.int32), np.array(freqs, np.uint16), lengths
 
 
 _WORKER_TOKENIZE: list[Tokenize] = []
@@ -131,12 +138,12 @@ def build_postings(tokenize: Tokenize, texts: Sequence[str], progress: Callable[
             results.append(_chunk_entries(tokenize, chunk))
             if progress is not None:
                 progress(len(chunk))
-    offsets = np.cumsum([0] + [len(result[3]) for result in results])
     if not results:
-        return Postings.from_entries(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int32))
-    return Postings.from_entries(
-        np.concatenate([result[0] for result in results]),
-        np.concatenate([result[1] + offset for result, offset in zip(results, offsets, strict=False)]),
-        np.concatenate([result[2] for result in results]),
-        np.concatenate([result[3] for result in results]),
-    )
+        return Postings.from_entries(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.uint16), np.zeros(0, np.int32))
+    offsets = np.cumsum([0] + [len(result[3]) for result in results])
+    terms = np.concatenate([result[0] for result in results])
+    rows = np.concatenate([(result[1] + offset).astype(np.int32) for result, offset in zip(results, offsets, strict=False)])
+    freqs = np.concatenate([result[2] for result in results])
+    lengths = np.concatenate([result[3] for result in results])
+    del results
+    return Postings.from_entries(terms, rows, freqs, lengths)
