@@ -195,6 +195,40 @@ def _recall(index: LoadedIndex, vectors: np.ndarray) -> float:
     return float(np.mean(shares))
 
 
+def step_tune(args: argparse.Namespace) -> dict[str, float]:
+    """Print recall@10 against exact search and p50 latency of the IVF index for several probe counts; return them."""
+    import faiss
+
+    from qa.retrieval.dense import RERANK, ivf_lists, ivf_probes
+    from qa.retrieval.store import load_index
+
+    encoder = standin_encoder(args.work, args.benchmarks, args.e5_data_dir, args.samples)
+    _, questions = benchmark_texts(args.benchmarks)
+    vectors = encoder.encode_queries(questions[:: max(1, len(questions) // QUERIES)][:QUERIES])
+    index = load_index(args.work / str(args.size) / "data")
+    ann = [segment.ann for segment in index.dense.segments.segments if segment.ann is not None]
+    if not ann:
+        return {}
+    ivf = faiss.extract_index_ivf(ann[0])
+    figures = {}
+    default = ivf_probes(ivf_lists(int(ivf.ntotal)))
+    for probes in sorted({4, 8, 16, default, 2 * default, 4 * default}):
+        ivf.nprobe = probes
+        times = []
+        for i in range(len(vectors)):
+            begun = time.perf_counter()
+            index.dense.search(vectors[i : i + 1], 10)
+            times.append(time.perf_counter() - begun)
+        figures[f"recall_nprobe_{probes}"] = _recall(index, vectors)
+        figures[f"p50_ms_nprobe_{probes}"] = float(np.percentile(times, 50) * 1000)
+        print(
+            f"lists {ivf.nlist} probes {probes} rerank {RERANK}: recall@10 {figures[f'recall_nprobe_{probes}']:.3f}, "
+            f"p50 {figures[f'p50_ms_nprobe_{probes}']:.2f} ms",
+            file=sys.stderr,
+        )
+    return figures
+
+
 def _child(step: str, args: argparse.Namespace, extra: list[str]) -> dict[str, float]:
     command = [sys.executable, "-m", "qa.bench.scale", "--step", step, "--work", str(args.work), "--benchmarks", str(args.benchmarks)]
     command += ["--e5-data-dir", str(args.e5_data_dir), "--samples", str(args.samples), *extra]
@@ -211,13 +245,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--benchmarks", type=Path, default=Path("../shared/benchmarks"))
     parser.add_argument("--e5-data-dir", type=Path, default=Path(".qa"), help="data dir holding (or to convert) the real e5 model")
     parser.add_argument("--samples", type=int, default=2000, help="real e5 vectors the stand-in encoder is fitted on")
-    parser.add_argument("--step", choices=["build", "run"], help=argparse.SUPPRESS)
-    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--step", choices=["build", "run", "tune"], help="one measurement in this process (tune: IVF probes vs recall)")
+    parser.add_argument("--size", type=int, help="the corpus size a --step works on")
     parser.add_argument("--run", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     if args.step is not None:
-        result = step_build(args) if args.step == "build" else step_run(args)
+        result = {"build": step_build, "run": step_run, "tune": step_tune}[args.step](args)
         print(json.dumps(result))
         return 0
     standin_encoder(args.work, args.benchmarks, args.e5_data_dir, args.samples)
