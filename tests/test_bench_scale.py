@@ -28,8 +28,8 @@ def test_stand_in_recovers_a_linear_map_of_its_features(tmp_path):
     truth = np.random.default_rng(0).normal(size=(FEATURES, 16)).astype(np.float32)
     targets = np.asarray(features(texts) @ truth) + 3.0
     targets /= np.linalg.norm(targets, axis=1, keepdims=True)
-    encoder, cosine = fit(texts, targets)
-    assert cosine > 0.9 and encoder.dimension == 16
+    encoder, figures = fit(texts, targets)
+    assert figures["held_out_cosine"] > 0.9 and encoder.dimension == 16
     vectors = encoder.encode_passages(texts[:3])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     encoder.save(tmp_path / "standin.npz")
