@@ -254,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--benchmarks", type=Path, default=Path("../shared/benchmarks"))
     parser.add_argument("--e5-data-dir", type=Path, default=Path(".qa"), help="data dir holding (or to convert) the real e5 model")
     parser.add_argument("--samples", type=int, default=2000, help="real e5 vectors the stand-in encoder is fitted on")
+    parser.add_argument("--reuse", action="store_true", help="measure the indexes an earlier run built (its build figures)")
     parser.add_argument("--step", choices=["build", "run", "tune"], help="one measurement in this process (tune: IVF probes vs recall)")
     parser.add_argument("--size", type=int, help="the corpus size a --step works on")
     parser.add_argument("--run", type=int, default=0, help=argparse.SUPPRESS)
@@ -266,7 +267,12 @@ def main(argv: list[str] | None = None) -> int:
     standin_encoder(args.work, args.benchmarks, args.e5_data_dir, args.samples)
     rows = {}
     for size in args.sizes:
-        build = _child("build", args, ["--size", str(size)])
+        saved = args.work / str(size) / "build.json"
+        if args.reuse and saved.exists():
+            build = json.loads(saved.read_text(encoding="utf-8"))
+        else:
+            build = _child("build", args, ["--size", str(size)])
+            saved.write_text(json.dumps(build), encoding="utf-8")
         runs = [_child("run", args, ["--size", str(size), "--run", str(run)]) for run in range(args.runs)]
         rows[size] = {**build, **{key: float(np.median([run[key] for run in runs])) for key in runs[0]}}
         print(json.dumps({"size": size, **rows[size]}), file=sys.stderr)
