@@ -220,8 +220,8 @@ def step_tune(args: argparse.Namespace) -> dict[str, float]:
         return {}
     ivf = faiss.extract_index_ivf(ann[0])
     figures = {}
-    default = ivf_probes(ivf_lists(int(ivf.ntotal)))
-    for probes in sorted({4, 8, 16, default, 2 * default, 4 * default}):
+    lists = ivf_lists(int(ivf.ntotal))
+    for probes in sorted({lists // share for share in (16, 8, 4, 3, 2)} | {ivf_probes(lists)}):
         ivf.nprobe = probes
         times = []
         for i in range(len(vectors)):

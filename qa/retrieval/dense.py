@@ -84,9 +84,8 @@ def one_thread_for_single_queries(count: int) -> Iterator[None]:
 class DenseIndex:
     """Inner-product search over the vectors of every segment, deleted rows left out."""
 
-    def __init__(self, segments: Segments, kind: str = "flat") -> None:
+    def __init__(self, segments: Segments) -> None:
         self.segments = segments
-        self.kind = kind
 
     @classmethod
     def build(cls, ids: Sequence[str], vectors: np.ndarray, kind: str = "flat") -> DenseIndex:
@@ -95,7 +94,7 @@ class DenseIndex:
             raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         empty = Postings.from_entries(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(len(ids), np.int32))
-        return cls(Segments.single(ids, vectors, empty, build_ann(vectors, kind)), kind)
+        return cls(Segments.single(ids, vectors, empty, build_ann(vectors, kind)))
 
     def search(self, query_vectors: np.ndarray, k: int) -> list[list[Hit]]:
         """Return, for each query vector, up to k hits best first (ties by passage id)."""

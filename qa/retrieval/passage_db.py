@@ -123,12 +123,6 @@ class StoreReader:
         rows = self._rows(self._passages, "SELECT row FROM passages WHERE removed IS NOT NULL AND removed <= :generation")
         return np.array(sorted(row for (row,) in rows), dtype=np.int64)
 
-    def close(self) -> None:
-        """End the snapshot."""
-        with self._lock:
-            self._passages.close()
-            self._documents.close()
-
 
 def _opened(path: Path) -> sqlite3.Connection:
     """Return a read-only connection holding a read transaction (its snapshot) on the file."""

@@ -204,7 +204,7 @@ def load_index(data_dir: Path, attempts: int = 5) -> LoadedIndex:
     return LoadedIndex(
         manifest,
         LazyPassages(opened.reader, manifest.count),
-        DenseIndex(opened.segments, manifest.index_kind),
+        DenseIndex(opened.segments),
         BM25Index(opened.segments, ChineseTokenizer(manifest.bm25_bigrams)),
     )
 
@@ -646,7 +646,7 @@ def _assemble(
     segment = new_segment("g1", 0, vectors, [searchable_text(p) for p in passages], tokenizer, index_kind, on_tokenized)
     ids = tuple(passage.id for passage in passages)
     segments = Segments((segment,), (None,), lambda rows: [ids[row] for row in rows])
-    return LoadedIndex(manifest, {p.id: p for p in passages}, DenseIndex(segments, index_kind), BM25Index(segments, tokenizer))
+    return LoadedIndex(manifest, {p.id: p for p in passages}, DenseIndex(segments), BM25Index(segments, tokenizer))
 
 
 def _write_new(directory: Path, index: LoadedIndex, stages: StageProgress | None = None) -> None:
