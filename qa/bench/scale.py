@@ -27,7 +27,7 @@ import numpy as np
 from qa.bench.standin import StandInEncoder, fit
 from qa.records import Passage, ProvenanceRun
 from qa.retrieval.cache import EmbeddingCache
-from qa.retrieval.store import LoadedIndex
+from qa.retrieval.dense import DenseIndex
 
 BENCHMARKS = ("cmrc2018_dev.json", "cmrc2018_trial.json", "drcd_dev.json", "drcd_test.json")
 PER_DOCUMENT = 50
@@ -172,7 +172,7 @@ def step_run(args: argparse.Namespace) -> dict[str, float]:
         figures[f"{name}_p50_ms"] = float(np.percentile(times, 50) * 1000)
         figures[f"{name}_p95_ms"] = float(np.percentile(times, 95) * 1000)
     figures["rss_after_queries_mb"] = _rss_mb()
-    figures["recall_at_10"] = _recall(index, vectors)
+    figures["recall_at_10"] = _recall(index.dense, vectors)
     folder = args.work / str(args.size) / "new"
     folder.mkdir(parents=True, exist_ok=True)
     document = folder / f"added-{args.run}.txt"
@@ -189,12 +189,12 @@ def step_run(args: argparse.Namespace) -> dict[str, float]:
     return figures
 
 
-def _recall(index: LoadedIndex, vectors: np.ndarray) -> float:
+def _recall(dense: DenseIndex, vectors: np.ndarray) -> float:
     """Return the mean share of the exact top 10 (brute force over every live vector) that the dense index finds."""
-    segments = index.dense.segments
+    segments = dense.segments
     all_vectors = np.vstack([np.asarray(s.vectors)[a if a is not None else slice(None)] for s, a in segments.live()])
     all_rows = np.concatenate([np.asarray(s.rows)[a if a is not None else slice(None)] for s, a in segments.live()])
-    found = index.dense.search(vectors, 10)
+    found = dense.search(vectors, 10)
     shares = []
     for query, hits in zip(vectors, found, strict=True):
         scores = all_vectors @ query
@@ -228,13 +228,34 @@ def step_tune(args: argparse.Namespace) -> dict[str, float]:
             begun = time.perf_counter()
             index.dense.search(vectors[i : i + 1], 10)
             times.append(time.perf_counter() - begun)
-        figures[f"recall_nprobe_{probes}"] = _recall(index, vectors)
+        figures[f"recall_nprobe_{probes}"] = _recall(index.dense, vectors)
         figures[f"p50_ms_nprobe_{probes}"] = float(np.percentile(times, 50) * 1000)
         print(
             f"lists {ivf.nlist} probes {probes} rerank {RERANK}: recall@10 {figures[f'recall_nprobe_{probes}']:.3f}, "
             f"p50 {figures[f'p50_ms_nprobe_{probes}']:.2f} ms",
             file=sys.stderr,
         )
+    return figures
+
+
+def step_dense(args: argparse.Namespace) -> dict[str, float]:
+    """Measure the dense part alone at `args.size` passages: build time and peak memory, single-query latency, recall@10."""
+    encoder = standin_encoder(args.work, args.benchmarks, args.e5_data_dir, args.samples)
+    sentences, questions = benchmark_texts(args.benchmarks)
+    started = time.perf_counter()
+    vectors = encoder.encode_passages(list(passage_texts(sentences, args.size, seed=1)))
+    encoded = time.perf_counter()
+    dense = DenseIndex.build([str(row) for row in range(args.size)], vectors)
+    figures = {"encode_s": encoded - started, "index_s": time.perf_counter() - encoded, "peak_mb": _peak_mb()}
+    queries = encoder.encode_queries(questions[:: max(1, len(questions) // QUERIES)][:QUERIES])
+    times = []
+    for i in range(len(queries)):
+        begun = time.perf_counter()
+        dense.search(queries[i : i + 1], 10)
+        times.append(time.perf_counter() - begun)
+    figures["dense_p50_ms"] = float(np.percentile(times, 50) * 1000)
+    figures["dense_p95_ms"] = float(np.percentile(times, 95) * 1000)
+    figures["recall_at_10"] = _recall(dense, queries)
     return figures
 
 
@@ -255,13 +276,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--e5-data-dir", type=Path, default=Path(".qa"), help="data dir holding (or to convert) the real e5 model")
     parser.add_argument("--samples", type=int, default=2000, help="real e5 vectors the stand-in encoder is fitted on")
     parser.add_argument("--reuse", action="store_true", help="measure the indexes an earlier run built (its build figures)")
-    parser.add_argument("--step", choices=["build", "run", "tune"], help="one measurement in this process (tune: IVF probes vs recall)")
+    parser.add_argument("--step", choices=["build", "run", "tune", "dense"], help="one measurement in this process")
     parser.add_argument("--size", type=int, help="the corpus size a --step works on")
     parser.add_argument("--run", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     if args.step is not None:
-        result = {"build": step_build, "run": step_run, "tune": step_tune}[args.step](args)
+        result = {"build": step_build, "run": step_run, "tune": step_tune, "dense": step_dense}[args.step](args)
         print(json.dumps(result))
         return 0
     standin_encoder(args.work, args.benchmarks, args.e5_data_dir, args.samples)
