@@ -67,3 +67,26 @@ def test_merged_postings_equal_postings_built_from_the_kept_texts():
     expected = build_postings(tokenize, [texts[0], texts[2], texts[3]])
     for field in ("terms", "starts", "rows", "freqs", "lengths"):
         assert np.array_equal(getattr(merged, field), getattr(expected, field)), field
+
+
+def test_adding_a_document_writes_only_its_own_segment_and_loading_reads_no_passage(tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for number in range(3):
+        (docs / f"{number}.txt").write_text("，".join(WORDS[number : number + 4]) + "。", encoding="utf-8")
+    update_index([docs], tmp_path / "data", FakeEncoder())
+    segments = tmp_path / "data" / "index" / "segments"
+    before = {path: path.stat().st_mtime_ns for path in segments.rglob("*")}
+    (tmp_path / "new.txt").write_text("平湖市图书馆明年开放。", encoding="utf-8")
+    update = update_index([tmp_path / "new.txt"], tmp_path / "data", FakeEncoder())
+    assert (update.passages, update.embedded, update.added) == (4, 1, 1)
+    assert all(path.stat().st_mtime_ns == mtime for path, mtime in before.items())
+    assert sorted(path.name for path in segments.iterdir()) == ["g1", "g2"]
+    from qa.retrieval import passage_db
+
+    def unexpected_read(data):
+        raise AssertionError("a passage was read while loading")
+
+    monkeypatch.setattr(passage_db, "passage_from_dict", unexpected_read)
+    loaded = load_index(tmp_path / "data")
+    assert loaded.manifest.count == 4 and len(loaded.manifest.documents) == 4
