@@ -33,7 +33,7 @@ from qa.records import Passage, RetrievedPassage
 from qa.retrieval.cache import EmbeddingCache
 from qa.retrieval.encoders import load_encoder
 from qa.retrieval.retriever import FUSION_DEPTH, RETRIEVERS, Retriever, fuse
-from qa.retrieval.store import IndexUpdate, LoadedIndex, build_index, load_index, update_index
+from qa.retrieval.store import IndexUpdate, LoadedIndex, StageProgress, build_index, load_index, update_index
 
 log = logging.getLogger(__name__)
 EncoderFactory = Callable[[str, Path], Encoder]
@@ -164,6 +164,7 @@ class QASystem:
         prune: bool = False,
         wait: bool = True,
         on_wait: Callable[[str], None] | None = None,
+        stages: StageProgress | None = None,
     ) -> IndexUpdate:
         """Index files and folders into the data dir (only new or changed passages are embedded); return what changed.
 
@@ -179,6 +180,7 @@ class QASystem:
             prune=prune,
             wait=wait,
             on_wait=on_wait,
+            stages=stages,
         )
         self._retriever = None
         log.info(

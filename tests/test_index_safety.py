@@ -52,9 +52,9 @@ def test_damaged_passages_are_rebuilt_from_every_recorded_document(tmp_path):
     write(tmp_path / "one", "b.txt", TEXTS[1])
     write(tmp_path / "two", "c.txt", TEXTS[2])
     update_index([tmp_path / "one"], tmp_path / "data", FakeEncoder())
-    passages = index_dir(tmp_path / "data") / "passages.jsonl"
-    passages.write_text(passages.read_text(encoding="utf-8")[:40], encoding="utf-8")
-    with pytest.raises(QAError, match=r"damaged \(passages.jsonl does not match its checksum"):
+    passages = index_dir(tmp_path / "data") / "passages.sqlite"
+    passages.write_bytes(passages.read_bytes()[:40])
+    with pytest.raises(QAError, match=r"damaged \(passages.sqlite is not a readable SQLite database"):
         load_index(tmp_path / "data")
     update = update_index([tmp_path / "two"], tmp_path / "data", FakeEncoder())
     assert update.passages == 3 and len(update.notes) == 1
@@ -62,17 +62,17 @@ def test_damaged_passages_are_rebuilt_from_every_recorded_document(tmp_path):
     assert documents(tmp_path / "data") == {(tmp_path / d).as_posix() for d in ("one/a.txt", "one/b.txt", "two/c.txt")}
 
 
-def test_overwritten_bytes_in_the_faiss_file_are_detected(tmp_path):
+def test_overwritten_bytes_in_the_vectors_file_are_detected(tmp_path):
     write(tmp_path / "docs", "a.txt", TEXTS[0])
     update_index([tmp_path / "docs"], tmp_path / "data", FakeEncoder())
-    faiss_file = index_dir(tmp_path / "data") / "dense.faiss"
-    data = bytearray(faiss_file.read_bytes())
+    vectors_file = index_dir(tmp_path / "data") / "segments" / "g1" / "vectors.npy"
+    data = bytearray(vectors_file.read_bytes())
     data[-64:] = bytes(64)
-    faiss_file.write_bytes(bytes(data))
+    vectors_file.write_bytes(bytes(data))
     with pytest.raises(QAError) as caught:
         load_index(tmp_path / "data")
     assert str(caught.value) == (
-        f"the index in {index_dir(tmp_path / 'data')} is damaged (dense.faiss does not match its checksum in manifest.json: "
+        f"the index in {index_dir(tmp_path / 'data')} is damaged (segments/g1/vectors.npy does not match its checksum in manifest.json: "
         "changed or damaged since it was written); rebuild it with `qa index PATH` (the documents it held are re-read)"
     )
 
@@ -233,7 +233,7 @@ def test_two_concurrent_runs_end_with_both_runs_documents(tmp_path):
         child.join()
     assert [child.exitcode for child in children] == [0, 0]
     assert documents(data) == {path.as_posix() for path in one + two}
-    assert json.loads((index_dir(data) / "dense.ids.json").read_text(encoding="utf-8"))
+    assert load_index(data).manifest.count == len(TEXTS)
 
 
 def test_a_damaged_embedding_cache_gives_one_line(tmp_path):
@@ -254,13 +254,13 @@ def test_an_index_of_the_previous_format_is_rebuilt_with_all_its_documents(tmp_p
     update_index([tmp_path / "one"], tmp_path / "data", FakeEncoder())
     manifest_path = index_dir(tmp_path / "data") / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    del manifest["sources"], manifest["checksums"]
+    del manifest["checksums"]
     manifest_path.write_text(json.dumps({**manifest, "format_version": 1}), encoding="utf-8")
-    with pytest.raises(QAError, match=r"damaged \(format version 1, this program reads 2\)"):
+    with pytest.raises(QAError, match=r"damaged \(format version 1, this program reads 3\)"):
         load_index(tmp_path / "data")
     update = update_index([tmp_path / "two"], tmp_path / "data", FakeEncoder())
     assert update.notes == (
-        "the earlier index was unreadable (format version 1, this program reads 2); rebuilt it from the 1 documents it recorded",
+        "the earlier index was unreadable (format version 1, this program reads 3); rebuilt it from the 1 documents it recorded",
     )
     assert documents(tmp_path / "data") == {(tmp_path / "one" / "a.txt").as_posix(), (tmp_path / "two" / "b.txt").as_posix()}
 

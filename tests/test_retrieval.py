@@ -14,6 +14,7 @@ from qa.retrieval.dense import DenseIndex
 from qa.retrieval.fusion import reciprocal_rank_fusion
 from qa.retrieval.hits import Hit
 from qa.retrieval.retriever import Retriever
+from qa.retrieval.segment import Segment
 from qa.retrieval.store import index_dir, load_index, update_index
 from tests.fakes import FakeEncoder
 
@@ -31,16 +32,18 @@ def test_dense_index_returns_exact_inner_product_order(tmp_path):
     hits = index.search(np.array([[0.1, 0.9, 0.3]], dtype=np.float32), k=5)[0]
     assert [(h.passage_id, h.rank) for h in hits] == [("b", 1), ("c", 2), ("a", 3)]
     assert hits[0].score == pytest.approx(0.9)
-    index.save(tmp_path / "d.faiss", tmp_path / "d.ids.json")
-    again = DenseIndex.load(tmp_path / "d.faiss", tmp_path / "d.ids.json", "flat")
-    assert again.ids == ("a", "b", "c")
 
 
-def test_dense_index_rejects_ids_that_do_not_match_rows(tmp_path):
-    DenseIndex.build(["a", "b"], np.eye(2, dtype=np.float32)).save(tmp_path / "d.faiss", tmp_path / "d.ids.json")
-    (tmp_path / "d.ids.json").write_text('["a"]', encoding="utf-8")
-    with pytest.raises(ValueError, match="lists 1 ids but d.faiss holds 2 vectors"):
-        DenseIndex.load(tmp_path / "d.faiss", tmp_path / "d.ids.json", "flat")
+def test_a_segment_round_trips_and_rejects_rows_that_do_not_match_its_vectors(tmp_path):
+    segment = DenseIndex.build(["a", "b"], np.eye(2, dtype=np.float32)).segments.segments[0]
+    checksums = segment.write(tmp_path / "s")
+    again = Segment.load(tmp_path / "s", checksums)
+    assert again.rows.tolist() == [0, 1] and np.array_equal(again.vectors, np.eye(2))
+    np.save(tmp_path / "s" / "rows.npy", np.array([0], dtype=np.int64))
+    with pytest.raises(ValueError, match="rows.npy does not match its checksum"):
+        Segment.load(tmp_path / "s", checksums)
+    with pytest.raises(ValueError, match="the rows, vectors and lengths files hold different numbers of rows"):
+        Segment.load(tmp_path / "s", {})
 
 
 def test_hnsw_index_finds_the_nearest_vector():
@@ -131,10 +134,15 @@ def test_index_files_and_manifest(tmp_path):
         "index_kind": "flat",
         "count": 2,
     }
-    assert json.loads((folder / "dense.ids.json").read_text(encoding="utf-8")) == [
+    assert "documents" not in manifest and manifest["segments"] == ["g1"]
+    assert list(load_index(tmp_path / "data").passages) == [
         f"{(tmp_path / 'docs' / 'a.txt').as_posix()}#1.1",
         f"{(tmp_path / 'docs' / 'b.txt').as_posix()}#1.1",
     ]
+    assert load_index(tmp_path / "data").manifest.documents == {
+        (tmp_path / "docs" / "a.txt").as_posix(): 1,
+        (tmp_path / "docs" / "b.txt").as_posix(): 1,
+    }
 
 
 def test_search_with_another_model_is_refused(tmp_path):
@@ -149,9 +157,9 @@ def test_search_with_another_model_is_refused(tmp_path):
 def test_damaged_index_is_refused(tmp_path):
     write_corpus(tmp_path / "docs", {"a.txt": CORPUS["p1"], "b.txt": CORPUS["p2"]})
     update_index([tmp_path / "docs"], tmp_path / "data", FakeEncoder())
-    ids = index_dir(tmp_path / "data") / "dense.ids.json"
-    ids.write_text(json.dumps(list(reversed(json.loads(ids.read_text(encoding="utf-8"))))), encoding="utf-8")
-    with pytest.raises(QAError, match="damaged \\(dense.ids.json does not match its checksum"):
+    rows = index_dir(tmp_path / "data") / "segments" / "g1" / "rows.npy"
+    np.save(rows, np.load(rows)[::-1])
+    with pytest.raises(QAError, match="damaged \\(segments/g1/rows.npy does not match its checksum"):
         load_index(tmp_path / "data")
 
 
@@ -180,3 +188,27 @@ def test_score_fusion_by_hand():
     assert [(h.passage_id, h.rank) for h in fused] == [("b", 1), ("a", 2), ("c", 3), ("d", 4)]
     assert [h.score for h in fused] == [pytest.approx(0.4 * 0.75 + 0.6), pytest.approx(0.4), 0.0, 0.0]
     assert [h.passage_id for h in score_fusion(dense, [])] == ["a", "b", "c"]
+
+
+def test_a_large_segment_gets_an_ivf_index_reranked_exactly(monkeypatch):
+    from qa.retrieval import dense
+
+    monkeypatch.setattr(dense, "ANN_MIN_ROWS", 1000)
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(20, 32))
+    vectors = (centres[rng.integers(0, 20, 3000)] + 0.5 * rng.normal(size=(3000, 32))).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"p{i}" for i in range(3000)]
+    approximate = DenseIndex.build(ids, vectors)
+    assert approximate.segments.segments[0].ann is not None
+    exact = DenseIndex.build(ids[:999], vectors[:999])
+    assert exact.segments.segments[0].ann is None
+    queries = vectors[:50] + 0.1 * rng.normal(size=(50, 32)).astype(np.float32)
+    found = approximate.search(queries, 10)
+    recall = []
+    for query, hits in zip(queries, found, strict=True):
+        scores = vectors @ query
+        best = set(np.argsort(-scores)[:10].tolist())
+        recall.append(len(best & {int(hit.passage_id[1:]) for hit in hits}) / 10)
+        assert [hit.score for hit in hits] == pytest.approx([float(scores[int(hit.passage_id[1:])]) for hit in hits], abs=1e-5)
+    assert np.mean(recall) >= 0.95

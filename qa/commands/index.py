@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from qa.commands.common import add_model_option, data_dir, system
 from qa.retrieval.dense import INDEX_KINDS
-from qa.retrieval.store import index_dir
+from qa.retrieval.store import StageProgress, index_dir
 from qa.threads import apply_policy, batch_policy
 
 
@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (.txt .md .html .pdf .docx)")
     add_model_option(parser)
     parser.add_argument(
-        "--index-type", choices=INDEX_KINDS, default="flat", help="flat: exact (default); hnsw: approximate, for large corpora"
+        "--index-type", choices=INDEX_KINDS, default="flat", help="flat (default): exact search below 50,000 passages per segment, IVF with exact re-ranking above; hnsw: approximate"
     )
     parser.add_argument("--prune", action="store_true", help="drop indexed documents that are not under the given paths (kept by default)")
     parser.add_argument("--no-wait", action="store_true", help="fail at once, naming the holder, when another run is updating this index")
@@ -28,19 +28,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Index the paths into the data dir, showing passages/s; return 0 on success."""
+    """Index the paths into the data dir, showing each stage's progress (ingest, embed, tokenize, write) with its ETA; return 0."""
     apply_policy(batch_policy())
     with Progress(
-        TextColumn("embedding"),
+        TextColumn("{task.description:<9}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} passages/s"),
+        TextColumn("{task.fields[rate]}/s"),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         transient=False,
     ) as progress:
-        task = progress.add_task("embed", total=None, rate="-")
+        tasks: dict[str, TaskID] = {}
 
-        def advance(count: int) -> None:
+        def start(stage: str, total: int) -> None:
+            tasks[stage] = progress.add_task(stage, total=total, rate="-")
+
+        def advance(stage: str, count: int) -> None:
+            task = tasks[stage]
             progress.advance(task, count)
             state = progress.tasks[task]
             if state.elapsed:
@@ -49,11 +55,10 @@ def run(args: argparse.Namespace) -> int:
         update = system(args).index(
             args.paths,
             args.index_type,
-            progress=advance,
-            on_total=lambda total: progress.update(task, total=total),
             prune=args.prune,
             wait=not args.no_wait,
             on_wait=lambda message: print(message, file=sys.stderr),
+            stages=StageProgress(start, advance),
         )
     for error in update.errors:
         print(f"skipped {error}", file=sys.stderr)

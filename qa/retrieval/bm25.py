@@ -1,23 +1,24 @@
-"""Chinese BM25 with bm25s: jieba words (optionally plus character bigrams) over folded text."""
+"""Chinese BM25: jieba words (optionally plus character bigrams) over folded text, scored over the index's segments."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
-import bm25s
 import jieba
 import numpy as np
 
 from qa.folding import TextNormalizer
-from qa.retrieval.hits import Hit, ranked
+from qa.retrieval.hits import Hit
+from qa.retrieval.postings import build_postings, term_hash
+from qa.retrieval.segment import Segments, rank_rows
 
 _WORD = re.compile(r"\w", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
+K1 = 1.5
+B = 0.75
 
 
 class ChineseTokenizer:
@@ -52,42 +53,68 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return chosen[np.argsort(-scores[chosen], kind="stable")]
 
 
-@dataclass
 class BM25Index:
-    """A bm25s index over passages, addressed by passage id."""
+    """Okapi BM25 (the Lucene variant bm25s uses: k1 1.5, b 0.75) over the postings of every segment, deleted rows left out.
 
-    ids: tuple[str, ...]
-    tokenizer: ChineseTokenizer
-    model: bm25s.BM25
+    Document frequencies and the average length are those of the live rows of all segments together,
+    computed at query time, so an index built incrementally scores exactly like one built at once.
+    """
+
+    def __init__(self, segments: Segments, tokenizer: ChineseTokenizer) -> None:
+        self.segments = segments
+        self.tokenizer = tokenizer
+        self.count = 0
+        total_length = 0
+        for segment, alive in segments.live():
+            lengths = np.asarray(segment.postings.lengths, dtype=np.int64)
+            self.count += len(lengths) if alive is None else int(alive.sum())
+            total_length += int(lengths.sum() if alive is None else lengths[alive].sum())
+        self.average_length = total_length / self.count if self.count else 1.0
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str], bigrams: bool = False) -> BM25Index:
-        """Return an index of the texts; ids[i] names texts[i]."""
+        """Return an in-memory index of the texts; ids[i] names texts[i]."""
         tokenizer = ChineseTokenizer(bigrams)
-        model = bm25s.BM25()
-        model.index([tokenizer(text) or [""] for text in texts], show_progress=False)
-        return cls(tuple(ids), tokenizer, model)
+        postings = build_postings(tokenizer, texts)
+        return cls(Segments.single(ids, np.zeros((len(ids), 0), np.float32), postings), tokenizer)
 
     def search(self, query: str, k: int) -> list[Hit]:
-        """Return up to k passages with a positive BM25 score for the query, best first."""
+        """Return up to k passages with a positive BM25 score for the query, best first (ties by passage id)."""
         tokens = self.tokenizer(query)
-        if not tokens or not self.ids:
+        if not tokens or not self.count or k <= 0:
             return []
-        scores = self.model.get_scores(tokens)
-        top = top_k(scores, k)
-        return ranked([(self.ids[i], float(scores[i])) for i in top if scores[i] > 0])
+        live = list(self.segments.live())
+        matched: list[tuple[list[np.ndarray], list[np.ndarray]]] = [([], []) for _ in live]
+        for term, repeats in Counter(term_hash(token) for token in tokens).items():
+            found = [segment.postings.lookup(term) for segment, _ in live]
+            frequency = sum(
+                len(rows) if alive is None else int(alive[rows].sum()) for (rows, _), (_, alive) in zip(found, live, strict=True)
+            )
+            if not frequency:
+                continue
+            idf = np.log(1 + (self.count - frequency + 0.5) / (frequency + 0.5))
+            for (rows, freqs), (segment, _), (all_rows, weights) in zip(found, live, matched, strict=True):
+                lengths = np.asarray(segment.postings.lengths)[rows]
+                tf = np.asarray(freqs, dtype=np.float64)
+                all_rows.append(np.asarray(rows))
+                weights.append(repeats * idf * tf / (tf + K1 * (1 - B + B * lengths / self.average_length)))
+        pairs: list[tuple[float, int]] = []
+        for (segment, alive), (all_rows, weights) in zip(live, matched, strict=True):
+            if not all_rows:
+                continue
+            rows, totals = _sum_by_row(np.concatenate(all_rows), np.concatenate(weights), len(segment))
+            if alive is not None:
+                totals[~alive[rows]] = 0
+            best = top_k(totals, k)
+            pairs.extend((float(totals[i]), int(segment.rows[rows[i]])) for i in best if totals[i] > 0)
+        return rank_rows(pairs, k, self.segments.resolve)
 
-    def save(self, directory: Path) -> None:
-        """Write the index to a folder: bm25s arrays, ids in row order and the tokenizer settings."""
-        directory.mkdir(parents=True, exist_ok=True)
-        self.model.save(str(directory), show_progress=False)
-        (directory / "ids.json").write_text(json.dumps(list(self.ids), ensure_ascii=False), encoding="utf-8")
-        (directory / "tokenizer.json").write_text(json.dumps({"bigrams": self.tokenizer.bigrams}), encoding="utf-8")
 
-    @classmethod
-    def load(cls, directory: Path) -> BM25Index:
-        """Return the index saved in a folder by `save`."""
-        ids = tuple(json.loads((directory / "ids.json").read_text(encoding="utf-8")))
-        settings = json.loads((directory / "tokenizer.json").read_text(encoding="utf-8"))
-        model = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
-        return cls(ids, ChineseTokenizer(settings["bigrams"]), model)
+def _sum_by_row(rows: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct rows and the sum of their weights: by sorting when few rows matched, else over all `size` rows."""
+    if len(rows) * 4 < size:
+        distinct, inverse = np.unique(rows, return_inverse=True)
+        return distinct, np.bincount(inverse, weights=weights)
+    totals = np.bincount(rows, weights=weights, minlength=size)
+    distinct = np.flatnonzero(totals)
+    return distinct, totals[distinct]
