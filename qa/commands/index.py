@@ -20,7 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (.txt .md .html .pdf .docx)")
     add_model_option(parser)
     parser.add_argument(
-        "--index-type", choices=INDEX_KINDS, default="flat", help="flat (default): exact search below 50,000 passages per segment, IVF with exact re-ranking above; hnsw: approximate"
+        "--index-type",
+        choices=INDEX_KINDS,
+        default="flat",
+        help="flat (default): exact below 50,000 passages per segment, IVF with exact re-ranking above; hnsw: approximate",
     )
     parser.add_argument("--prune", action="store_true", help="drop indexed documents that are not under the given paths (kept by default)")
     parser.add_argument("--no-wait", action="store_true", help="fail at once, naming the holder, when another run is updating this index")
