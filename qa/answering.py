@@ -1,16 +1,15 @@
-"""Retrieve, read, answer: one question in, one cited Answer out, with per-stage timings."""
+"""Retrieve, read, answer: one prepared query in, one cited Answer out, with per-stage timings."""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from qa.answers import Answer
 from qa.reading.base import Reader
-from qa.reading.followup import resolve_history
-from qa.retrieval.retriever import RetrievedPassage, Retriever
+from qa.records import Query, RetrievedPassage
+from qa.retrieval.retriever import Retriever
 
 # Chosen on the gold set's tuning split for the default (neural) reader's calibrated confidence:
 # python -m qa.bench.tune_reader (docs/EVALUATION.md).
@@ -46,26 +45,25 @@ def answer_from_passages(question: str, passages: list[RetrievedPassage], reader
     return Answer(question, best.text, best.score, (best.citation,), tuple(candidates[1:4]), retrieved)
 
 
-def answer_question(
-    question: str,
+def answer_query(
+    query: Query,
     retriever: Retriever,
     reader: Reader,
     k: int = 5,
     mode: str = "hybrid",
     threshold: float = DEFAULT_THRESHOLD,
-    history: Sequence[str] = (),
+    depth: int | None = None,
 ) -> TimedAnswer:
-    """Return the answer to a question from the top-k passages of the chosen retriever, with timings.
+    """Return the answer to a prepared query (qa.query) read from its top-k passages, with timings.
 
-    history holds the user's earlier questions, oldest first; a follow-up (`那明天呢？`, `它的总投资是多少？`)
-    is resolved against them before retrieval and reading.
+    With depth > k, that many passages are retrieved and returned (evaluation measures recall on
+    them) while only the top k are read, so the answer is the one k alone gives.
     """
     started = time.perf_counter()
-    resolved = resolve_history(question, history)
-    passages = retriever.search(resolved, k, mode)
+    passages = retriever.search(query, max(k, depth or k), mode)
     retrieved_at = time.perf_counter()
-    answer = answer_from_passages(resolved, passages, reader, threshold)
-    answer = replace(answer, question=question, resolved_question=resolved if resolved != question else None)
+    answer = answer_from_passages(query.text, passages[:k], reader, threshold)
+    answer = replace(answer, question=query.asked, resolved_question=query.resolved)
     finished = time.perf_counter()
     return TimedAnswer(answer, tuple(passages), (retrieved_at - started) * 1000, (finished - retrieved_at) * 1000)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir",
         help="where models, indexes and feedback are kept (default: $QA_DATA_DIR or ./.qa)",
     )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log what the library does (-v: steps, -vv: every question)")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)
@@ -28,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `qa` with the given arguments and return the process exit code."""
     args = build_parser().parse_args(argv)
+    configure_logging(args.verbose)
     try:
         return args.run(args)
     except QAError as error:
@@ -36,6 +39,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def configure_logging(verbosity: int) -> None:
+    """Send the library's log records (the `qa` loggers) to stderr: warnings only, -v steps, -vv details."""
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbosity, 2)]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("qa")
+    root.handlers = [handler]
+    root.setLevel(level)
 
 
 if __name__ == "__main__":

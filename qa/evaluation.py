@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import json
 import statistics
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.answering import answer_from_passages
+from qa.answering import TimedAnswer
 from qa.answers import Answer
 from qa.datasets import EvalExample, load_squad
 from qa.errors import QAError
 from qa.ingest.pipeline import text_passages
 from qa.metrics import AnswerScore, no_answer_scores, recall_at, reciprocal_rank, score_answer
-from qa.reading.base import Reader
-from qa.records import Passage
-from qa.retrieval.retriever import RetrievedPassage, Retriever
+from qa.records import Passage, RetrievedPassage
 
 RECALL_DEPTH = 20
 # Calibration is judged on the confidence bins holding at least this many questions.
@@ -89,32 +86,17 @@ def is_relevant(example: EvalExample, passage: Passage) -> bool:
 
 
 def evaluate(
-    examples: Sequence[EvalExample],
-    reader: Reader,
-    threshold: float,
-    k: int,
-    retriever: Retriever | None = None,
-    mode: str = "hybrid",
-    gold_contexts: dict[str, list[Passage]] | None = None,
-    progress: Callable[[int], None] | None = None,
+    examples: Sequence[EvalExample], ask: Callable[[EvalExample], TimedAnswer], progress: Callable[[int], None] | None = None
 ) -> list[EvalRecord]:
-    """Answer every example (from retrieval, or from its own context when gold_contexts is given) and score it.
+    """Answer every example with `ask` (QASystem.evaluate passes the path users' questions take) and score it.
 
-    Questions are answered one at a time, as a user would ask them, so the timings are real latencies.
+    Questions are answered one at a time, as a user would ask them, so the timings are real latencies;
+    the passages `ask` returns (up to RECALL_DEPTH) are where the relevant passage's rank is looked up.
     """
     records = []
     for example in examples:
-        started = time.perf_counter()
-        if gold_contexts is not None and example.context_id is not None:
-            results = [RetrievedPassage(p, 1.0, rank) for rank, p in enumerate(gold_contexts[example.context_id], start=1)]
-        elif gold_contexts is None and retriever is not None:
-            results = retriever.search(example.question, max(k, RECALL_DEPTH), mode)
-        else:
-            raise ValueError(f"question {example.id}: evaluate needs a retriever, or gold contexts and questions that carry theirs")
-        retrieved_at = time.perf_counter()
-        answer = answer_from_passages(example.question, results if gold_contexts is not None else results[:k], reader, threshold)
-        finished = time.perf_counter()
-        records.append(_record(example, answer, results, (retrieved_at - started) * 1000, (finished - retrieved_at) * 1000))
+        timed = ask(example)
+        records.append(_record(example, timed.answer, timed.passages, timed.retrieve_ms, timed.read_ms))
         if progress is not None:
             progress(1)
     return records

@@ -59,6 +59,35 @@ class Passage:
         return min(lines), max(lines)
 
 
+@dataclass(frozen=True)
+class Query:
+    """A question made ready for retrieval: as asked, as understood (a follow-up resolved against the conversation),
+    and the keywords BM25 searches (an English question's Chinese renderings added)."""
+
+    asked: str
+    text: str
+    keywords: str
+
+    @classmethod
+    def plain(cls, text: str) -> Query:
+        """Return the query that searches a text as it is (no follow-up to resolve, no keywords added)."""
+        return cls(text, text, text)
+
+    @property
+    def resolved(self) -> str | None:
+        """Return the question as understood when it differs from the one asked, else None."""
+        return self.text if self.text != self.asked else None
+
+
+@dataclass(frozen=True)
+class RetrievedPassage:
+    """A passage found for a query, with the retriever's score and 1-based rank."""
+
+    passage: Passage
+    score: float
+    rank: int
+
+
 def provenance_runs(positions: tuple[Position, ...]) -> tuple[ProvenanceRun, ...]:
     """Return the shortest list of runs that maps each offset to its position."""
     runs: list[ProvenanceRun] = []

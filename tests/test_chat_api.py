@@ -56,10 +56,10 @@ def test_only_ask_is_public(client):
 def test_ask_with_a_number_is_a_one_line_error_logged_as_one_line(client, caplog):
     from gradio_client.exceptions import AppError
 
-    with caplog.at_level("INFO", logger="qa.chat"):
+    with caplog.at_level("INFO", logger="qa.chat.api"):
         with pytest.raises(AppError, match=r"^the question must be text \(got int\)$"):
             client.predict(42, [], api_name="/ask")
-    assert [record.getMessage() for record in caplog.records if record.name == "qa.chat"] == [
+    assert [record.getMessage() for record in caplog.records if record.name == "qa.chat.api"] == [
         "ask: user error: the question must be text (got int)"
     ]
 

@@ -20,8 +20,7 @@ from qa.chat.rendering import (
     source_html,
     text_html,
 )
-from qa.records import Passage, ProvenanceRun
-from qa.retrieval.retriever import RetrievedPassage
+from qa.records import Passage, ProvenanceRun, RetrievedPassage
 
 TEXT = "港区A3泊位设计年通过能力169万吨。<script>alert(1)</script>"
 PASSAGE = Passage(

@@ -61,6 +61,33 @@ def test_the_starting_page_answers_at_once_in_the_browser_language_and_frees_its
         again.listen()
 
 
+def test_the_starting_page_reports_the_start_up_stage_in_the_browser_language():
+    import urllib.request
+
+    from qa.chat.service import CONVERTING, INDEXING, StartStatus
+    from qa.chat.splash import SPLASH_HEADER, STATUS_PATH, StartingPage
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    page = StartingPage("127.0.0.1", port)
+    status = [StartStatus(CONVERTING)]
+
+    def line(language: str) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{STATUS_PATH}?lang={language}") as response:
+            assert response.headers[SPLASH_HEADER] == "1"
+            return response.read().decode("utf-8")
+
+    try:
+        assert (line("zh"), line("en")) == ("正在启动…", "Starting…")
+        page.show_status(lambda language: status[0].line(language))
+        assert (line("zh"), line("en")) == ("正在转换模型（仅首次启动）…", "Converting the model (first start only)…")
+        status[0] = StartStatus(INDEXING, 12, 58)
+        assert (line("zh"), line("en")) == ("正在索引文档：12/58 个段落", "Indexing documents: 12/58 passages")
+    finally:
+        page.close()
+
+
 def test_a_busy_port_is_a_one_line_error_before_anything_loads():
     from argparse import Namespace
 

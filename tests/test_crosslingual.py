@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from qa.crosslingual import EnglishToChinese, core_words, english_forms, pinyin_matches, reverse_glosses
+from qa.folding import TextNormalizer
 from qa.ingest.pipeline import text_passages
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_reader import SpanReader
-from qa.retrieval.normalize import TextNormalizer
-from qa.retrieval.retriever import RetrievedPassage
+from qa.records import RetrievedPassage
 
 CEDICT_LINES = [
     "# CC-CEDICT comment line",

@@ -10,12 +10,11 @@ from qa.answers import Answer
 from qa.datasets import EvalExample
 from qa.errors import QAError
 from qa.eval_report import calibration_curve, write_report
-from qa.evaluation import EvalRecord, context_passages, evaluate, load_eval_set, summarize
+from qa.evaluation import EvalRecord, context_passages, load_eval_set, summarize
 from qa.metrics import score_answer
-from qa.reading.sentence import SentenceReader
 from qa.retrieval.cache import EmbeddingCache
-from qa.retrieval.retriever import Retriever
 from qa.retrieval.store import build_index
+from qa.system import QASystem, Settings
 from tests.fakes import FakeEncoder
 
 SQUAD = {
@@ -79,11 +78,12 @@ def test_evaluate_with_retrieval_and_gold_contexts(tmp_path):
     passages = context_passages(eval_set.contexts)
     index, embedded = build_index(passages, FakeEncoder(), EmbeddingCache(tmp_path / "cache.sqlite"))
     assert embedded == 2
-    records = evaluate(eval_set.examples, SentenceReader(), 0.3, 5, Retriever(index, FakeEncoder()), "hybrid")
+    system = QASystem(Settings(tmp_path, reader="sentence", threshold=0.3), make_encoder=lambda model, data_dir: FakeEncoder(), index=index)
+    records = system.evaluate(eval_set.examples, "hybrid")
     assert [(r.example.id, r.relevant_rank, r.citation_correct) for r in records] == [("Q1", 1, True), ("Q2", 1, True)]
     assert [r.answer.text for r in records] == ["独山港区A3泊位设计年综合通过能力169万吨。", "会议由市政协副主席许静主持。"]
     gold = {p.document: [p] for p in passages}
-    gold_records = evaluate(eval_set.examples, SentenceReader(), 0.3, 5, gold_contexts=gold)
+    gold_records = system.evaluate(eval_set.examples, gold_contexts=gold)
     assert [r.answer.text for r in gold_records] == [r.answer.text for r in records]
 
 

@@ -11,12 +11,12 @@ import pytest
 pytest.importorskip("torch")
 
 from qa.answering import DEFAULT_THRESHOLD  # noqa: E402
-from qa.evaluation import GOLD_SET, evaluate, load_eval_set  # noqa: E402
+from qa.evaluation import GOLD_SET, load_eval_set  # noqa: E402
 from qa.ingest.pipeline import ingest_paths  # noqa: E402
-from qa.reading.factory import DEFAULT_READER, make_reader  # noqa: E402
+from qa.reading.factory import DEFAULT_READER  # noqa: E402
 from qa.retrieval.cache import EmbeddingCache  # noqa: E402
-from qa.retrieval.retriever import Retriever  # noqa: E402
 from qa.retrieval.store import build_index  # noqa: E402
+from qa.system import QASystem, Settings  # noqa: E402
 from tests.conftest import SEED  # noqa: E402
 from tests.fakes import FakeEncoder  # noqa: E402
 
@@ -32,7 +32,9 @@ def test_default_reader_keeps_its_tuning_split_figures(real_data_dir, tmp_path):
     encoder = FakeEncoder()
     index, _ = build_index(list(ingest_paths([SEED]).passages), encoder, EmbeddingCache(tmp_path / "embeddings.sqlite"))
     examples = load_eval_set(GOLD_SET, "tune").examples
-    records = evaluate(examples, make_reader(DEFAULT_READER, real_data_dir), DEFAULT_THRESHOLD, 5, Retriever(index, encoder), "bm25")
+    system = QASystem(Settings(real_data_dir, retriever="bm25"), make_encoder=lambda model, data_dir: encoder, index=index)
+    assert (system.settings.reader, system.settings.abstain_below) == (DEFAULT_READER, DEFAULT_THRESHOLD)
+    records = system.evaluate(examples)
     answerable = [r for r in records if r.example.answers]
     unanswerable = [r for r in records if not r.example.answers]
     em = statistics.fmean(r.score.em for r in answerable)

@@ -8,7 +8,7 @@ pytest.importorskip("torch")
 
 from qa.ingest.pipeline import text_passages  # noqa: E402
 from qa.reading.neural.model import NeuralReader  # noqa: E402
-from qa.retrieval.retriever import RetrievedPassage  # noqa: E402
+from qa.records import RetrievedPassage  # noqa: E402
 
 pytestmark = pytest.mark.integration
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from qa.retrieval.retriever import Retriever
-from qa.retrieval.store import load_index, update_index
+from qa.retrieval.store import update_index
+from qa.system import QASystem, Settings
 from tests.conftest import SEED
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def seed_retriever(real_data_dir, real_encoder):
-    update_index([SEED], real_data_dir, real_encoder)
-    return Retriever(load_index(real_data_dir), real_encoder)
+def seed_system(real_data_dir, real_encoder):
+    system = QASystem(Settings(real_data_dir), make_encoder=lambda model, data_dir: real_encoder)
+    system.index([SEED])
+    return system
 
 
 @pytest.mark.parametrize(
@@ -28,17 +29,17 @@ def seed_retriever(real_data_dir, real_encoder):
     ],
 )
 @pytest.mark.parametrize("mode", ["hybrid", "dense"])
-def test_traditional_and_english_questions_find_the_answer_passage(seed_retriever, question, answer, mode):
-    top5 = [result.passage.text for result in seed_retriever.search(question, k=5, mode=mode)]
+def test_traditional_and_english_questions_find_the_answer_passage(seed_system, question, answer, mode):
+    top5 = [result.passage.text for result in seed_system.search(question, k=5, retriever=mode)]
     assert any(answer in text for text in top5), top5
 
 
-def test_reindexing_the_seed_embeds_nothing(real_data_dir, real_encoder, seed_retriever):
+def test_reindexing_the_seed_embeds_nothing(real_data_dir, real_encoder, seed_system):
     update = update_index([SEED], real_data_dir, real_encoder)
     assert (update.passages, update.embedded, update.reused) == (30, 0, 30)
 
 
-def test_search_cli_json(real_data_dir, seed_retriever, capsys):
+def test_search_cli_json(real_data_dir, seed_system, capsys):
     import json
 
     from qa.cli import main
@@ -62,7 +63,7 @@ def test_eval_on_the_gold_set_writes_the_report(real_data_dir, tmp_path, capsys)
     assert (out / "report.md").exists() and (out / "calibration.png").exists()
 
 
-def test_ask_cli_answers_with_a_cited_verbatim_span(real_data_dir, seed_retriever, capsys):
+def test_ask_cli_answers_with_a_cited_verbatim_span(real_data_dir, seed_system, capsys):
     import json
 
     from qa.cli import main
@@ -71,17 +72,15 @@ def test_ask_cli_answers_with_a_cited_verbatim_span(real_data_dir, seed_retrieve
     answer = json.loads(capsys.readouterr().out)
     assert answer["answer"] == "169万吨" and answer["abstained"] is False
     citation = answer["citations"][0]
-    passage = seed_retriever.index.passages[citation["passage_id"]]
+    passage = seed_system.retriever.index.passages[citation["passage_id"]]
     assert passage.text[citation["start"] : citation["end"]] == "169万吨"
     assert (citation["line_start"], citation["line_end"]) == (61, 61)
     assert main(["--data-dir", str(real_data_dir), "ask", "平湖市的常住人口是多少？", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["answer"] is None
 
 
-def test_follow_up_question_uses_the_previous_turn(seed_retriever):
-    from qa.answering import answer_question
-    from qa.reading.span_reader import SpanReader
-
-    timed = answer_question("它的总投资是多少？", seed_retriever, SpanReader(), history=["302省道与525国道平改立工程项目位于哪里？"])
+def test_follow_up_question_uses_the_previous_turn(seed_system):
+    span = QASystem(Settings(seed_system.settings.data_dir, reader="span"), make_encoder=lambda model, data_dir: seed_system.encoder)
+    timed = span.ask("它的总投资是多少？", history=["302省道与525国道平改立工程项目位于哪里？"])
     assert timed.answer.resolved_question == "302省道与525国道平改立工程项目的总投资是多少？"
     assert timed.answer.text == "1.41亿元"

@@ -16,8 +16,11 @@ from qa.ingest.pipeline import text_passages  # noqa: E402
 from qa.reading.base import sentence_spans  # noqa: E402
 from qa.reading.hf import HFReader  # noqa: E402
 from qa.reading.span_scoring import strip_span  # noqa: E402
-from qa.records import Passage, provenance_runs  # noqa: E402
-from qa.retrieval.retriever import RetrievedPassage  # noqa: E402
+from qa.records import (  # noqa: E402
+    Passage,
+    RetrievedPassage,  # noqa: E402
+    provenance_runs,
+)
 
 MAX_LENGTH = 64
 CHINESE = "北京是中国的首都。\n它有两千多万人口，\n也是文化中心。"

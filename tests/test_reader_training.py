@@ -16,7 +16,7 @@ from embeddings.convert import file_sha256  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 from qa.ingest.pipeline import text_passages  # noqa: E402
 from qa.reading.neural.model import NeuralReader, ensure_neural_model  # noqa: E402
-from qa.retrieval.retriever import RetrievedPassage  # noqa: E402
+from qa.records import RetrievedPassage  # noqa: E402
 from qa.training.data import TrainExample, load_training_file, locate_answer, traditional_to_simplified  # noqa: E402
 from qa.training.export import export_delta  # noqa: E402
 from qa.training.features import build_windows, label_window  # noqa: E402

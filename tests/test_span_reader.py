@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from qa.answering import SPAN_THRESHOLD
+from qa.folding import TextNormalizer
 from qa.ingest.pipeline import text_passages
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_reader import SpanReader
 from qa.reading.spans import typed_spans
-from qa.retrieval.normalize import TextNormalizer
-from qa.retrieval.retriever import RetrievedPassage
+from qa.records import RetrievedPassage
 
 
 @pytest.mark.parametrize(

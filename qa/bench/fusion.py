@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from qa.bench.retrieval import DEPTH, bench_parser, encoder_and_cache, first_relevant_rank, ranking_scores, relevant_ids
+from qa.bench.retrieval import DEPTH, bench_parser, encoder_and_cache, ranking_scores, relevant_ids
 from qa.datasets import load_squad
 from qa.evaluation import context_passages
 from qa.retrieval.bm25 import BM25Index
@@ -23,7 +23,7 @@ from qa.retrieval.store import embed_with_cache
 
 def print_row(set_name: str, relevant: Sequence[set[str]], tokens: str, name: str, lists: Sequence[Sequence[Hit]]) -> None:
     """Print one table row: recall@1/5/20 and MRR@10 of a variant's hit lists, one list per question."""
-    s = ranking_scores([first_relevant_rank(hits, rel) for hits, rel in zip(lists, relevant, strict=True)])
+    s = ranking_scores([next((hit.rank for hit in hits if hit.passage_id in rel), None) for hits, rel in zip(lists, relevant, strict=True)])
     print(
         f"| {set_name} | {tokens} | {name} | {s.recall_1:.3f} | {s.recall_5:.3f} | {s.recall_20:.3f} | {s.mrr_10:.3f} |",
         flush=True,

@@ -21,13 +21,10 @@ from qa.config import resolve_data_dir
 from qa.datasets import load_squad
 from qa.evaluation import context_passages, percentile
 from qa.metrics import recall_at, reciprocal_rank
-from qa.records import Passage
+from qa.records import Passage, RetrievedPassage
 from qa.retrieval.cache import EmbeddingCache
-from qa.retrieval.encoders import load_encoder
-from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
-from qa.retrieval.hits import Hit
-from qa.retrieval.retriever import FUSION_DEPTH, Retriever
-from qa.retrieval.store import build_index
+from qa.retrieval.retriever import FUSION_DEPTH, RETRIEVERS
+from qa.system import QASystem, Settings
 
 DEPTH = FUSION_DEPTH
 
@@ -43,9 +40,9 @@ class RankingScores:
     mrr_10: float
 
 
-def first_relevant_rank(hits: Sequence[Hit], relevant: set[str]) -> int | None:
-    """Return the 1-based rank of the first relevant hit, or None."""
-    return next((hit.rank for hit in hits if hit.passage_id in relevant), None)
+def first_relevant_rank(results: Sequence[RetrievedPassage], relevant: set[str]) -> int | None:
+    """Return the 1-based rank of the first relevant passage, or None."""
+    return next((result.rank for result in results if result.passage.id in relevant), None)
 
 
 def ranking_scores(ranks: Sequence[int | None]) -> RankingScores:
@@ -62,41 +59,34 @@ def relevant_ids(passages: Sequence[Passage], context_ids: Sequence[str | None])
     return [by_context.get(context_id, set()) if context_id is not None else set() for context_id in context_ids]
 
 
-def run_set(path: Path, encoder: Encoder, cache: EmbeddingCache, latency_queries: int) -> list[str]:
-    """Benchmark one file and return its table rows."""
+def run_set(path: Path, system: QASystem, latency_queries: int) -> list[str]:
+    """Benchmark one file with the system's model and return its table rows."""
     squad = load_squad(path)
     passages = context_passages(squad.contexts)
     started = time.perf_counter()
-    index, embedded = build_index(passages, encoder, cache)
+    corpus = system.over_passages(passages)
     build_seconds = time.perf_counter() - started
     questions = [example.question for example in squad.examples]
-    dense_hits = index.dense.search(encoder.encode_queries(questions), DEPTH)
-    bm25_hits = [index.bm25.search(question, DEPTH) for question in questions]
+    rankings = corpus.search_all(questions, DEPTH, RETRIEVERS)
     relevant = relevant_ids(passages, [example.context_id for example in squad.examples])
-    retriever = Retriever(index, encoder)
     rows = []
-    for name, lists in (
-        ("dense", dense_hits),
-        ("bm25", bm25_hits),
-        ("hybrid", [score_fusion(d, b) for d, b in zip(dense_hits, bm25_hits, strict=True)]),
-        ("rrf", [reciprocal_rank_fusion([d, b]) for d, b in zip(dense_hits, bm25_hits, strict=True)]),
-    ):
-        scores = ranking_scores([first_relevant_rank(hits, rel) for hits, rel in zip(lists, relevant, strict=True)])
-        latency = single_query_latency(retriever, name, questions[:latency_queries])
+    for name, lists in rankings.items():
+        scores = ranking_scores([first_relevant_rank(results, rel) for results, rel in zip(lists, relevant, strict=True)])
+        latency = single_query_latency(corpus, name, questions[:latency_queries])
         rows.append(
             f"| {path.name} | {name} | {len(questions)} | {len(passages)} | {scores.recall_1:.3f} | {scores.recall_5:.3f} | "
             f"{scores.recall_20:.3f} | {scores.mrr_10:.3f} | {percentile(latency, 50):.1f} | {percentile(latency, 95):.1f} |"
         )
-    rows.append(f"<!-- {path.name}: index built in {build_seconds:.1f} s, {embedded} passages embedded (the rest cached) -->")
+    rows.append(f"<!-- {path.name}: index built in {build_seconds:.1f} s (vectors from the embedding cache where it had them) -->")
     return rows
 
 
-def single_query_latency(retriever: Retriever, mode: str, questions: Sequence[str]) -> list[float]:
-    """Return milliseconds per question for one question at a time through the product's retriever, model loaded."""
+def single_query_latency(system: QASystem, mode: str, questions: Sequence[str]) -> list[float]:
+    """Return milliseconds per question for one question at a time through the product's search, model loaded."""
     timings = []
     for question in questions:
         started = time.perf_counter()
-        retriever.search(question, DEPTH, mode)
+        system.search(question, DEPTH, mode)
         timings.append((time.perf_counter() - started) * 1000)
     return timings
 
@@ -120,10 +110,15 @@ def bench_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def bench_system(args: argparse.Namespace) -> QASystem:
+    """Return the QASystem of the model and data dir the arguments name."""
+    return QASystem(Settings(resolve_data_dir(args.data_dir), model=args.model))
+
+
 def encoder_and_cache(args: argparse.Namespace) -> tuple[Encoder, EmbeddingCache]:
     """Return the encoder and the embedding cache of the data dir the arguments name."""
-    data_dir = resolve_data_dir(args.data_dir)
-    return load_encoder(args.model, data_dir), EmbeddingCache(data_dir / "cache" / "embeddings.sqlite")
+    system = bench_system(args)
+    return system.encoder, system.embedding_cache
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,16 +127,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency-queries", type=int, default=200)
     parser.add_argument("--throughput-passages", type=int, default=128)
     args = parser.parse_args(argv)
-    encoder, cache = encoder_and_cache(args)
+    system = bench_system(args)
     print("| set | retriever | questions | passages | R@1 | R@5 | R@20 | MRR@10 | p50 ms | p95 ms |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     first_passages: list[str] = []
     for path in args.datasets:
-        for row in run_set(path, encoder, cache, args.latency_queries):
+        for row in run_set(path, system, args.latency_queries):
             print(row, flush=True)
         if not first_passages:
             first_passages = [p.text for p in context_passages(load_squad(path).contexts)[: args.throughput_passages]]
-    rates = measure_throughput(encoder, first_passages, 3)
+    rates = measure_throughput(system.encoder, first_passages, 3)
     mean_chars = statistics.mean(len(text) for text in first_passages)
     print(
         f"\nindex throughput (encode {len(first_passages)} passages of {mean_chars:.0f} chars, uncached, 3 runs): "

@@ -16,12 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from embeddings.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
-from qa.answering import answer_question
 from qa.bench.load import busy_cores, percentile, seed_questions
-from qa.reading.factory import DEFAULT_READER, make_reader
-from qa.retrieval.retriever import Retriever
-from qa.retrieval.store import load_index
+from qa.system import QASystem, Settings
 from qa.threads import ThreadPolicy, apply_policy
 
 
@@ -34,10 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--burners", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args(argv)
-    retriever = Retriever(load_index(args.data_dir), SentenceTransformerEncoder(DEFAULT_MODEL, args.data_dir))
-    reader = make_reader(DEFAULT_READER, args.data_dir)
+    system = QASystem(Settings(args.data_dir))
     questions = seed_questions(args.questions)
-    answer_question(questions[0], retriever, reader)
+    system.ask(questions[0])
     samples: dict[tuple[int, str], list[float]] = {}
     for load in ("idle", f"{args.burners} busy cores"):
         with busy_cores(args.burners if load != "idle" else 0):
@@ -46,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
                     apply_policy(ThreadPolicy(threads, "bench"))
                     for question in questions:
                         started = time.perf_counter()
-                        answer_question(question, retriever, reader)
+                        system.ask(question)
                         samples.setdefault((threads, load), []).append((time.perf_counter() - started) * 1000)
     print(f"{len(questions)} seed questions x {args.rounds} rounds; {os.cpu_count()} cores; load average at end {os.getloadavg()[0]:.1f}")
     print("| threads | load | answers | p50 ms | p95 ms | max ms |\n|---:|---|---:|---:|---:|---:|")

@@ -21,27 +21,20 @@ import statistics
 from dataclasses import replace
 from pathlib import Path
 
-from qa.config import resolve_data_dir
-from qa.evaluation import GOLD_SET, EvalRecord, context_passages, evaluate, load_eval_set, summarize, threshold_sweep
+from qa.config import SEEDS, resolve_data_dir
+from qa.evaluation import GOLD_SET, EvalRecord, context_passages, load_eval_set, summarize, threshold_sweep
 from qa.ingest.pipeline import ingest_paths
 from qa.reading.calibration import Calibration, fit_calibration
 from qa.reading.neural.model import DELTA_PATH, NeuralReader
-from qa.retrieval.cache import EmbeddingCache
-from qa.retrieval.encoders import load_encoder
-from qa.retrieval.retriever import Retriever
-from qa.retrieval.store import build_index
+from qa.records import Passage
+from qa.system import QASystem, Settings
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 THRESHOLDS = tuple(round(0.02 * step, 2) for step in range(50))
 
 
-def _retriever(passages: list, data_dir: Path) -> Retriever:
-    """Return a hybrid retriever over an in-memory index of the passages with the default encoder."""
-    from embeddings.encoder import DEFAULT_MODEL
-
-    encoder = load_encoder(DEFAULT_MODEL, data_dir)
-    index, _ = build_index(passages, encoder, EmbeddingCache(data_dir / "cache" / "embeddings.sqlite"))
-    return Retriever(index, encoder)
+def _system(passages: list[Passage], data_dir: Path, k: int) -> QASystem:
+    """Return a system answering at threshold 0 from an in-memory index of the passages with the default encoder."""
+    return QASystem(Settings(data_dir, k=k, threshold=0.0)).over_passages(passages)
 
 
 def _calibrated(records: list[EvalRecord], calibration: Calibration) -> list[EvalRecord]:
@@ -71,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     squad = load_eval_set(args.squad)
     squad_examples = squad.examples[: args.squad_limit]
     sets = {
-        "gold tune": (gold.examples, _retriever(list(ingest_paths([SEEDS]).passages), data_dir)),
-        "squad tune": (squad_examples, _retriever(context_passages(squad.contexts or {}), data_dir)),
+        "gold tune": (gold.examples, _system(list(ingest_paths([SEEDS]).passages), data_dir, args.k)),
+        "squad tune": (squad_examples, _system(context_passages(squad.contexts or {}), data_dir, args.k)),
     }
     results: dict[int, dict[str, list[EvalRecord]]] = {}
     print("| windows | set | n | EM | F1 (answerable, threshold 0) | read p50 ms | read p95 ms |")
@@ -81,9 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         reader = NeuralReader(data_dir, args.delta, max_windows=windows)
         reader.calibration = Calibration()
         results[windows] = {}
-        for name, (examples, retriever) in sets.items():
-            evaluate(examples[:2], reader, 0.0, args.k, retriever)  # warm-up
-            records = evaluate(examples, reader, 0.0, args.k, retriever)
+        for name, (examples, corpus) in sets.items():
+            system = corpus.using_reader(reader)
+            system.evaluate(examples[:2])  # warm-up
+            records = system.evaluate(examples)
             results[windows][name] = records
             summary = summarize(records, retrieval=False)
             print(

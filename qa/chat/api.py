@@ -18,7 +18,7 @@ from qa.chat.service import ChatService, NeedsReferent
 from qa.errors import QAError
 from qa.serialize import answer_to_dict
 
-log = logging.getLogger("qa.chat")
+log = logging.getLogger(__name__)
 
 
 class CitationJSON(TypedDict):

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.chat.feedback import FeedbackStore
 from qa.chat.i18n import ChatError
 from qa.chat.service import ChatService
 from qa.eval_report import WORST_SHOWN, write_report
-from qa.evaluation import GOLD_SET, EvalRecord, context_passages, evaluate, load_eval_set, summarize
+from qa.evaluation import GOLD_SET, EvalRecord, context_passages, load_eval_set, summarize
 from qa.ingest.pipeline import ingest_paths
-from qa.retrieval.cache import EmbeddingCache
-from qa.retrieval.retriever import Retriever
-from qa.retrieval.store import build_index
+from qa.system import QASystem
 
 GOLD, FEEDBACK, UPLOADED = "built-in gold set", "saved feedback", "uploaded dataset"
 EVAL_SOURCES = (GOLD, FEEDBACK, UPLOADED)
@@ -79,7 +77,7 @@ def run_evaluation(
     eval_set = load_eval_set(dataset)
     if not eval_set.examples:
         raise ChatError("no_questions", name=dataset.name)
-    retriever = _retriever(service, source, eval_set.contexts)
+    system = _system(service, source, eval_set.contexts)
     done = [0]
 
     def advance(count: int) -> None:
@@ -87,20 +85,18 @@ def run_evaluation(
         if progress is not None:
             progress(done[0], len(eval_set.examples))
 
-    records = evaluate(eval_set.examples, service.reader, float(threshold), int(k), retriever, mode, progress=advance)
+    settings = replace(system.settings, k=int(k), retriever=mode, threshold=float(threshold))
+    records = system.with_settings(settings).evaluate(eval_set.examples, progress=advance)
     summary = summarize(records)
     out_dir = service.data_dir / "eval" / ("chat-" + dataset.stem)
     write_report(out_dir, {mode: (records, summary)}, dataset.name)
     return EvalView(mode, summary, worst_failures(records), tuple(out_dir / plot for plot in PLOTS), out_dir)
 
 
-def _retriever(service: ChatService, source: str, contexts: dict[str, str] | None) -> Retriever:
+def _system(service: ChatService, source: str, contexts: dict[str, str] | None) -> QASystem:
+    """Return the chat's system over what a dataset is answered from: the seed, a SQuAD set's contexts, or the app's index."""
     if source == GOLD:
-        passages = list(ingest_paths([service.seeds]).passages)
-    elif contexts is not None:
-        passages = context_passages(contexts)
-    else:
-        return service.retriever()
-    cache = EmbeddingCache(service.data_dir / "cache" / "embeddings.sqlite")
-    index, _ = build_index(passages, service.encoder, cache)
-    return Retriever(index, service.encoder)
+        return service.system.over_passages(list(ingest_paths([service.seeds]).passages))
+    if contexts is not None:
+        return service.system.over_passages(context_passages(contexts))
+    return service.system

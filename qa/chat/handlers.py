@@ -20,7 +20,7 @@ from qa.chat.evaluation import run_evaluation
 from qa.chat.feedback import FeedbackStore
 from qa.chat.i18n import error_message, language_of
 from qa.chat.rendering import View, documents_html, failures_html, metrics_html, plots_html
-from qa.chat.service import FAILED, INDEXING, READY, ChatService, NeedsReferent
+from qa.chat.service import FAILED, READY, ChatService, NeedsReferent
 from qa.errors import QAError
 
 POLL_SECONDS = 0.25
@@ -57,23 +57,10 @@ class ChatHandlers:
         view = self.view(request)
         status = self.service.status
         if status.stage == READY:
-            return (
-                view.t("status_ready", documents=status.documents, passages=status.passages),
-                *self.documents_view(request),
-                gr.Timer(active=False),
-            )
+            return (status.line(view.language), *self.documents_view(request), gr.Timer(active=False))
         if status.stage == FAILED:
-            return (
-                f'<span class="qa-error">{escape(view.t("status_failed", reason=status.error))}</span>',
-                gr.skip(),
-                gr.skip(),
-                gr.Timer(active=False),
-            )
-        line = (
-            view.t("status_indexing", done=status.done, total=status.total or "?")
-            if status.stage == INDEXING
-            else view.t("status_" + status.stage)
-        )
+            return (f'<span class="qa-error">{escape(status.line(view.language))}</span>', gr.skip(), gr.skip(), gr.Timer(active=False))
+        line = status.line(view.language)
         return (
             f'<span class="qa-loading">{escape(line)} {escape(view.t("status_wait"))}</span>',
             gr.skip(),

@@ -6,6 +6,7 @@ import argparse
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.middleware import Middleware
@@ -19,11 +20,20 @@ from qa.errors import QAError
 from qa.threads import apply_policy, serving_policy
 
 PUBLIC_API = ("ask",)
-log = logging.getLogger("qa.chat")
+log = logging.getLogger("qa")
 
 
-def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, share: bool = False):
-    """Launch the app of a service in the background and return the running Blocks (`.close()` stops it).
+def launch(
+    service: ChatService,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    share: bool = False,
+    before_launch: Callable[[], None] | None = None,
+):
+    """Build the app of a service, launch it in the background and return the running Blocks (`.close()` stops it).
+
+    before_launch runs between building and serving (the starting page frees the port there, so it
+    stays up while Gradio imports and the app is built).
 
     Only `/ask` is public: the other events answer the app's own page only (see qa.chat.guard);
     the page maps the browser's language before Gradio's i18n reads it (qa.chat.locale_shim);
@@ -38,6 +48,8 @@ def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_P
         """Return the ids of the public events (read per request: the ids exist once the app is built)."""
         return {fn._id for fn in app.fns.values() if fn.api_name in PUBLIC_API}
 
+    if before_launch is not None:
+        before_launch()
     guard = Middleware(PageOnlyEvents, public_events=public_events, public_names=PUBLIC_API, max_file_bytes=service.max_upload_bytes)
     try:
         app.launch(
@@ -58,29 +70,33 @@ def launch(service: ChatService, host: str = DEFAULT_HOST, port: int = DEFAULT_P
 
 
 def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None, starting: StartingPage | None = None) -> None:
-    """Serve the page, then prepare the index and warm up behind it; block until interrupted. Prints the times to page and to ready."""
+    """Start preparing the index and model at once, serve the page, and block until interrupted.
+
+    The start-up (conversion, indexing, warm-up) runs behind whichever page is up: the starting page
+    shows its stage until the app, built meanwhile, takes the port over. Prints the times to page and to ready.
+    """
     started = time.perf_counter() if started is None else started
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
-    log.addHandler(handler)
+    log.handlers = [handler]  # the library's one-line records (user errors through the API, index updates) in the server log
     log.setLevel(logging.INFO)
     apply_policy(serving_policy())  # one torch/FAISS thread per request, $QA_THREADS overrides (qa/threads.py, docs/RELIABILITY.md)
     service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb)
     if starting is not None:
-        starting.close()
-    app = launch(service, args.host, args.port, args.share)
-    print(f"page in {time.perf_counter() - started:.1f} s: {app.local_url} (loading the model behind it)", flush=True)
+        starting.show_status(lambda language: service.status.line(language))
 
     def prepare() -> None:
         try:
             report = service.start()
             print(report.message, flush=True)
             print(report.stages_line, flush=True)
-            print(f"ready in {time.perf_counter() - started:.1f} s: {app.local_url}", flush=True)
+            print(f"ready in {time.perf_counter() - started:.1f} s", flush=True)
         except Exception as error:  # the page shows it; questions get it as their error
             print(f"error: the app could not start: {str(error).splitlines()[0] if str(error) else type(error).__name__}", flush=True)
 
     threading.Thread(target=prepare, name="qa-start", daemon=True).start()
+    app = launch(service, args.host, args.port, args.share, before_launch=starting.close if starting is not None else None)
+    print(f"page in {time.perf_counter() - started:.1f} s: {app.local_url} (the start-up goes on behind it)", flush=True)
     try:
         app.block_thread()
     finally:

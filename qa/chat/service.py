@@ -11,25 +11,25 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from embeddings.encoder import DEFAULT_MODEL, Encoder
-from qa.answering import DEFAULT_THRESHOLD, TimedAnswer, answer_question
+from qa.answering import DEFAULT_THRESHOLD, TimedAnswer
 from qa.chat.documents import DEFAULT_MAX_UPLOAD_MB, store_upload, uploaded_path, uploads_dir
-from qa.chat.i18n import ChatError
+from qa.chat.i18n import ChatError, translate
 from qa.chat.names import BUILT_IN, INDEXED, UPLOADED, DocumentNames
+from qa.config import SEEDS
 from qa.errors import QAError
 from qa.ingest.loaders import iter_document_paths
 from qa.ingest.pipeline import display_path
 from qa.reading.base import Reader
-from qa.reading.factory import DEFAULT_READER, make_reader
-from qa.reading.followup import missing_referent
+from qa.reading.factory import DEFAULT_READER
 from qa.retrieval.encoders import load_encoder
 from qa.retrieval.retriever import RETRIEVERS, Retriever
-from qa.retrieval.store import IndexUpdate, LoadedIndex, index_dir, load_index, update_index
+from qa.retrieval.store import IndexUpdate, LoadedIndex, index_dir, load_index
+from qa.system import QASystem, Settings
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 MAX_QUESTION_CHARS = 500
 START_WAIT_SECONDS = 600
 Progress = Callable[[int, int], None]
@@ -59,6 +59,16 @@ class StartStatus:
     def finished(self) -> bool:
         """Return True once the start-up is over, ready or failed."""
         return self.stage in (READY, FAILED)
+
+    def line(self, language: str) -> str:
+        """Return the status as one line in a language (zh or en): the stage, passages indexed so far, or the error."""
+        if self.stage == READY:
+            return translate("status_ready", language, documents=self.documents, passages=self.passages)
+        if self.stage == FAILED:
+            return translate("status_failed", language, reason=self.error)
+        if self.stage == INDEXING:
+            return translate("status_indexing", language, done=self.done, total=self.total or "?")
+        return translate("status_" + self.stage, language)
 
 
 class NeedsReferent(QAError):
@@ -124,11 +134,7 @@ class ChatService:
         self.seeds = seeds
         self.max_upload_bytes = int(max_upload_mb * 2**20)
         self._make_encoder = make_encoder
-        self._model = model
-        self._reader_spec = reader
-        self._encoder: Encoder | None = None
-        self._reader: Reader | None = None
-        self._retriever: Retriever | None = None
+        self._system = QASystem(Settings(self.data_dir, model=model, reader=reader), make_encoder)
         self._lock = threading.RLock()
         self._status = StartStatus(STARTING)
         self._started = threading.Event()
@@ -154,29 +160,27 @@ class ChatService:
     @property
     def model(self) -> str:
         """Return the embedding model in use (a sentence-transformers name, a folder, or 'default')."""
-        return self._model
+        return self._system.settings.model
 
     @property
     def encoder(self) -> Encoder:
         """Return the encoder of the current model (its weights load on first use)."""
-        if self._encoder is None:
-            self._encoder = self._make_encoder(self._model, self.data_dir)
-        return self._encoder
+        return self._system.encoder
 
     @property
     def reader(self) -> Reader:
         """Return the reader, made on first use."""
-        if self._reader is None:
-            self._reader = make_reader(self._reader_spec, self.data_dir)
-        return self._reader
+        return self._system.reader
+
+    @property
+    def system(self) -> QASystem:
+        """Return the question-answering system the chat answers with (its model changes with `use_model`)."""
+        return self._system
 
     def retriever(self) -> Retriever:
         """Return the retriever over the current index, loading the index on first use."""
-        if self._retriever is None:
-            with self._lock:
-                if self._retriever is None:
-                    self._retriever = Retriever(load_index(self.data_dir), self.encoder)
-        return self._retriever
+        with self._lock:
+            return self._system.retriever
 
     def start(self) -> StartReport:
         """Make the index current (reuse it when it holds the seed and was built with this model) and warm everything up.
@@ -214,9 +218,9 @@ class ChatService:
                 enter(INDEXING)
                 self._index_with_status([self.seeds, self.uploads])
                 index = load_index(self.data_dir)
-            self._retriever = Retriever(index, self.encoder)
+            self._system.reload(index)
         enter(WARMING)
-        answer_question("warm up", self._retriever, self.reader, 1)
+        self._system.warm_up()
         enter(READY)
         manifest = index.manifest
         verb = "reused the index" if reused else "indexed"
@@ -263,11 +267,11 @@ class ChatService:
         if not 0 <= float(threshold) <= 1:
             raise ChatError("bad_threshold", threshold=threshold)
         earlier = [h for h in history if h.strip()]
-        word = missing_referent(question, earlier)
+        word = self._system.unresolved_word(question, earlier)
         if word is not None:
             raise NeedsReferent(word)
         self.wait_until_started()
-        return answer_question(question, self.retriever(), self.reader, int(k), mode, float(threshold), earlier)
+        return self._system.ask(question, earlier, int(k), mode, float(threshold))
 
     def documents(self) -> list[DocumentInfo]:
         """Return every indexed document by display name with its passage count and origin, uploads first."""
@@ -317,13 +321,13 @@ class ChatService:
         """Switch the embedding model and re-embed the seed and uploads with it; the old model stays on failure."""
         model = model.strip() or DEFAULT_MODEL
         with self._lock:
-            previous = (self._model, self._encoder)
-            self._model, self._encoder = model, None
+            previous = self._system
+            self._system = QASystem(replace(previous.settings, model=model), self._make_encoder)
             try:
                 self.uploads.mkdir(parents=True, exist_ok=True)
                 return self._reindex([self.seeds, self.uploads], progress)
             except QAError:
-                self._model, self._encoder = previous
+                self._system = previous
                 raise
 
     def _reindex(self, paths: Sequence[Path], progress: Progress | None) -> IndexUpdate:
@@ -339,6 +343,6 @@ class ChatService:
             total[0] = count
 
         with self._lock:
-            update = update_index(paths, self.data_dir, self.encoder, progress=advance, on_total=set_total)
-            self._retriever = Retriever(load_index(self.data_dir), self.encoder)
+            update = self._system.index(paths, progress=advance, on_total=set_total)
+            self._system.reload()
         return update

@@ -8,12 +8,11 @@ import json
 from rich.console import Console
 from rich.markup import escape
 
-from qa.answering import DEFAULT_THRESHOLD, SPAN_THRESHOLD, TimedAnswer, answer_question, default_threshold, not_found_message
-from qa.commands.common import add_model_option, data_dir, encoder
+from qa.answering import DEFAULT_THRESHOLD, SPAN_THRESHOLD, TimedAnswer, not_found_message
+from qa.commands.common import add_model_option, system
 from qa.errors import QAError
-from qa.reading.factory import DEFAULT_READER, READER_HELP, make_reader
-from qa.retrieval.retriever import RETRIEVERS, Retriever
-from qa.retrieval.store import load_index
+from qa.reading.factory import DEFAULT_READER, READER_HELP
+from qa.retrieval.retriever import RETRIEVERS
 from qa.serialize import answer_to_dict
 from qa.threads import apply_policy, batch_policy
 
@@ -44,18 +43,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the answer with its citation (or 'not found' and the closest passages); return 0."""
-    threshold = args.threshold if args.threshold is not None else default_threshold(args.reader)
     apply_policy(batch_policy())  # every core, or $QA_THREADS (1 is best on a busy machine: docs/RELIABILITY.md)
+    qa = system(args)
     if not args.question.strip():
         raise QAError("the question is empty; type a question")
-    if args.k < 1:
-        raise QAError(f"-k must be at least 1 (got {args.k})")
-    model = encoder(args)
-    retriever = Retriever(load_index(data_dir(args)), model)
-    _ = model.fingerprint  # load the model first, so the timings below are those of answering
-    timed = answer_question(
-        args.question, retriever, make_reader(args.reader, data_dir(args)), args.k, args.retriever, threshold, args.after
-    )
+    _ = qa.encoder.fingerprint  # load the model first, so the timings below are those of answering
+    timed = qa.ask(args.question, args.after)
     if args.json:
         print(json.dumps(answer_to_dict(timed.answer), ensure_ascii=False, indent=2))
     else:

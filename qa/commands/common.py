@@ -7,7 +7,9 @@ from pathlib import Path
 
 from embeddings.encoder import DEFAULT_MODEL
 from qa.config import resolve_data_dir
-from qa.retrieval.encoders import ProjectEncoder, load_encoder
+from qa.reading.factory import DEFAULT_READER
+from qa.retrieval.retriever import RETRIEVERS
+from qa.system import QASystem, Settings
 
 
 def add_model_option(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +26,16 @@ def data_dir(args: argparse.Namespace) -> Path:
     return resolve_data_dir(args.data_dir)
 
 
-def encoder(args: argparse.Namespace) -> ProjectEncoder:
-    """Return the (lazily loaded) encoder the options ask for."""
-    return load_encoder(args.model, data_dir(args))
+def system(args: argparse.Namespace) -> QASystem:
+    """Return the QASystem the options describe: data dir, --model, and where the command has them --reader, -k,
+    --retriever (a single one) and --threshold."""
+    retriever = getattr(args, "retriever", "hybrid")
+    settings = Settings(
+        data_dir(args),
+        model=args.model,
+        reader=getattr(args, "reader", DEFAULT_READER),
+        k=getattr(args, "k", 5),
+        retriever=retriever if retriever in RETRIEVERS else "hybrid",
+        threshold=getattr(args, "threshold", None),
+    )
+    return QASystem(settings)

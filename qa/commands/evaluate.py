@@ -9,19 +9,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from qa.answering import DEFAULT_THRESHOLD, SPAN_THRESHOLD, default_threshold
-from qa.commands.common import add_model_option, data_dir, encoder
+from qa.answering import DEFAULT_THRESHOLD, SPAN_THRESHOLD
+from qa.commands.common import add_model_option, data_dir, system
+from qa.config import SEEDS
 from qa.errors import QAError
 from qa.eval_report import kind_table, metrics_table, write_report
-from qa.evaluation import GOLD_SET, context_passages, evaluate, load_eval_set, summarize
+from qa.evaluation import GOLD_SET, EvalSet, context_passages, load_eval_set, summarize
 from qa.ingest.pipeline import ingest_paths
-from qa.reading.factory import DEFAULT_READER, READER_HELP, make_reader
-from qa.retrieval.cache import EmbeddingCache
-from qa.retrieval.retriever import RETRIEVERS, Retriever
-from qa.retrieval.store import build_index
+from qa.reading.factory import DEFAULT_READER, READER_HELP
+from qa.records import Passage
+from qa.retrieval.retriever import RETRIEVERS
 from qa.threads import apply_policy, batch_policy
-
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,21 +47,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation, print the metrics table and write the report; return 0."""
-    threshold = args.threshold if args.threshold is not None else default_threshold(args.reader)
     apply_policy(batch_policy())  # every core, or $QA_THREADS (1 is best on a busy machine: docs/RELIABILITY.md)
     modes = [mode.strip() for mode in args.retriever.split(",") if mode.strip()]
     unknown = [mode for mode in modes if mode not in RETRIEVERS]
     if unknown or not modes:
         raise QAError(f"unknown retriever {', '.join(unknown) or '(none)'}; choose from {', '.join(RETRIEVERS)}")
-    if args.k < 1:
-        raise QAError(f"-k must be at least 1 (got {args.k})")
+    qa = system(args)
     dataset = args.dataset or GOLD_SET
     eval_set = load_eval_set(dataset, args.split)
     examples = eval_set.examples[: args.limit] if args.limit else eval_set.examples
     if not examples:
         raise QAError(f"{dataset} holds no questions")
     console = Console(highlight=False, stderr=True)
-    reader = make_reader(args.reader, data_dir(args))
     runs = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
         if args.gold_context:
@@ -73,13 +68,15 @@ def run(args: argparse.Namespace) -> int:
             for passage in context_passages(eval_set.contexts):
                 by_context.setdefault(passage.document, []).append(passage)
             task = progress.add_task("reading gold contexts", total=len(examples))
-            records = evaluate(examples, reader, threshold, args.k, gold_contexts=by_context, progress=lambda n: progress.advance(task, n))
+            records = qa.evaluate(examples, gold_contexts=by_context, progress=lambda n: progress.advance(task, n))
             runs["gold-context"] = (records, summarize(records, retrieval=False))
         else:
-            retriever = _retriever(args, eval_set, progress)
+            passages = _corpus(args, eval_set, progress)
+            embedding = progress.add_task("embedding corpus", total=len(passages))
+            corpus = qa.over_passages(passages, progress=lambda n: progress.advance(embedding, n))
             for mode in modes:
                 task = progress.add_task(f"answering ({mode})", total=len(examples))
-                records = evaluate(examples, reader, threshold, args.k, retriever, mode, progress=partial(progress.advance, task))
+                records = corpus.evaluate(examples, mode, progress=partial(progress.advance, task))
                 runs[mode] = (records, summarize(records))
     out_dir = args.out or data_dir(args) / "eval" / (Path(dataset).stem + (f"-{args.split}" if args.split else ""))
     write_report(out_dir, runs, Path(dataset).name)
@@ -90,20 +87,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _retriever(args: argparse.Namespace, eval_set, progress: Progress) -> Retriever:
-    """Return a retriever over an in-memory index of the corpus the evaluation answers from."""
+def _corpus(args: argparse.Namespace, eval_set: EvalSet, progress: Progress) -> list[Passage]:
+    """Return the passages the evaluation answers from: --corpus, else the contexts of a SQuAD set, else the seed."""
     if args.corpus or eval_set.contexts is None:
         ingested = ingest_paths(args.corpus or [SEEDS])
         for error in ingested.errors:
             progress.console.print(f"skipped {error}")
-        passages = list(ingested.passages)
-    else:
-        passages = context_passages(eval_set.contexts)
-    if not passages:
-        raise QAError("the corpus holds no passages to answer from")
-    model = encoder(args)
-    task = progress.add_task("embedding corpus", total=len(passages))
-    index, _ = build_index(
-        passages, model, EmbeddingCache(data_dir(args) / "cache" / "embeddings.sqlite"), progress=lambda n: progress.advance(task, n)
-    )
-    return Retriever(index, model)
+        return list(ingested.passages)
+    return context_passages(eval_set.contexts)

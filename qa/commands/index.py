@@ -8,9 +8,9 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from qa.commands.common import add_model_option, data_dir, encoder
+from qa.commands.common import add_model_option, data_dir, system
 from qa.retrieval.dense import INDEX_KINDS
-from qa.retrieval.store import StageProgress, index_dir, update_index
+from qa.retrieval.store import StageProgress, index_dir
 from qa.threads import apply_policy, batch_policy
 
 
@@ -52,10 +52,8 @@ def run(args: argparse.Namespace) -> int:
             if state.elapsed:
                 progress.update(task, rate=f"{state.completed / state.elapsed:.1f}")
 
-        update = update_index(
+        update = system(args).index(
             args.paths,
-            data_dir(args),
-            encoder(args),
             args.index_type,
             prune=args.prune,
             wait=not args.no_wait,

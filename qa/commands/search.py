@@ -8,10 +8,10 @@ import json
 from rich.console import Console
 from rich.markup import escape
 
-from qa.commands.common import add_model_option, data_dir, encoder
+from qa.commands.common import add_model_option, system
 from qa.errors import QAError
-from qa.retrieval.retriever import RETRIEVERS, RetrievedPassage, Retriever
-from qa.retrieval.store import load_index
+from qa.records import RetrievedPassage
+from qa.retrieval.retriever import RETRIEVERS
 from qa.serialize import passage_to_dict
 
 
@@ -33,11 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the ranked passages for the query; return 0."""
-    if args.k < 1:
-        raise QAError(f"-k must be at least 1 (got {args.k})")
+    qa = system(args)
     if not args.query.strip():
         raise QAError("the query is empty; type a question or some keywords")
-    results = Retriever(load_index(data_dir(args)), encoder(args)).search(args.query, args.k, args.retriever)
+    results = qa.search(args.query)
     if args.json:
         print(
             json.dumps(

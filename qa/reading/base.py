@@ -8,7 +8,7 @@ from typing import Protocol
 
 from qa.answers import Candidate
 from qa.ingest.text import CLOSING_MARKS, SENTENCE_END
-from qa.retrieval.retriever import RetrievedPassage
+from qa.records import RetrievedPassage
 
 _SENTENCE = re.compile(rf"[^{SENTENCE_END}\n]*[{SENTENCE_END}]+[{re.escape(CLOSING_MARKS)}]*|[^{SENTENCE_END}\n]+")
 

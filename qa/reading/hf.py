@@ -10,7 +10,7 @@ from qa.errors import QAError
 from qa.reading.base import sentence_spans
 from qa.reading.calibration import Calibration
 from qa.reading.span_scoring import WindowLogits, rank_spans
-from qa.retrieval.retriever import RetrievedPassage
+from qa.records import RetrievedPassage
 
 _LOAD_HINT = "pass a local folder with a question-answering model, or a hub name on a machine with network access"
 

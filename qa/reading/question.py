@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from qa.crosslingual import english_content_words
-from qa.retrieval.normalize import TextNormalizer
+from qa.folding import TextNormalizer
 
 
 class AnswerType(StrEnum):

@@ -6,9 +6,9 @@ import re
 from collections.abc import Sequence
 
 from qa.answers import Candidate, cite
+from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
-from qa.retrieval.normalize import TextNormalizer
-from qa.retrieval.retriever import RetrievedPassage
+from qa.records import RetrievedPassage
 
 # Question words and particles carry no evidence about where the answer is.
 _QUESTION_CHARS = re.compile(r"[什么哪谁几多少吗呢吧是的了在有和与及怎样如何为请问？?，,。！!、\s]")

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 from qa.answers import Candidate, cite
 from qa.crosslingual import EnglishToChinese, pinyin_matches
+from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
 from qa.reading.question import AnswerType, Question, analyze
 from qa.reading.spans import Tagger, clause_spans, quoted_spans, tagged_words, trim_span, typed_spans
-from qa.retrieval.normalize import TextNormalizer
-from qa.retrieval.retriever import RetrievedPassage
+from qa.records import RetrievedPassage
 
 _WH = re.compile(r"什么时候|什么时间|什么地方|什么样的?|多少|哪里|哪儿|哪些|哪个|哪位|哪家|哪一|谁|什么|几|多长|多大|多久|多高|多远")
 _CONTEXT_CHARS = 6

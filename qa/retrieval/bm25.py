@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import jieba
 import numpy as np
 
+from qa.folding import TextNormalizer
 from qa.retrieval.hits import Hit
-from qa.retrieval.normalize import TextNormalizer
 from qa.retrieval.postings import build_postings, term_hash
 from qa.retrieval.segment import Segments, rank_rows
 

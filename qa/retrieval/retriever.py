@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from embeddings.encoder import Encoder
-from qa.crosslingual import EnglishToChinese
-from qa.records import Passage
+from qa.records import Query, RetrievedPassage
 from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.hits import Hit
 from qa.retrieval.store import LoadedIndex, check_model
@@ -17,56 +16,68 @@ FUSION_DEPTH = 50
 
 
 @dataclass(frozen=True)
-class RetrievedPassage:
-    """A passage found for a query, with the retriever's score and 1-based rank."""
+class Candidates:
+    """Each query's dense and BM25 hit lists, before fusion (an empty tuple for a retriever not run)."""
 
-    passage: Passage
-    score: float
-    rank: int
+    dense: tuple[list[Hit], ...]
+    bm25: tuple[list[Hit], ...]
+
+
+def fuse(mode: str, dense: list[Hit], bm25: list[Hit]) -> list[Hit]:
+    """Return one query's ranking by a retriever: the dense or BM25 hits, or their score or reciprocal-rank fusion."""
+    if mode == "dense":
+        return dense
+    if mode == "bm25":
+        return bm25
+    if mode == "rrf":
+        return reciprocal_rank_fusion([dense, bm25])
+    return score_fusion(dense, bm25)
+
+
+def check_retriever(mode: str) -> None:
+    """Raise ValueError naming the choices when mode is not a retriever."""
+    if mode not in RETRIEVERS:
+        raise ValueError(f"unknown retriever {mode!r} (choose from {', '.join(RETRIEVERS)})")
 
 
 class Retriever:
-    """Answers `search(query)` from a loaded index; the encoder is checked against the index once."""
+    """Answers `search(query)` from a loaded index; the encoder is checked against the index once.
+
+    A Query's text is embedded and its keywords searched by BM25 (qa.query makes them); a plain
+    string is searched as it is.
+    """
 
     def __init__(self, index: LoadedIndex, encoder: Encoder) -> None:
         self.index = index
         self.encoder = encoder
         self._model_checked = False
-        self._dictionary = EnglishToChinese()
 
-    def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[RetrievedPassage]:
+    def search(self, query: Query | str, k: int = 5, mode: str = "hybrid") -> list[RetrievedPassage]:
         """Return the k best passages for the query by the chosen retriever."""
         return self.search_many([query], k, mode)[0]
 
-    def search_many(self, queries: Sequence[str], k: int = 5, mode: str = "hybrid") -> list[list[RetrievedPassage]]:
+    def search_many(self, queries: Sequence[Query | str], k: int = 5, mode: str = "hybrid") -> list[list[RetrievedPassage]]:
         """Return the k best passages for each query (queries are encoded in one batch)."""
-        if mode not in RETRIEVERS:
-            raise ValueError(f"unknown retriever {mode!r} (choose from {', '.join(RETRIEVERS)})")
-        fused = mode in ("hybrid", "rrf")
-        depth = max(k, FUSION_DEPTH) if fused else k
-        dense_lists = self._dense(queries, depth) if mode == "dense" or fused else []
-        # keywords of an English question are searched in Chinese too (the dictionary loads on the first such question)
-        bm25_lists = (
-            [self.index.bm25.search(self._dictionary.expand_query(query), depth) for query in queries] if mode == "bm25" or fused else []
-        )
-        results = []
-        for position in range(len(queries)):
-            if mode == "dense":
-                hits = dense_lists[position]
-            elif mode == "bm25":
-                hits = bm25_lists[position]
-            elif mode == "rrf":
-                hits = reciprocal_rank_fusion([dense_lists[position], bm25_lists[position]])
-            else:
-                hits = score_fusion(dense_lists[position], bm25_lists[position])
-            results.append([self._resolve(hit) for hit in hits[:k]])
-        return results
+        check_retriever(mode)
+        depth = max(k, FUSION_DEPTH) if mode in ("hybrid", "rrf") else k
+        candidates = self.candidates(queries, depth, dense=mode != "bm25", bm25=mode != "dense")
+        dense = candidates.dense or tuple([] for _ in queries)
+        bm25 = candidates.bm25 or tuple([] for _ in queries)
+        return [self.ranked(fuse(mode, d, b)[:k]) for d, b in zip(dense, bm25, strict=True)]
 
-    def _dense(self, queries: Sequence[str], k: int) -> list[list[Hit]]:
+    def candidates(self, queries: Sequence[Query | str], depth: int, dense: bool = True, bm25: bool = True) -> Candidates:
+        """Return the top-depth dense and BM25 hits of each query, for `fuse` to rank by any retriever."""
+        prepared = [Query.plain(query) if isinstance(query, str) else query for query in queries]
+        dense_lists = tuple(self._dense([query.text for query in prepared], depth)) if dense else ()
+        bm25_lists = tuple(self.index.bm25.search(query.keywords, depth) for query in prepared) if bm25 else ()
+        return Candidates(dense_lists, bm25_lists)
+
+    def _dense(self, texts: Sequence[str], k: int) -> list[list[Hit]]:
         if not self._model_checked:
             check_model(self.index.manifest, self.encoder)
             self._model_checked = True
-        return self.index.dense.search(self.encoder.encode_queries(queries), k)
+        return self.index.dense.search(self.encoder.encode_queries(texts), k)
 
-    def _resolve(self, hit: Hit) -> RetrievedPassage:
-        return RetrievedPassage(self.index.passages[hit.passage_id], hit.score, hit.rank)
+    def ranked(self, hits: Sequence[Hit]) -> list[RetrievedPassage]:
+        """Return the passages of ranked hits, with their scores and ranks."""
+        return [RetrievedPassage(self.index.passages[hit.passage_id], hit.score, hit.rank) for hit in hits]

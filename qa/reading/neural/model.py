@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -11,10 +11,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from embeddings.convert import file_sha256
 from qa.errors import QAError
 from qa.reading.calibration import Calibration
 from qa.reading.hf import HFReader
 from qa.reading.neural.delta import apply_delta, card_path
+
+log = logging.getLogger(__name__)
 
 DELTA_PATH = Path(__file__).resolve().parent / "reader-delta.safetensors"
 MODEL_DIR_NAME = "neural-reader"
@@ -44,6 +47,7 @@ def ensure_neural_model(data_dir: Path, delta_path: Path = DELTA_PATH, base_dir:
     fingerprint = {"version": BUILD_VERSION, "delta_sha256": file_sha256(delta_path), "base": _base_fingerprint(Path(base_dir))}
     if _marker(out_dir) == fingerprint:
         return out_dir
+    log.info("building the neural reader in %s (base model + shipped delta; once per delta)", out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
@@ -112,12 +116,6 @@ def _build(base_dir: Path, delta_path: Path, out_dir: Path) -> None:
     for name in TOKENIZER_FILES:
         if (base_dir / name).is_file():
             shutil.copyfile(base_dir / name, out_dir / name)
-
-
-def file_sha256(path: Path) -> str:
-    """Return the hex SHA-256 digest of a file's bytes."""
-    with open(path, "rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _base_fingerprint(base_dir: Path) -> str:
