@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from qa.commands.common import add_model_option, data_dir, system
+from qa.commands.common import add_model_option, add_store_option, data_dir, system
 from qa.retrieval.dense import INDEX_KINDS
 from qa.retrieval.store import StageProgress, index_dir
 from qa.threads import apply_policy, batch_policy
@@ -19,6 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("index", help="index files and folders for search (only new or changed passages are embedded)")
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (.txt .md .html .pdf .docx)")
     add_model_option(parser)
+    add_store_option(parser)
     parser.add_argument(
         "--index-type", choices=INDEX_KINDS, default="flat", help="flat: exact (default); hnsw: approximate, for large corpora"
     )
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     for note in update.notes:
         print(f"note: {note}", file=sys.stderr)
     print(
-        f"indexed {update.passages} passages from {update.documents} documents into {index_dir(data_dir(args))}: "
+        f"indexed {update.passages} passages from {update.documents} documents into {args.store or index_dir(data_dir(args))}: "
         f"{update.embedded} embedded, {update.reused} reused from cache, {update.added} added, {update.removed} removed"
     )
     return 0
