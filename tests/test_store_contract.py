@@ -28,6 +28,7 @@ from qa.retrieval.backend import EmbeddedStore, PassageStore, open_store  # noqa
 from qa.retrieval.milvus_store import MilvusStore  # noqa: E402
 from qa.retrieval.retriever import Retriever  # noqa: E402
 from qa.retrieval.store import searchable_text  # noqa: E402
+from qa.system import QASystem, Settings  # noqa: E402
 from tests.fakes import FakeEncoder  # noqa: E402
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
@@ -162,6 +163,7 @@ def _benchmark_passages(count: int) -> list[Passage]:
     return passages[:count]
 
 
+@pytest.mark.integration  # about 80 s on 2 busy cores: jieba tokenizes the 5k passages for both stores
 @pytest.mark.skipif(not (BENCHMARKS / "cmrc2018_dev.json").exists(), reason=f"no benchmarks in {BENCHMARKS} (never copied here)")
 def test_five_thousand_benchmark_passages_rank_alike(tmp_path: Path) -> None:
     encoder = FakeEncoder()
@@ -170,3 +172,22 @@ def test_five_thousand_benchmark_passages_rank_alike(tmp_path: Path) -> None:
     embedded, milvus = _pair(tmp_path, passages, encoder)
     questions = [example.question for example in load_squad(BENCHMARKS / "cmrc2018_dev.json").examples[:40]]
     _assert_same_rankings(embedded, milvus, encoder, questions)
+
+
+def test_qa_system_indexes_searches_and_evaluates_through_a_milvus_store(tmp_path: Path) -> None:
+    settings = Settings(tmp_path / "data", store=f"milvus:{tmp_path / 'system.db'}")
+    encoder = FakeEncoder()
+    system = QASystem(settings, make_encoder=lambda model, data_dir: encoder)
+    first = system.index([SEEDS])
+    assert first.embedded == first.passages > 0 and first.added == first.passages
+    again = system.index([SEEDS])
+    assert (again.embedded, again.added, again.removed, again.passages) == (0, 0, 0, first.passages)
+    embedded = QASystem(Settings(tmp_path / "data"), make_encoder=lambda model, data_dir: encoder)
+    embedded.index([SEEDS])
+    question = "獨山港區A3泊位的設計年綜合通過能力是多少？"
+    for mode in ("dense", "bm25", "hybrid"):
+        assert [r.passage.id for r in system.search(question, 10, mode)] == [r.passage.id for r in embedded.search(question, 10, mode)]
+    passages = list(ingest_paths([SEEDS]).passages)[:30]
+    corpus = system.over_passages(passages)
+    assert {r.passage.id for r in corpus.search(question, 30, "bm25")} <= {passage.id for passage in passages}
+    assert system.retriever.store.info().passages == first.passages  # the evaluation corpus has its own collection
