@@ -154,9 +154,12 @@ class QASystem:
 
     def with_settings(self, settings: Settings) -> QASystem:
         """Return a system answering from the same index with the same encoder and reader, with other k, retriever or
-        threshold (ValueError when settings name another data dir, model or reader)."""
-        if (settings.data_dir, settings.model, settings.reader) != (self.settings.data_dir, self.settings.model, self.settings.reader):
-            raise ValueError("with_settings changes k, retriever and threshold only; make a new QASystem for another model or reader")
+        threshold (ValueError when settings name another data dir, model, reader or store)."""
+        mine = (self.settings.data_dir, self.settings.model, self.settings.reader, self.settings.store)
+        if (settings.data_dir, settings.model, settings.reader, settings.store) != mine:
+            raise ValueError(
+                "with_settings changes k, retriever and threshold only; make a new QASystem for another model, reader or store"
+            )
         other = QASystem(settings, self._make_encoder, self._make_reader)
         other._parts = self._parts
         other._retriever = self._retriever
