@@ -90,7 +90,12 @@ def embed_on_ray(
         started = time.perf_counter()
         dataset = ray.data.from_items([{"key": key, "text": text} for key, text in missing])
         vectors = dataset.map_batches(
-            _EncoderActor, fn_constructor_args=(make_encoder,), batch_size=BATCH, concurrency=pool, num_cpus=1, batch_format="numpy"
+            _EncoderActor,
+            fn_constructor_args=(make_encoder,),
+            batch_size=BATCH,
+            compute=ray.data.ActorPoolStrategy(size=pool),
+            num_cpus=1,
+            batch_format="numpy",
         )
         done = 0
         for batch in vectors.iter_batches(batch_size=BATCH, batch_format="numpy"):
