@@ -18,7 +18,7 @@ from qa.retrieval.retriever import Retriever  # noqa: E402
 from qa.retrieval.store import load_index, searchable_text, update_index  # noqa: E402
 from tests.fakes import FakeEncoder  # noqa: E402
 
-pytestmark = pytest.mark.integration  # a local Ray instance takes about a minute to start on 2 busy cores
+pytestmark = pytest.mark.integration  # a local Ray instance takes 20-70 s to start and run here, more on busy cores
 
 
 def test_ray_fills_the_cache_with_the_single_process_vectors_and_the_same_index(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ machine's cores; any other address joins that cluster (`ray://host:10001` or `ho
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -85,6 +86,8 @@ def embed_on_ray(
         )
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise QAError(f"cannot reach the Ray cluster at {address} ({str(error).splitlines()[0]}); start it or pass --ray auto") from None
+    ray.data.DataContext.get_current().enable_progress_bars = False  # `progress` reports instead of Ray's own bars and logs
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
     try:
         pool = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
         started = time.perf_counter()
