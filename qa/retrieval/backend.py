@@ -137,8 +137,8 @@ class EmbeddedStore:
 
     def remove(self, documents: Sequence[str]) -> int:
         """Remove the passages of the named documents (in-memory stores only); return how many went."""
-        rows = self._writable()
-        gone = [key for key, (passage, _) in rows.items() if passage.document in set(documents)]
+        rows, names = self._writable(), set(documents)
+        gone = [key for key, (passage, _) in rows.items() if passage.document in names]
         for key in gone:
             del rows[key]
         self._rebuild(rows)
