@@ -30,10 +30,12 @@ from qa.query import QueryHandler
 from qa.reading.base import Reader
 from qa.reading.factory import DEFAULT_READER, make_reader
 from qa.records import Passage, RetrievedPassage
+from qa.retrieval.backend import EVAL_COLLECTION, PassageStore, open_store
 from qa.retrieval.cache import EmbeddingCache
 from qa.retrieval.encoders import load_encoder
 from qa.retrieval.retriever import FUSION_DEPTH, RETRIEVERS, Retriever, fuse
 from qa.retrieval.store import IndexUpdate, LoadedIndex, StageProgress, build_index, load_index, update_index
+from qa.retrieval.sync import sync_passages, sync_store
 
 log = logging.getLogger(__name__)
 EncoderFactory = Callable[[str, Path], Encoder]
@@ -43,10 +45,12 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True)
 class Settings:
-    """How a QASystem answers: its data dir, embedding model, reader, passages read, retriever and abstention threshold.
+    """How a QASystem answers: its data dir, embedding model, reader, passages read, retriever, abstention threshold
+    and index store.
 
-    threshold None means the reader's own (qa.answering.default_threshold). Invalid values raise
-    QAError with a one-line message naming the fix.
+    threshold None means the reader's own (qa.answering.default_threshold). store "" is the embedded
+    index in the data dir; a URI names a Milvus store (`milvus:./qa.db`, `http://host:19530`). Invalid
+    values raise QAError with a one-line message naming the fix.
     """
 
     data_dir: Path
@@ -55,6 +59,7 @@ class Settings:
     k: int = 5
     retriever: str = "hybrid"
     threshold: float | None = None
+    store: str = ""
 
     def __post_init__(self) -> None:
         check_options(self.k, self.retriever, self.threshold)
@@ -118,8 +123,12 @@ class QASystem:
     def retriever(self) -> Retriever:
         """Return the retriever over the index, loading the data dir's index on first use (QAError when there is none)."""
         if self._retriever is None:
-            self._retriever = Retriever(load_index(self.settings.data_dir), self.encoder)
+            self._retriever = Retriever(self._stored_index(), self.encoder)
         return self._retriever
+
+    def _stored_index(self) -> PassageStore | LoadedIndex:
+        """Return the index the settings name: the store at their URI, else the data dir's (QAError when there is none)."""
+        return open_store(self.settings.store) if self.settings.store else load_index(self.settings.data_dir)
 
     @property
     def embedding_cache(self) -> EmbeddingCache:
@@ -128,20 +137,29 @@ class QASystem:
 
     def over_passages(self, passages: Sequence[Passage], progress: Progress | None = None) -> QASystem:
         """Return a system with the same settings, encoder and reader answering from these passages (an index in memory,
-        vectors from the embedding cache where it has them), e.g. an evaluation set's own corpus."""
+        or with a store set the store's evaluation collection, replaced by them; vectors from the embedding cache where it
+        has them), e.g. an evaluation set's own corpus."""
         if not passages:
             raise QAError("the corpus holds no passages to answer from")
-        index, _ = build_index(passages, self.encoder, self.embedding_cache, progress=progress)
         other = QASystem(self.settings, self._make_encoder, self._make_reader)
         other._parts = self._parts
+        if self.settings.store:
+            store = open_store(self.settings.store, EVAL_COLLECTION)
+            sync_passages(passages, store, self.encoder, self.embedding_cache, prune=True, progress=progress)
+            other._retriever = Retriever(store, self.encoder)
+            return other
+        index, _ = build_index(passages, self.encoder, self.embedding_cache, progress=progress)
         other._retriever = Retriever(index, self.encoder)
         return other
 
     def with_settings(self, settings: Settings) -> QASystem:
         """Return a system answering from the same index with the same encoder and reader, with other k, retriever or
-        threshold (ValueError when settings name another data dir, model or reader)."""
-        if (settings.data_dir, settings.model, settings.reader) != (self.settings.data_dir, self.settings.model, self.settings.reader):
-            raise ValueError("with_settings changes k, retriever and threshold only; make a new QASystem for another model or reader")
+        threshold (ValueError when settings name another data dir, model, reader or store)."""
+        mine = (self.settings.data_dir, self.settings.model, self.settings.reader, self.settings.store)
+        if (settings.data_dir, settings.model, settings.reader, settings.store) != mine:
+            raise ValueError(
+                "with_settings changes k, retriever and threshold only; make a new QASystem for another model, reader or store"
+            )
         other = QASystem(settings, self._make_encoder, self._make_reader)
         other._parts = self._parts
         other._retriever = self._retriever
@@ -166,10 +184,16 @@ class QASystem:
         on_wait: Callable[[str], None] | None = None,
         stages: StageProgress | None = None,
     ) -> IndexUpdate:
-        """Index files and folders into the data dir (only new or changed passages are embedded); return what changed.
+        """Index files and folders into the data dir, or the store the settings name (only new or changed passages are
+        embedded); return what changed.
 
         The next question reads the updated index.
         """
+        if self.settings.store:
+            store = open_store(self.settings.store)
+            update = sync_store(paths, store, self.encoder, self.embedding_cache, prune, progress, stages)
+            self._retriever = Retriever(store, self.encoder)
+            return update
         update = update_index(
             paths,
             self.settings.data_dir,
@@ -196,7 +220,7 @@ class QASystem:
     def reload(self, index: LoadedIndex | None = None) -> Retriever:
         """Return a retriever over the given index, else over the data dir's index as it is on disk now (after another
         process or thread changed it), and answer from it from now on."""
-        self._retriever = Retriever(index if index is not None else load_index(self.settings.data_dir), self.encoder)
+        self._retriever = Retriever(index if index is not None else self._stored_index(), self.encoder)
         return self._retriever
 
     def search(self, question: str, k: int | None = None, retriever: str | None = None) -> list[RetrievedPassage]:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from qa.answering import DEFAULT_THRESHOLD, SPAN_THRESHOLD, TimedAnswer, not_found_message
-from qa.commands.common import add_model_option, system
+from qa.commands.common import add_model_option, add_store_option, system
 from qa.errors import QAError
 from qa.reading.factory import DEFAULT_READER, READER_HELP
 from qa.retrieval.retriever import RETRIEVERS
@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="an earlier question of the conversation (repeat, oldest first); follow-ups like 那明天呢？ are resolved against them",
     )
     add_model_option(parser)
+    add_store_option(parser)
     parser.set_defaults(run=run)
 
 

@@ -21,6 +21,17 @@ def add_model_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_store_option(parser: argparse.ArgumentParser) -> None:
+    """Add --store URI (default: the embedded index in the data dir)."""
+    parser.add_argument(
+        "--store",
+        default="",
+        metavar="URI",
+        help="where the index lives: milvus:./qa.db (Milvus Lite, for development) or http://host:19530 (a Milvus server); "
+        "default: the embedded index in the data dir (docs/SCALING.md)",
+    )
+
+
 def data_dir(args: argparse.Namespace) -> Path:
     """Return the data directory chosen by --data-dir, $QA_DATA_DIR or the default."""
     return resolve_data_dir(args.data_dir)
@@ -28,7 +39,7 @@ def data_dir(args: argparse.Namespace) -> Path:
 
 def system(args: argparse.Namespace) -> QASystem:
     """Return the QASystem the options describe: data dir, --model, and where the command has them --reader, -k,
-    --retriever (a single one) and --threshold."""
+    --retriever (a single one), --threshold and --store."""
     retriever = getattr(args, "retriever", "hybrid")
     settings = Settings(
         data_dir(args),
@@ -37,5 +48,6 @@ def system(args: argparse.Namespace) -> QASystem:
         k=getattr(args, "k", 5),
         retriever=retriever if retriever in RETRIEVERS else "hybrid",
         threshold=getattr(args, "threshold", None),
+        store=getattr(args, "store", ""),
     )
     return QASystem(settings)

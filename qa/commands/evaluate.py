@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from qa.answering import DEFAULT_THRESHOLD, SPAN_THRESHOLD
-from qa.commands.common import add_model_option, data_dir, system
+from qa.commands.common import add_model_option, add_store_option, data_dir, system
 from qa.config import SEEDS
 from qa.errors import QAError
 from qa.eval_report import kind_table, metrics_table, write_report
@@ -42,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split", help="JSONL only: evaluate the rows of this split (the gold set: tune or test)")
     parser.add_argument("--reader", default=DEFAULT_READER, help=READER_HELP)
     add_model_option(parser)
+    add_store_option(parser)
     parser.set_defaults(run=run)
 
 

@@ -8,7 +8,7 @@ import json
 from rich.console import Console
 from rich.markup import escape
 
-from qa.commands.common import add_model_option, system
+from qa.commands.common import add_model_option, add_store_option, system
 from qa.errors import QAError
 from qa.records import RetrievedPassage
 from qa.retrieval.retriever import RETRIEVERS
@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_model_option(parser)
+    add_store_option(parser)
     parser.set_defaults(run=run)
 
 

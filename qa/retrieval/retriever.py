@@ -1,4 +1,4 @@
-"""Search an index with dense vectors, BM25, or their reciprocal-rank fusion."""
+"""Search a store (qa/retrieval/backend.py) with dense vectors, BM25, or their fusion."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from embeddings.encoder import Encoder
+from qa.errors import QAError
 from qa.records import Query, RetrievedPassage
+from qa.retrieval.backend import EmbeddedStore, PassageStore
 from qa.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from qa.retrieval.hits import Hit
-from qa.retrieval.store import LoadedIndex, check_model
+from qa.retrieval.store import LoadedIndex
 
 RETRIEVERS = ("dense", "bm25", "hybrid", "rrf")
 FUSION_DEPTH = 50
@@ -41,16 +43,24 @@ def check_retriever(mode: str) -> None:
 
 
 class Retriever:
-    """Answers `search(query)` from a loaded index; the encoder is checked against the index once.
+    """Answers `search(query)` from a store (a LoadedIndex is searched through the embedded store); the encoder is
+    checked against the store once.
 
     A Query's text is embedded and its keywords searched by BM25 (qa.query makes them); a plain
     string is searched as it is.
     """
 
-    def __init__(self, index: LoadedIndex, encoder: Encoder) -> None:
-        self.index = index
+    def __init__(self, store: PassageStore | LoadedIndex, encoder: Encoder) -> None:
+        self.store: PassageStore = EmbeddedStore(store) if isinstance(store, LoadedIndex) else store
         self.encoder = encoder
         self._model_checked = False
+
+    @property
+    def index(self) -> LoadedIndex:
+        """Return the embedded index searched (QAError when the store is another one, such as Milvus)."""
+        if not isinstance(self.store, EmbeddedStore):
+            raise QAError(f"the index is in {type(self.store).__name__}, not in the data dir")
+        return self.store.index
 
     def search(self, query: Query | str, k: int = 5, mode: str = "hybrid") -> list[RetrievedPassage]:
         """Return the k best passages for the query by the chosen retriever."""
@@ -69,15 +79,16 @@ class Retriever:
         """Return the top-depth dense and BM25 hits of each query, for `fuse` to rank by any retriever."""
         prepared = [Query.plain(query) if isinstance(query, str) else query for query in queries]
         dense_lists = tuple(self._dense([query.text for query in prepared], depth)) if dense else ()
-        bm25_lists = tuple(self.index.bm25.search(query.keywords, depth) for query in prepared) if bm25 else ()
+        bm25_lists = tuple(self.store.sparse_search(query.keywords, depth) for query in prepared) if bm25 else ()
         return Candidates(dense_lists, bm25_lists)
 
     def _dense(self, texts: Sequence[str], k: int) -> list[list[Hit]]:
         if not self._model_checked:
-            check_model(self.index.manifest, self.encoder)
+            self.store.info().check_model(self.encoder)
             self._model_checked = True
-        return self.index.dense.search(self.encoder.encode_queries(texts), k)
+        return self.store.dense_search(self.encoder.encode_queries(texts), k)
 
     def ranked(self, hits: Sequence[Hit]) -> list[RetrievedPassage]:
         """Return the passages of ranked hits, with their scores and ranks."""
-        return [RetrievedPassage(self.index.passages[hit.passage_id], hit.score, hit.rank) for hit in hits]
+        passages = self.store.fetch([hit.passage_id for hit in hits])
+        return [RetrievedPassage(passage, hit.score, hit.rank) for passage, hit in zip(passages, hits, strict=True)]
