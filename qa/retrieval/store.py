@@ -17,13 +17,10 @@ so loading reads no more than a few MiB of any file whatever the corpus size.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,15 +30,25 @@ from embeddings.encoder import Encoder
 from qa.durable import fsync_path, fsync_tree
 from qa.errors import IngestError, QAError
 from qa.ingest.loaders import resolved_path
-from qa.ingest.pipeline import IngestResult, display_path, ingest_paths
+from qa.ingest.pipeline import IngestResult, ingest_paths
 from qa.locking import exclusive
 from qa.records import Passage
 from qa.retrieval.bm25 import BM25Index, ChineseTokenizer
 from qa.retrieval.cache import EmbeddingCache, text_key
+from qa.retrieval.changes import (
+    document_changes,
+    document_record,
+    passage_difference,
+    recorded_sources,
+    renamed_clashes,
+    resolved_name,
+    sources_of,
+    under_any,
+)
 from qa.retrieval.compaction import SegmentState, alive_mask, merge, merge_plan, new_segment
 from qa.retrieval.dense import DenseIndex
 from qa.retrieval.manifest import FORMAT_VERSION, MANIFEST, Manifest, manifest_of, read_fields, write_manifest
-from qa.retrieval.passage_db import DOCUMENTS_DB, DocumentRecord, LazyPassages, StoreReader, StoreWriter, passage_body
+from qa.retrieval.passage_db import LazyPassages, StoreReader, StoreWriter
 from qa.retrieval.segment import Segment, Segments
 
 BM25_BIGRAMS = True
@@ -304,7 +311,7 @@ def _update_in_place(
     """Apply the run's changes as a new generation of the index in place; return what changed."""
     manifest, reader = opened.manifest, opened.reader
     generation = manifest.generation + 1
-    change = _changes(reader, ingested, roots, prune)
+    change = document_changes(reader, ingested, roots, prune)
     old_passages = reader.passages_of(sorted(change.removed))
     new_passages = [passage for _, passages in change.added for passage in passages]
     count = manifest.count - len(old_passages) + len(new_passages)
@@ -354,72 +361,8 @@ def _update_in_place(
     write_manifest(directory, replace(manifest, generation=generation, count=count, segments=names, checksums=checksums))
     for name in set(manifest.segments) - set(names):
         shutil.rmtree(directory / SEGMENTS / name, ignore_errors=True)
-    added, removed = _difference(old_passages, new_passages)
+    added, removed = passage_difference(old_passages, new_passages)
     return IndexUpdate(count, documents, embedded, count - embedded, added, removed, ingested.errors, change.notes)
-
-
-@dataclass(frozen=True)
-class _Change:
-    """The documents a run removes (by name) and adds (record and passages), and notes for the user."""
-
-    removed: set[str]
-    added: list[tuple[DocumentRecord, list[Passage]]]
-    notes: tuple[str, ...]
-
-
-def _changes(reader: StoreReader, ingested: IngestResult, roots: Sequence[Path], prune: bool) -> _Change:
-    """Return what to remove and add: changed or vanished documents under the roots, unchanged ones left alone.
-
-    Documents not under the roots stay (with `prune`, they go); one that a new document takes the
-    name of is renamed to its absolute path (names are shown relative to the working folder, so runs
-    from different folders can give two files the same name; identity is the resolved path).
-    """
-    records = {record.name: record for record in reader.documents()}
-    new_sources = _sources_of(ingested)
-    by_document: dict[str, list[Passage]] = {}
-    for passage in ingested.passages:
-        by_document.setdefault(passage.document, []).append(passage)
-    not_given = {name for name, record in records.items() if not _under_any(Path(record.source), roots)}
-    removed: set[str] = set()
-    added: list[tuple[DocumentRecord, list[Passage]]] = []
-    notes: tuple[str, ...] = ()
-    if prune:
-        removed |= not_given
-        notes = (f"pruned {len(not_given)} documents not under the given paths",) if not_given else ()
-    else:
-        for name in sorted(not_given & new_sources.keys()):
-            renamed_to = Path(records[name].source).as_posix()
-            renamed = [replace(p, id=renamed_to + p.id[len(name) :], document=renamed_to) for p in reader.passages_of([name])]
-            removed.add(name)
-            added.append((_record(renamed_to, records[name].source, renamed), renamed))
-    for name, source in new_sources.items():
-        passages = by_document.get(name, [])
-        record = _record(name, source, passages)
-        old = records.get(name)
-        if old is not None and name not in not_given:
-            if (old.source, old.digest) == (record.source, record.digest):
-                continue
-            removed.add(name)
-        if passages:
-            added.append((record, passages))
-    removed |= {name for name in records if name not in not_given and name not in new_sources}
-    return _Change(removed, added, notes)
-
-
-def _difference(old: Sequence[Passage], new: Sequence[Passage]) -> tuple[int, int]:
-    """Return how many passage ids are new or changed in `new`, and how many of `old` are gone or changed."""
-    old_texts = {passage.id: passage.text for passage in old}
-    new_texts = {passage.id: passage.text for passage in new}
-    added = sum(1 for key, text in new_texts.items() if old_texts.get(key) != text)
-    removed = sum(1 for key, text in old_texts.items() if new_texts.get(key) != text)
-    return added, removed
-
-
-def _record(name: str, source: str, passages: Sequence[Passage]) -> DocumentRecord:
-    digest = hashlib.sha256()
-    for passage in passages:
-        digest.update(passage_body(passage).encode("utf-8") + b"\n")
-    return DocumentRecord(name, source, len(passages), digest.hexdigest())
 
 
 def _compatible(manifest: Manifest, encoder: Encoder, index_kind: str) -> bool:
@@ -471,16 +414,16 @@ def _previous_index(directory: Path) -> _PreviousIndex:
         opened = _open(directory)
         return _PreviousIndex(opened, dict(opened.manifest.sources), None)
     except _READ_ERRORS as error:
-        return _PreviousIndex(None, _recorded_sources(directory), str(error))
+        return _PreviousIndex(None, recorded_sources(directory), str(error))
 
 
 def _rebuild(
     directory: Path, previous: _PreviousIndex, ingested: IngestResult, roots: Sequence[Path], prune: bool, run: _Run, paths: Sequence[Path]
 ) -> IndexUpdate:
     """Build the whole index anew (first build, damaged index, other model or settings) and swap it in."""
-    new_sources = _sources_of(ingested)
+    new_sources = sources_of(ingested)
     kept = _kept_documents(previous, roots, prune)
-    kept_passages, kept_sources = _renamed_clashes(kept.passages, kept.sources, new_sources)
+    kept_passages, kept_sources = renamed_clashes(kept.passages, kept.sources, new_sources)
     sources = {**kept_sources, **new_sources}
     passages = kept_passages + list(ingested.passages)
     if not passages:
@@ -489,7 +432,7 @@ def _rebuild(
     old = previous.opened.reader.passages_of(sorted(previous.opened.manifest.documents)) if previous.opened is not None else []
     index = _assemble(passages, vectors, run.encoder, run.index_kind, sources, run.tokenized(len(passages)))
     _write_new(directory, index, run.stages)
-    added, removed = _difference(old, passages)
+    added, removed = passage_difference(old, passages)
     return IndexUpdate(
         len(passages),
         len(index.manifest.documents),
@@ -514,7 +457,7 @@ class _KeptDocuments:
 
 def _kept_documents(previous: _PreviousIndex, roots: Sequence[Path], prune: bool) -> _KeptDocuments:
     """Return the earlier documents not under the given roots (none with `prune`); re-read them when the index was damaged."""
-    not_given = {name: source for name, source in previous.sources.items() if not _under_any(Path(source), roots)}
+    not_given = {name: source for name, source in previous.sources.items() if not under_any(Path(source), roots)}
     if prune:
         return _KeptDocuments([], {}, notes=(f"pruned {len(not_given)} documents not under the given paths",) if not_given else ())
     if previous.problem is None:
@@ -524,69 +467,7 @@ def _kept_documents(previous: _PreviousIndex, roots: Sequence[Path], prune: bool
     note = f"the earlier index was unreadable ({previous.problem}); rebuilt it from the {len(not_given)} documents it recorded"
     if reread.errors:
         note += f", of which {len(reread.errors)} could not be read"
-    return _KeptDocuments(list(reread.passages), _sources_of(reread), reread.errors, (note,))
-
-
-def _recorded_sources(directory: Path) -> dict[str, str]:
-    """Return every document a damaged index still names (manifest of an older format, documents.sqlite, passage lines)."""
-    sources: dict[str, str] = {}
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-        sources.update(manifest.get("sources") or {name: _resolved(name) for name in manifest.get("documents", {})})
-    except (OSError, ValueError, AttributeError, TypeError):
-        pass
-    try:
-        with closing(sqlite3.connect(f"{(directory / DOCUMENTS_DB).as_uri()}?mode=ro", uri=True)) as connection:
-            for name, source in connection.execute("SELECT name, source FROM documents WHERE removed IS NULL"):
-                sources.setdefault(name, source)
-    except (sqlite3.Error, ValueError):
-        pass
-    try:
-        with (directory / "passages.jsonl").open(encoding="utf-8", errors="replace") as lines:
-            for line in lines:
-                try:
-                    name = json.loads(line)["document"]
-                except (ValueError, KeyError, TypeError):
-                    continue
-                if isinstance(name, str):
-                    sources.setdefault(name, _resolved(name))
-    except OSError:
-        pass
-    return sources
-
-
-def _renamed_clashes(
-    kept: list[Passage], kept_sources: dict[str, str], new_sources: dict[str, str]
-) -> tuple[list[Passage], dict[str, str]]:
-    """Return the kept passages and sources, a kept document renamed to its absolute path where a new one took its name.
-
-    Names are shown relative to the working folder, so runs from different folders can give two
-    different files the same name; identity is the resolved path, and passage ids must stay unique.
-    """
-    renames = {name: Path(kept_sources[name]).as_posix() for name in kept_sources.keys() & new_sources.keys()}
-    if not renames:
-        return kept, kept_sources
-    passages = [
-        replace(passage, id=renames[passage.document] + passage.id[len(passage.document) :], document=renames[passage.document])
-        if passage.document in renames
-        else passage
-        for passage in kept
-    ]
-    return passages, {renames.get(name, name): source for name, source in kept_sources.items()}
-
-
-def _sources_of(ingested: IngestResult) -> dict[str, str]:
-    """Return the name each ingested document is cited by, mapped to its resolved path."""
-    return {display_path(Path(document)): str(Path(document).resolve()) for document in ingested.documents}
-
-
-def _resolved(name: str) -> str:
-    """Return the resolved path of a document named before sources were recorded (relative to this folder)."""
-    return str(Path(name).resolve())
-
-
-def _under_any(path: Path, roots: Sequence[Path]) -> bool:
-    return any(path == root or path.is_relative_to(root) for root in roots)
+    return _KeptDocuments(list(reread.passages), sources_of(reread), reread.errors, (note,))
 
 
 def _staging(directory: Path) -> Path:
@@ -640,7 +521,7 @@ def _assemble(
         segments=("g1",),
         checksums={},
         documents=documents,
-        sources={name: (sources or {}).get(name) or _resolved(name) for name in documents},
+        sources={name: (sources or {}).get(name) or resolved_name(name) for name in documents},
     )
     tokenizer = ChineseTokenizer(BM25_BIGRAMS)
     segment = new_segment("g1", 0, vectors, [searchable_text(p) for p in passages], tokenizer, index_kind, on_tokenized)
@@ -665,7 +546,7 @@ def _write_new(directory: Path, index: LoadedIndex, stages: StageProgress | None
         by_document.setdefault(passage.document, []).append(passage)
     writer = StoreWriter(staging)
     try:
-        writer.add([_record(name, index.manifest.sources[name], group) for name, group in by_document.items()], passages, 0, 1)
+        writer.add([document_record(name, index.manifest.sources[name], group) for name, group in by_document.items()], passages, 0, 1)
         writer.commit()
     finally:
         writer.close()
