@@ -191,3 +191,24 @@ def test_qa_system_indexes_searches_and_evaluates_through_a_milvus_store(tmp_pat
     corpus = system.over_passages(passages)
     assert {r.passage.id for r in corpus.search(question, 30, "bm25")} <= {passage.id for passage in passages}
     assert system.retriever.store.info().passages == first.passages  # the evaluation corpus has its own collection
+
+
+def test_the_chat_service_starts_answers_and_takes_uploads_on_a_milvus_store(tmp_path: Path) -> None:
+    from qa.chat.service import ChatService
+
+    uri = f"milvus:{tmp_path / 'qa.db'}"
+
+    def service() -> ChatService:
+        return ChatService(tmp_path / "data", reader="span", make_encoder=lambda model, directory: FakeEncoder(), store=uri)
+
+    first = service().start()
+    assert (first.reused, first.passages, first.documents) == (False, 30, 1)
+    assert first.message == f"indexed: 30 passages from 1 documents in {uri}"
+    again = service()
+    assert again.start().reused and not (tmp_path / "data" / "index").exists()
+    assert again.ask("獨山港區A3泊位的設計年綜合通過能力是多少？", mode="bm25").answer.text == "169万吨"
+    upload = tmp_path / "bridge.txt"
+    upload.write_text("星河湾大桥全长1280米，于2025年5月1日正式通车。\n", encoding="utf-8")
+    assert again.add([(upload, "bridge.txt")]).stored == ("bridge.txt",)
+    assert [(document.name, document.passages) for document in again.documents()][0] == ("bridge.txt", 1)
+    assert again.ask("星河湾大桥全长多少米？", mode="bm25").answer.text == "1280米"

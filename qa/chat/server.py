@@ -80,7 +80,7 @@ def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None
     handler.setFormatter(logging.Formatter("%(message)s"))
     log.handlers = [handler]  # the library's one-line records (user errors through the API, index updates) in the server log
     log.setLevel(logging.INFO)
-    service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb)
+    service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb, store=args.store)
     if starting is not None:
         starting.show_status(lambda language: service.status.line(language))
 

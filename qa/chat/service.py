@@ -27,7 +27,7 @@ from qa.reading.base import Reader
 from qa.reading.factory import DEFAULT_READER
 from qa.retrieval.encoders import load_encoder
 from qa.retrieval.retriever import RETRIEVERS, Retriever
-from qa.retrieval.store import IndexUpdate, LoadedIndex, index_dir, load_index
+from qa.retrieval.store import IndexUpdate, index_dir
 from qa.system import QASystem, Settings
 
 MAX_QUESTION_CHARS = 500
@@ -129,12 +129,13 @@ class ChatService:
         reader: str = DEFAULT_READER,
         max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
         make_encoder: Callable[[str, Path], Encoder] = load_encoder,
+        store: str = "",
     ) -> None:
         self.data_dir = Path(data_dir)
         self.seeds = seeds
         self.max_upload_bytes = int(max_upload_mb * 2**20)
         self._make_encoder = make_encoder
-        self._system = QASystem(Settings(self.data_dir, model=model, reader=reader), make_encoder)
+        self._system = QASystem(Settings(self.data_dir, model=model, reader=reader, store=store), make_encoder)
         self._lock = threading.RLock()
         self._status = StartStatus(STARTING)
         self._started = threading.Event()
@@ -215,22 +216,20 @@ class ChatService:
         enter(CONVERTING if self.first_start else LOADING)
         with self._lock:
             _ = self.encoder.fingerprint  # load the model now (converting it on a first start), so the stage shown is the one running
-            index = self._current_index()
-            reused = index is not None
-            if index is None:
+            reused = self._index_is_current()
+            if not reused:
                 self.uploads.mkdir(parents=True, exist_ok=True)
                 enter(INDEXING)
                 self._index_with_status([self.seeds, self.uploads])
-                index = load_index(self.data_dir)
-            self._system.reload(index)
+            info = self._system.reload().store.info()
         enter(WARMING)
         self._system.warm_up()
         enter(READY)
-        manifest = index.manifest
         verb = "reused the index" if reused else "indexed"
-        message = f"{verb}: {manifest.count} passages from {len(manifest.documents)} documents in {index_dir(self.data_dir)}"
-        self._status = StartStatus(READY, documents=len(manifest.documents), passages=manifest.count)
-        return StartReport(reused, manifest.count, len(manifest.documents), message, tuple(stages))
+        where = self._system.settings.store or index_dir(self.data_dir)
+        message = f"{verb}: {info.passages} passages from {len(info.documents)} documents in {where}"
+        self._status = StartStatus(READY, documents=len(info.documents), passages=info.passages)
+        return StartReport(reused, info.passages, len(info.documents), message, tuple(stages))
 
     def _index_with_status(self, paths: Sequence[Path]) -> IndexUpdate:
         def progress(done: int, total: int) -> None:
@@ -238,15 +237,14 @@ class ChatService:
 
         return self._reindex(paths, progress)
 
-    def _current_index(self) -> LoadedIndex | None:
-        """Return the index on disk when it holds every seed document and was built with this model, else None."""
+    def _index_is_current(self) -> bool:
+        """Return True when the index (the data dir's, or the store's) holds every seed document and was built with this model."""
         try:
-            index = load_index(self.data_dir)
+            info = self._system.reload().store.info()
         except QAError:
-            return None
+            return False
         seed_names = {display_path(path) for _, path in iter_document_paths([self.seeds])}
-        current = seed_names <= set(index.manifest.documents) and index.manifest.model_fingerprint == self.encoder.fingerprint
-        return index if current else None
+        return seed_names <= set(info.documents) and info.model_fingerprint == self.encoder.fingerprint
 
     def ask(
         self, question: str, history: Sequence[str] = (), k: int = 5, mode: str = "hybrid", threshold: float = DEFAULT_THRESHOLD
@@ -279,8 +277,8 @@ class ChatService:
 
     def documents(self) -> list[DocumentInfo]:
         """Return every indexed document by display name with its passage count and origin, uploads first."""
-        manifest = self.retriever().index.manifest
-        infos = [DocumentInfo(self.names.display(name), count, self.names.origin(name)) for name, count in manifest.documents.items()]
+        documents = self.retriever().store.info().documents
+        infos = [DocumentInfo(self.names.display(name), count, self.names.origin(name)) for name, count in documents.items()]
         order = {UPLOADED: 0, INDEXED: 1, BUILT_IN: 2}
         return sorted(infos, key=lambda info: (order[info.origin], info.name))
 
