@@ -72,7 +72,7 @@ def trace_to_onnx(model_dir: Path, onnx_path: Path) -> None:
     from embeddings.pooled import MeanPooled
 
     bert = AutoModel.from_pretrained(str(model_dir), add_pooling_layer=False, attn_implementation="eager").eval()
-    ids = torch.tensor([[0, 100, 200, 300, 2], [0, 100, 2, 1, 1]])
+    ids = torch.tensor([[0, 4, 5, 6, 2], [0, 4, 2, 1, 1]])
     mask = (ids != 1).long()  # a padded row, so the traced graph keeps the masking
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on Python-side shape checks, none of which bind here

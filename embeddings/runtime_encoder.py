@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.default_model import DEFAULT_MODEL_NAME, ensure_default_model
 from embeddings.errors import EmbeddingError
-from embeddings.export import MARKER_FILE, ONNX_FILE
+from embeddings.export import MARKER_FILE, ONNX_FILE, ensure_export
 from embeddings.runtimes import Backend, Session, open_session
 
 MAX_TOKENS = 512
@@ -26,18 +27,26 @@ BATCH_SIZE = 16
 class RuntimeEncoder:
     """An Encoder running the default model's ONNX export on ``backend``; exported and loaded on first use."""
 
-    def __init__(self, backend: Backend, data_dir: Path, batch_size: int = BATCH_SIZE, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        data_dir: Path,
+        batch_size: int = BATCH_SIZE,
+        threads: int | None = None,
+        prepare: Callable[[Path], Path] = ensure_default_model,
+    ) -> None:
+        """`prepare(data_dir)` returns the converted model folder to export (the default model's, converting it if needed);
+        `threads` defaults to torch's intra-op thread count when the model loads."""
         self._backend = backend
         self._data_dir = Path(data_dir)
         self._batch_size = batch_size
         self._threads = threads
+        self._prepare = prepare
         self._loaded: _Loaded | None = None
 
     @property
     def name(self) -> str:
         """Return the default model's label (the backend shows in the fingerprint, not the name)."""
-        from embeddings.default_model import DEFAULT_MODEL_NAME
-
         return DEFAULT_MODEL_NAME
 
     @property
@@ -77,7 +86,7 @@ class RuntimeEncoder:
 
     def _load(self) -> _Loaded:
         if self._loaded is None:
-            self._loaded = _load(self._backend, self._data_dir, self._threads)
+            self._loaded = _load(self._backend, self._prepare, self._data_dir, self._threads)
         return self._loaded
 
 
@@ -119,13 +128,10 @@ class _Loaded:
         return self._tokenizer(texts, truncation=True, max_length=MAX_TOKENS)["input_ids"] if texts else []
 
 
-def _load(backend: Backend, data_dir: Path, threads: int | None) -> _Loaded:
-    from embeddings.default_model import MODEL_DIR_NAME, ensure_default_model
-    from embeddings.export import ensure_export
-
+def _load(backend: Backend, prepare: Callable[[Path], Path], data_dir: Path, threads: int | None) -> _Loaded:
     try:
-        model_dir = ensure_default_model(data_dir)
-        export_dir = ensure_export(model_dir, data_dir / "models" / f"{MODEL_DIR_NAME}-onnx-{backend.variant}", backend.variant)
+        model_dir = prepare(data_dir)
+        export_dir = ensure_export(model_dir, model_dir.with_name(f"{model_dir.name}-onnx-{backend.variant}"), backend.variant)
     except (ModuleNotFoundError, FileNotFoundError, ValueError) as error:
         raise EmbeddingError(f"cannot prepare the default embedding model for the {backend.name} backend: {error}") from error
     session = open_session(backend, export_dir / ONNX_FILE, threads or _torch_threads())
