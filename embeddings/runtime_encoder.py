@@ -133,8 +133,12 @@ def _load(backend: Backend, prepare: Callable[[Path], Path], data_dir: Path, thr
         model_dir = prepare(data_dir)
         export_dir = ensure_export(model_dir, model_dir.with_name(f"{model_dir.name}-onnx-{backend.variant}"), backend.variant)
     except (ModuleNotFoundError, FileNotFoundError, ValueError) as error:
-        raise EmbeddingError(f"cannot prepare the default embedding model for the {backend.name} backend: {error}") from error
-    session = open_session(backend, export_dir / ONNX_FILE, threads or _torch_threads())
+        raise EmbeddingError(f"cannot prepare the embedding model for the {backend.name} backend: {error}") from error
+    try:
+        session = open_session(backend, export_dir / ONNX_FILE, threads or _torch_threads())
+    except RuntimeError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise EmbeddingError(f"{backend.runtime} cannot run {export_dir / ONNX_FILE} ({reason}); use the torch backend") from error
     return _Loaded(export_dir, backend, session)
 
 

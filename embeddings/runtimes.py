@@ -28,9 +28,14 @@ class Backend:
     runtime: str  # "onnxruntime" or "openvino"
     precision: str = "f32"  # OpenVINO's inference precision hint: "f32", or "bf16" (used where the CPU has it)
 
+    @property
+    def packages(self) -> tuple[str, ...]:
+        """Return the packages the backend needs: its runtime, and onnx to export the model."""
+        return (self.runtime, "onnx")
+
     def available(self) -> bool:
-        """Return True if the backend's runtime package is installed (without importing it)."""
-        return importlib.util.find_spec(self.runtime) is not None
+        """Return True if the backend's packages are installed (without importing them)."""
+        return all(importlib.util.find_spec(package) is not None for package in self.packages)
 
 
 BACKENDS = {

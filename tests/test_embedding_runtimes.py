@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embeddings.errors import EmbeddingError
 from embeddings.export import MARKER_FILE, ONNX_FILE, ensure_export, export_fingerprint
 from embeddings.publish import is_up_to_date, publish_dir
 from embeddings.runtime_encoder import RuntimeEncoder, length_sorted_batches, pad_batch
@@ -111,8 +112,7 @@ def _reference(model_dir: Path, token_ids: list[list[int]]) -> np.ndarray:
 @pytest.mark.parametrize(("variant", "bound"), [("fp32", 0.99999), ("int8", 0.95)])
 def test_the_onnx_export_matches_the_torch_model_on_padded_batches(tiny_model: Path, variant: str, bound: float) -> None:
     onnxruntime = pytest.importorskip("onnxruntime")
-    if variant == "int8":
-        pytest.importorskip("onnx")
+    pytest.importorskip("onnx")
     out = ensure_export(tiny_model, tiny_model.with_name(f"tiny-onnx-{variant}"), variant)
     assert json.loads((out / MARKER_FILE).read_text())["variant"] == variant
     assert (out / "tokenizer.json").is_file() and not (out / "traced.onnx").exists()
@@ -154,7 +154,8 @@ def test_fingerprints_differ_by_backend(tiny_model: Path) -> None:
 
 
 def test_open_session_picks_the_runtime(tiny_model: Path) -> None:
-    pytest.importorskip("onnxruntime")
+    if not BACKENDS["onnx"].available():
+        pytest.skip("needs onnxruntime and onnx")
     out = ensure_export(tiny_model, tiny_model.with_name("tiny-onnx-fp32"), "fp32")
     session = open_session(BACKENDS["onnx"], out / ONNX_FILE, threads=1)
     assert session.precision == "f32"
@@ -179,7 +180,7 @@ def test_auto_runs_the_preferred_runtime_for_the_default_model_when_installed(mo
 def test_auto_falls_back_to_torch_without_the_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
     _installed(monkeypatch, False)
     assert choose_backend("default", environ={}) == "torch"
-    with pytest.raises(QAError, match=r"^the openvino embedding backend needs the openvino package: pip install openvino"):
+    with pytest.raises(QAError, match=r"^the openvino embedding backend needs the packages openvino onnx: pip install openvino onnx \(or "):
         choose_backend("default", "openvino", environ={})
 
 
@@ -189,3 +190,18 @@ def test_bad_backend_choices_are_one_line_errors(monkeypatch: pytest.MonkeyPatch
         choose_backend("default", environ={BACKEND_ENV: "gpu"})
     with pytest.raises(QAError, match=r"^the onnx embedding backend runs the default model only"):
         choose_backend("some/model", "onnx", environ={})
+
+
+def test_a_runtime_that_cannot_load_the_model_is_a_one_line_error(tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not BACKENDS["onnx"].available():
+        pytest.skip("needs onnxruntime and onnx")
+
+    def refuse(*_args: object) -> None:
+        raise RuntimeError("unsupported instruction set\nmore detail")
+
+    monkeypatch.setattr("embeddings.runtime_encoder.open_session", refuse)
+    encoder = RuntimeEncoder(BACKENDS["onnx"], tiny_model.parent, threads=1, prepare=lambda _d: tiny_model)
+    with pytest.raises(
+        EmbeddingError, match=r"^onnxruntime cannot run .* \(unsupported instruction set\); use the torch backend$"
+    ):
+        encoder.encode_queries(["独山港"])

@@ -35,7 +35,6 @@ from qa.evaluation import context_passages
 
 DEFAULT_DATASET = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "cmrc2018_dev.json"
 BATCH_SIZE = 32
-RUNTIME_BATCH_SIZE = 16
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -167,7 +166,7 @@ def torch_options(data_dir: Path, cores: int) -> list[Option]:
 def runtime_options(data_dir: Path, cores: int) -> list[Option]:
     """Return the ONNX Runtime and OpenVINO options whose runtime is installed, on all cores and on one."""
 
-    def runtime(name: str, threads: int, batch_size: int = RUNTIME_BATCH_SIZE) -> Option:
+    def runtime(name: str, threads: int, batch_size: int) -> Option:
         def load() -> Encode:
             encoder = RuntimeEncoder(BACKENDS[name], data_dir, batch_size=batch_size, threads=threads)
             encoder.encode_passages(["预热"])
@@ -175,13 +174,9 @@ def runtime_options(data_dir: Path, cores: int) -> list[Option]:
 
         return Option(f"{name} ({BACKENDS[name].runtime}), batches of {batch_size}, {threads} thread(s)", threads, load)
 
-    options = []
-    for name in ("onnx", "onnx-int8", "openvino-f32", "openvino"):
-        if BACKENDS[name].available():
-            options += [runtime(name, cores), runtime(name, 1)]
-    if BACKENDS["openvino"].available():
-        options.append(runtime("openvino", cores, batch_size=BATCH_SIZE))
-    return options
+    wanted = [("onnx", cores, 16), ("onnx-int8", cores, 16), ("onnx-int8", 1, 16), ("openvino-f32", cores, 16)]
+    wanted += [("openvino", cores, 16), ("openvino", cores, 32), ("openvino", 1, 16)]
+    return [runtime(name, threads, size) for name, threads, size in wanted if BACKENDS[name].available()]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -191,14 +186,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--passages", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--burn", type=int, default=0, help="processes spinning on the CPU during the measurement")
-    parser.add_argument("--only", default="", help="measure only options whose label contains this text (the current path always)")
+    parser.add_argument("--only", default="", help="comma-separated: only options whose label holds one (and the current path)")
     parser.add_argument("--data-dir")
     args = parser.parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
     cores = os.cpu_count() or 1
     texts = [passage.text for passage in context_passages(load_squad(args.dataset).contexts)[: args.passages]]
     options = torch_options(data_dir, cores) + runtime_options(data_dir, cores)
-    options = [options[0]] + [option for option in options[1:] if args.only in option.label]
+    wanted = [text for text in args.only.split(",") if text]
+    options = [options[0]] + [option for option in options[1:] if not wanted or any(text in option.label for text in wanted)]
     burners = [multiprocessing.Process(target=_burn, daemon=True) for _ in range(args.burn)]
     for burner in burners:
         burner.start()
@@ -259,7 +255,7 @@ def _torch_encode(model, texts: Sequence[str], max_length: int, sort: bool) -> n
     try:
         stripped = [text.strip() for text in texts]
         order = sorted(range(len(stripped)), key=lambda i: len(stripped[i])) if sort else list(range(len(stripped)))
-        vectors = np.zeros((len(stripped), model.get_sentence_embedding_dimension()), dtype=np.float32)
+        vectors = np.zeros((len(stripped), model.get_embedding_dimension()), dtype=np.float32)
         for start in range(0, len(order), BATCH_SIZE):
             batch = order[start : start + BATCH_SIZE]
             # One call per batch: sentence-transformers sorts inside a call, so unsorted batches stay unsorted.

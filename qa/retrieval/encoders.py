@@ -86,7 +86,7 @@ def choose_backend(model: str, requested: str | None = None, environ: Mapping[st
         return TORCH
     if model != DEFAULT_MODEL:
         raise QAError(f"the {choice} embedding backend runs the default model only; use ${BACKEND_ENV}=torch for '{model}'")
-    runtime = BACKENDS[choice].runtime
     if not BACKENDS[choice].available():
-        raise QAError(f"the {choice} embedding backend needs the {runtime} package: pip install {runtime} (or ${BACKEND_ENV}=torch)")
+        packages = " ".join(BACKENDS[choice].packages)
+        raise QAError(f"the {choice} embedding backend needs the packages {packages}: pip install {packages} (or ${BACKEND_ENV}=torch)")
     return choice
