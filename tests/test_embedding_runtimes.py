@@ -201,7 +201,5 @@ def test_a_runtime_that_cannot_load_the_model_is_a_one_line_error(tiny_model: Pa
 
     monkeypatch.setattr("embeddings.runtime_encoder.open_session", refuse)
     encoder = RuntimeEncoder(BACKENDS["onnx"], tiny_model.parent, threads=1, prepare=lambda _d: tiny_model)
-    with pytest.raises(
-        EmbeddingError, match=r"^onnxruntime cannot run .* \(unsupported instruction set\); use the torch backend$"
-    ):
+    with pytest.raises(EmbeddingError, match=r"^onnxruntime cannot run .* \(unsupported instruction set\); use the torch backend$"):
         encoder.encode_queries(["独山港"])
