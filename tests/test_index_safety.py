@@ -147,8 +147,10 @@ def _index_in_child(paths: list[Path], data_dir: Path, kill_at_rename: tuple[int
     """Run `qa index PATH...` (with the fake encoder) in a forked child; optionally SIGKILL itself around the n-th rename."""
     from qa import cli
     from qa.commands import index
+    from qa.system import QASystem
 
-    index.encoder = lambda args: FakeEncoder()
+    configured = index.system
+    index.system = lambda args: QASystem(configured(args).settings, make_encoder=lambda model, directory: FakeEncoder())
     if kill_at_rename is not None:
         count, when = kill_at_rename
         calls = [0]
