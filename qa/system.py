@@ -141,16 +141,12 @@ class QASystem:
         has them), e.g. an evaluation set's own corpus."""
         if not passages:
             raise QAError("the corpus holds no passages to answer from")
-        other = QASystem(self.settings, self._make_encoder, self._make_reader)
-        other._parts = self._parts
         if self.settings.store:
             store = open_store(self.settings.store, EVAL_COLLECTION)
             sync_passages(passages, store, self.encoder, self.embedding_cache, prune=True, progress=progress)
-            other._retriever = Retriever(store, self.encoder)
-            return other
+            return self._sibling(self.settings, self._parts, Retriever(store, self.encoder))
         index, _ = build_index(passages, self.encoder, self.embedding_cache, progress=progress)
-        other._retriever = Retriever(index, self.encoder)
-        return other
+        return self._sibling(self.settings, self._parts, Retriever(index, self.encoder))
 
     def with_settings(self, settings: Settings) -> QASystem:
         """Return a system answering from the same index with the same encoder and reader, with other k, retriever or
@@ -160,17 +156,18 @@ class QASystem:
             raise ValueError(
                 "with_settings changes k, retriever and threshold only; make a new QASystem for another model, reader or store"
             )
-        other = QASystem(settings, self._make_encoder, self._make_reader)
-        other._parts = self._parts
-        other._retriever = self._retriever
-        return other
+        return self._sibling(settings, self._parts, self._retriever)
 
     def using_reader(self, reader: Reader) -> QASystem:
         """Return a system answering from the same index with the same encoder but another reader object (tuning a
         reader's settings, say); the index and model load now."""
-        other = QASystem(self.settings, self._make_encoder, self._make_reader)
-        other._parts = _Parts(self.encoder, reader, self._parts.queries)
-        other._retriever = self.retriever
+        return self._sibling(self.settings, _Parts(self.encoder, reader, self._parts.queries), self.retriever)
+
+    def _sibling(self, settings: Settings, parts: _Parts, retriever: Retriever | None) -> QASystem:
+        """Return a system with these settings sharing the given loaded parts and retriever (None: load on first use)."""
+        other = QASystem(settings, self._make_encoder, self._make_reader)
+        other._parts = parts
+        other._retriever = retriever
         return other
 
     def index(

@@ -97,13 +97,14 @@ def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None
     # progress within seconds. A later start loads the model after the app is built: loading it while Gradio
     # imports made the app's page and the first answer later (docs/CHAT.md, "Measured").
     first_start = service.first_start
+    start_up = threading.Thread(target=prepare, name="qa-start", daemon=True)
     if first_start:
-        threading.Thread(target=prepare, name="qa-start", daemon=True).start()
+        start_up.start()
     apply_policy(serving_policy())  # one torch/FAISS thread per request, $QA_THREADS overrides (qa/threads.py, docs/RELIABILITY.md)
     app = launch(service, args.host, args.port, args.share, before_launch=starting.close if starting is not None else None)
     print(f"page in {time.perf_counter() - started:.1f} s: {app.local_url} (the start-up goes on behind it)", flush=True)
     if not first_start:
-        threading.Thread(target=prepare, name="qa-start", daemon=True).start()
+        start_up.start()
     try:
         app.block_thread()
     finally:

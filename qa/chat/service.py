@@ -221,7 +221,7 @@ class ChatService:
                 self.uploads.mkdir(parents=True, exist_ok=True)
                 enter(INDEXING)
                 self._index_with_status([self.seeds, self.uploads])
-            info = self._system.reload().store.info()
+            info = self._system.retriever.store.info()  # the index checked above, or the one just built (_reindex reloads)
         enter(WARMING)
         self._system.warm_up()
         enter(READY)
