@@ -203,3 +203,20 @@ def test_a_runtime_that_cannot_load_the_model_is_a_one_line_error(tiny_model: Pa
     encoder = RuntimeEncoder(BACKENDS["onnx"], tiny_model.parent, threads=1, prepare=lambda _d: tiny_model)
     with pytest.raises(EmbeddingError, match=r"^onnxruntime cannot run .* \(unsupported instruction set\); use the torch backend$"):
         encoder.encode_queries(["独山港"])
+
+
+def test_the_embedding_backend_option_chooses_what_runs_the_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from embeddings.encoder import SentenceTransformerEncoder
+    from qa.cli import build_parser, main
+    from qa.commands.common import system
+
+    args = build_parser().parse_args(["--data-dir", str(tmp_path), "search", "问题", "--embedding-backend", "torch"])
+    inner = system(args).encoder._inner  # nothing loads until the first encode
+    assert isinstance(inner, SentenceTransformerEncoder)
+    args = build_parser().parse_args(["--data-dir", str(tmp_path), "search", "问题", "--embedding-backend", "onnx-int8"])
+    inner = system(args).encoder._inner
+    assert isinstance(inner, RuntimeEncoder) and inner.backend == BACKENDS["onnx-int8"]
+    with pytest.raises(SystemExit) as stopped:
+        main(["--data-dir", str(tmp_path), "search", "问题", "--embedding-backend", "gpu"])
+    assert stopped.value.code == 2
+    assert "invalid choice: 'gpu'" in capsys.readouterr().err

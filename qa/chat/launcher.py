@@ -19,7 +19,7 @@ DEFAULT_MODEL = "default"
 
 
 def add_serve_options(parser: argparse.ArgumentParser) -> None:
-    """Add --host, --port, --share, --model, --store and --max-upload-mb to a parser."""
+    """Add --host, --port, --share, --model, --embedding-backend, --store and --max-upload-mb to a parser."""
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}; 0.0.0.0 for every interface)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--share", action="store_true", help="also open a public Gradio share link (off by default)")
@@ -27,6 +27,12 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         "--model",
         default=DEFAULT_MODEL,
         help="embedding model: sentence-transformers name or local folder (default: the bundled offline model)",
+    )
+    parser.add_argument(
+        "--embedding-backend",
+        metavar="BACKEND",
+        help="what runs the embedding model: auto, torch, onnx, onnx-int8, openvino or openvino-f32 "
+        "(default: $QA_EMBEDDING_BACKEND, else auto; docs/CLI.md)",
     )
     parser.add_argument(
         "--store",

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from starlette.middleware import Middleware
@@ -17,6 +18,7 @@ from qa.chat.locale_shim import ChineseFirstLocale
 from qa.chat.service import ChatService
 from qa.chat.splash import StartingPage
 from qa.errors import QAError
+from qa.retrieval.encoders import choose_backend, load_encoder
 from qa.threads import apply_policy, serving_policy
 
 PUBLIC_API = ("ask",)
@@ -80,7 +82,9 @@ def serve(args: argparse.Namespace, data_dir: Path, started: float | None = None
     handler.setFormatter(logging.Formatter("%(message)s"))
     log.handlers = [handler]  # the library's one-line records (user errors through the API, index updates) in the server log
     log.setLevel(logging.INFO)
-    service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb, store=args.store)
+    choose_backend(args.model, args.embedding_backend)  # an unknown or missing backend stops here, in one line
+    make_encoder = partial(load_encoder, backend=args.embedding_backend)
+    service = ChatService(data_dir, model=args.model, max_upload_mb=args.max_upload_mb, make_encoder=make_encoder, store=args.store)
     if starting is not None:
         starting.show_status(lambda language: service.status.line(language))
 

