@@ -34,6 +34,7 @@ from qa.retrieval.dense import DenseIndex
 BENCHMARKS = ("cmrc2018_dev.json", "cmrc2018_trial.json", "drcd_dev.json", "drcd_test.json")
 PER_DOCUMENT = 50
 QUERIES = 200
+_REAL_CHUNK = 1000
 _SENTENCE = re.compile(r"[^。！？]*[。！？]")
 
 
@@ -264,6 +265,61 @@ def step_dense(args: argparse.Namespace) -> dict[str, float]:
     return figures
 
 
+def step_real(args: argparse.Namespace) -> dict[str, float]:
+    """Return recall@10 against exact search of the IVF index (forced at this size) for several probe counts, on real
+    e5 vectors and on the stand-in's vectors of the same `args.size` passages and questions.
+
+    The real vectors are embedded once, in chunks kept under work/real-<size>/ (an interrupted run resumes).
+    """
+    from embeddings.encoder import DEFAULT_MODEL
+    from qa.retrieval.encoders import load_encoder
+
+    sentences, questions = benchmark_texts(args.benchmarks)
+    texts = list(passage_texts(sentences, args.size, seed=1))
+    asked = questions[7 :: max(1, len(questions) // QUERIES)][:QUERIES]  # offset from the questions the stand-in was fitted on
+    e5 = load_encoder(DEFAULT_MODEL, args.e5_data_dir)
+    folder = args.work / f"real-{args.size}"
+    folder.mkdir(parents=True, exist_ok=True)
+    chunks = []
+    for start in range(0, len(texts), _REAL_CHUNK):
+        path = folder / f"{start:08d}.npy"
+        if not path.exists():
+            begun = time.perf_counter()
+            unfinished = folder / f"{start:08d}.partial.npy"
+            np.save(unfinished, e5.encode_passages(texts[start : start + _REAL_CHUNK]))
+            os.replace(unfinished, path)
+            print(f"embedded passages {start}-{start + _REAL_CHUNK} in {time.perf_counter() - begun:.0f} s", file=sys.stderr)
+        chunks.append(np.load(path))
+    standin = standin_encoder(args.work, args.benchmarks, args.e5_data_dir, args.samples)
+    figures = {}
+    for name, vectors, queries in (
+        ("real", np.vstack(chunks), e5.encode_queries(asked)),
+        ("standin", standin.encode_passages(texts), standin.encode_queries(asked)),
+    ):
+        dense = DenseIndex.build([str(row) for row in range(args.size)], vectors, ann_min_rows=0)
+        for probes, recall in _probe_sweep(dense, queries).items():
+            figures[f"{name}_recall_nprobe_{probes}"] = recall
+    return figures
+
+
+def _probe_sweep(dense: DenseIndex, queries: np.ndarray) -> dict[int, float]:
+    """Return recall@10 against exact search of the dense index's IVF segment by the number of lists scanned."""
+    import faiss
+
+    from qa.retrieval.dense import ivf_probes
+
+    ann = [segment.ann for segment in dense.segments.segments if segment.ann is not None]
+    ivf = faiss.extract_index_ivf(ann[0])
+    shipped = ivf.nprobe
+    recalls = {}
+    for probes in sorted({ivf.nlist // share for share in (16, 8, 4, 3, 2)} | {ivf_probes(ivf.nlist)}):
+        ivf.nprobe = probes
+        recalls[probes] = _recall(dense, queries)
+        print(f"lists {ivf.nlist} probes {probes}: recall@10 {recalls[probes]:.3f}", file=sys.stderr)
+    ivf.nprobe = shipped
+    return recalls
+
+
 def _child(step: str, args: argparse.Namespace, extra: list[str]) -> dict[str, float]:
     command = [sys.executable, "-m", "qa.bench.scale", "--step", step, "--work", str(args.work), "--benchmarks", str(args.benchmarks)]
     command += ["--e5-data-dir", str(args.e5_data_dir), "--samples", str(args.samples), *extra]
@@ -281,13 +337,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--e5-data-dir", type=Path, default=Path(".qa"), help="data dir holding (or to convert) the real e5 model")
     parser.add_argument("--samples", type=int, default=2000, help="real e5 vectors the stand-in encoder is fitted on")
     parser.add_argument("--reuse", action="store_true", help="measure the indexes an earlier run built (its build figures)")
-    parser.add_argument("--step", choices=["build", "run", "tune", "dense"], help="one measurement in this process")
+    parser.add_argument("--step", choices=["build", "run", "tune", "dense", "real"], help="one measurement in this process")
     parser.add_argument("--size", type=int, help="the corpus size a --step works on")
     parser.add_argument("--run", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     if args.step is not None:
-        result = {"build": step_build, "run": step_run, "tune": step_tune, "dense": step_dense}[args.step](args)
+        steps = {"build": step_build, "run": step_run, "tune": step_tune, "dense": step_dense, "real": step_real}
+        result = steps[args.step](args)
         print(json.dumps(result))
         return 0
     standin_encoder(args.work, args.benchmarks, args.e5_data_dir, args.samples)

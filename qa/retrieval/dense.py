@@ -28,8 +28,9 @@ _HNSW_SEARCH_DEPTH = 128
 _IVF_TRAIN_PER_LIST = 40
 
 
-def build_ann(vectors: np.ndarray, kind: str) -> faiss.Index | None:
-    """Return the approximate index a segment of these vectors gets (None: searched exactly); see the module docstring."""
+def build_ann(vectors: np.ndarray, kind: str, ann_min_rows: int = ANN_MIN_ROWS) -> faiss.Index | None:
+    """Return the approximate index a segment of these vectors gets (None: searched exactly below `ann_min_rows` rows
+    of kind `flat`); see the module docstring."""
     if kind not in INDEX_KINDS:
         raise ValueError(f"unknown index kind {kind!r} (choose from {', '.join(INDEX_KINDS)})")
     count, dimension = vectors.shape
@@ -39,7 +40,7 @@ def build_ann(vectors: np.ndarray, kind: str) -> faiss.Index | None:
         hnsw.hnsw.efSearch = _HNSW_SEARCH_DEPTH
         hnsw.add(data)
         return hnsw
-    if kind == "flat" and count >= ANN_MIN_ROWS:
+    if kind == "flat" and count >= ann_min_rows:
         lists = ivf_lists(count)
         quantizer = faiss.IndexFlatIP(dimension)
         ivf = faiss.IndexIVFScalarQuantizer(quantizer, dimension, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
@@ -88,13 +89,13 @@ class DenseIndex:
         self.segments = segments
 
     @classmethod
-    def build(cls, ids: Sequence[str], vectors: np.ndarray, kind: str = "flat") -> DenseIndex:
+    def build(cls, ids: Sequence[str], vectors: np.ndarray, kind: str = "flat", ann_min_rows: int = ANN_MIN_ROWS) -> DenseIndex:
         """Return an in-memory index of the vectors (row i is ids[i]), exact or approximate by size and kind."""
         if len(ids) != len(vectors):
             raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         empty = Postings.from_entries(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(len(ids), np.int32))
-        return cls(Segments.single(ids, vectors, empty, build_ann(vectors, kind)))
+        return cls(Segments.single(ids, vectors, empty, build_ann(vectors, kind, ann_min_rows)))
 
     def search(self, query_vectors: np.ndarray, k: int) -> list[list[Hit]]:
         """Return, for each query vector, up to k hits best first (ties by passage id)."""
