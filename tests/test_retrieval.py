@@ -190,18 +190,15 @@ def test_score_fusion_by_hand():
     assert [h.passage_id for h in score_fusion(dense, [])] == ["a", "b", "c"]
 
 
-def test_a_large_segment_gets_an_ivf_index_reranked_exactly(monkeypatch):
-    from qa.retrieval import dense
-
-    monkeypatch.setattr(dense, "ANN_MIN_ROWS", 1000)
+def test_a_large_segment_gets_an_hnsw_graph_reranked_exactly():
     rng = np.random.default_rng(1)
     centres = rng.normal(size=(20, 32))
     vectors = (centres[rng.integers(0, 20, 3000)] + 0.5 * rng.normal(size=(3000, 32))).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     ids = [f"p{i}" for i in range(3000)]
-    approximate = DenseIndex.build(ids, vectors)
-    assert approximate.segments.segments[0].ann is not None
-    exact = DenseIndex.build(ids[:999], vectors[:999])
+    approximate = DenseIndex.build(ids, vectors, ann_min_rows=1000)
+    assert type(approximate.segments.segments[0].ann).__name__ == "IndexHNSWSQ"
+    exact = DenseIndex.build(ids[:999], vectors[:999], ann_min_rows=1000)
     assert exact.segments.segments[0].ann is None
     queries = vectors[:50] + 0.1 * rng.normal(size=(50, 32)).astype(np.float32)
     found = approximate.search(queries, 10)
@@ -212,3 +209,24 @@ def test_a_large_segment_gets_an_ivf_index_reranked_exactly(monkeypatch):
         recall.append(len(best & {int(hit.passage_id[1:]) for hit in hits}) / 10)
         assert [hit.score for hit in hits] == pytest.approx([float(scores[int(hit.passage_id[1:])]) for hit in hits], abs=1e-5)
     assert np.mean(recall) >= 0.95
+
+
+def test_an_ivf_segment_written_by_an_earlier_version_is_still_searched_and_reranked():
+    import faiss
+
+    from qa.retrieval.postings import Postings
+    from qa.retrieval.segment import Segments
+
+    rng = np.random.default_rng(2)
+    vectors = rng.normal(size=(400, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(16), 16, 4, faiss.METRIC_INNER_PRODUCT)
+    ivf.train(vectors)
+    ivf.add(vectors)
+    ivf.nprobe = 4  # every list: the candidates are exact
+    empty = Postings.from_entries(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(400, np.int32))
+    index = DenseIndex(Segments.single([f"p{i}" for i in range(400)], vectors, empty, ivf))
+    hits = index.search(vectors[7:8], 3)[0]
+    best = np.argsort(-(vectors @ vectors[7]))[:3]
+    assert [hit.passage_id for hit in hits] == [f"p{i}" for i in best]
+    assert hits[0].passage_id == "p7" and hits[0].score == pytest.approx(1.0, abs=1e-6)

@@ -29,12 +29,13 @@ import numpy as np
 from qa.bench.standin import StandInEncoder, fit
 from qa.records import Passage, ProvenanceRun
 from qa.retrieval.cache import EmbeddingCache
-from qa.retrieval.dense import DenseIndex
+from qa.retrieval.dense import HNSW_SEARCH_DEPTH, DenseIndex
 
 BENCHMARKS = ("cmrc2018_dev.json", "cmrc2018_trial.json", "drcd_dev.json", "drcd_test.json")
 PER_DOCUMENT = 50
 QUERIES = 200
 _REAL_CHUNK = 1000
+SEARCH_DEPTHS = (128, 256, 512, 768, 1024)
 _SENTENCE = re.compile(r"[^。！？]*[。！？]")
 
 
@@ -192,12 +193,12 @@ def step_run(args: argparse.Namespace) -> dict[str, float]:
     return figures
 
 
-def _recall(dense: DenseIndex, vectors: np.ndarray) -> float:
+def _recall(dense: DenseIndex, vectors: np.ndarray, search_depth: int = HNSW_SEARCH_DEPTH) -> float:
     """Return the mean share of the exact top 10 (brute force over every live vector) that the dense index finds."""
     segments = dense.segments
     all_vectors = np.vstack([np.asarray(s.vectors)[a if a is not None else slice(None)] for s, a in segments.live()])
     all_rows = np.concatenate([np.asarray(s.rows)[a if a is not None else slice(None)] for s, a in segments.live()])
-    found = dense.search(vectors, 10)
+    found = dense.search(vectors, 10, search_depth)
     shares = []
     for query, hits in zip(vectors, found, strict=True):
         scores = all_vectors @ query
@@ -208,34 +209,29 @@ def _recall(dense: DenseIndex, vectors: np.ndarray) -> float:
 
 
 def step_tune(args: argparse.Namespace) -> dict[str, float]:
-    """Print recall@10 against exact search and p50 latency of the IVF index for several probe counts; return them."""
-    import faiss
-
-    from qa.retrieval.dense import RERANK, ivf_lists, ivf_probes
+    """Print recall@10 against exact search and p50 latency of the built index for several HNSW search depths; return them."""
     from qa.retrieval.store import load_index
 
     encoder = standin_encoder(args.work, args.benchmarks, args.e5_data_dir, args.samples)
     _, questions = benchmark_texts(args.benchmarks)
     vectors = encoder.encode_queries(questions[:: max(1, len(questions) // QUERIES)][:QUERIES])
-    index = load_index(args.work / str(args.size) / "data")
-    ann = [segment.ann for segment in index.dense.segments.segments if segment.ann is not None]
-    if not ann:
-        return {}
-    ivf = faiss.extract_index_ivf(ann[0])
+    return _depth_sweep(load_index(args.work / str(args.size) / "data").dense, vectors, "stand-in")
+
+
+def _depth_sweep(dense: DenseIndex, queries: np.ndarray, label: str) -> dict[str, float]:
+    """Return (and print) recall@10 against exact search and single-query p50 latency by HNSW search depth."""
     figures = {}
-    lists = ivf_lists(int(ivf.ntotal))
-    for probes in sorted({lists // share for share in (16, 8, 4, 3, 2)} | {ivf_probes(lists)}):
-        ivf.nprobe = probes
+    for depth in SEARCH_DEPTHS:
         times = []
-        for i in range(len(vectors)):
+        for i in range(len(queries)):
             begun = time.perf_counter()
-            index.dense.search(vectors[i : i + 1], 10)
+            dense.search(queries[i : i + 1], 10, depth)
             times.append(time.perf_counter() - begun)
-        figures[f"recall_nprobe_{probes}"] = _recall(index.dense, vectors)
-        figures[f"p50_ms_nprobe_{probes}"] = float(np.percentile(times, 50) * 1000)
+        figures[f"{label}_recall_depth_{depth}"] = _recall(dense, queries, depth)
+        figures[f"{label}_p50_ms_depth_{depth}"] = float(np.percentile(times, 50) * 1000)
         print(
-            f"lists {ivf.nlist} probes {probes} rerank {RERANK}: recall@10 {figures[f'recall_nprobe_{probes}']:.3f}, "
-            f"p50 {figures[f'p50_ms_nprobe_{probes}']:.2f} ms",
+            f"{label}: search depth {depth}: recall@10 {figures[f'{label}_recall_depth_{depth}']:.3f}, "
+            f"p50 {figures[f'{label}_p50_ms_depth_{depth}']:.2f} ms",
             file=sys.stderr,
         )
     return figures
@@ -266,8 +262,8 @@ def step_dense(args: argparse.Namespace) -> dict[str, float]:
 
 
 def step_real(args: argparse.Namespace) -> dict[str, float]:
-    """Return recall@10 against exact search of the IVF index (forced at this size) for several probe counts, on real
-    e5 vectors and on the stand-in's vectors of the same `args.size` passages and questions.
+    """Return recall@10 against exact search and latency of the HNSW graph (forced at this size) by search depth, on
+    real e5 vectors and on the stand-in's vectors of the same `args.size` passages and questions.
 
     The real vectors are embedded once, in chunks kept under work/real-<size>/ (an interrupted run resumes).
     """
@@ -291,33 +287,14 @@ def step_real(args: argparse.Namespace) -> dict[str, float]:
             print(f"embedded passages {start}-{start + _REAL_CHUNK} in {time.perf_counter() - begun:.0f} s", file=sys.stderr)
         chunks.append(np.load(path))
     standin = standin_encoder(args.work, args.benchmarks, args.e5_data_dir, args.samples)
-    figures = {}
-    for name, vectors, queries in (
+    figures: dict[str, float] = {}
+    for label, vectors, queries in (
         ("real", np.vstack(chunks), e5.encode_queries(asked)),
-        ("standin", standin.encode_passages(texts), standin.encode_queries(asked)),
+        ("stand-in", standin.encode_passages(texts), standin.encode_queries(asked)),
     ):
-        dense = DenseIndex.build([str(row) for row in range(args.size)], vectors, ann_min_rows=0)
-        for probes, recall in _probe_sweep(dense, queries).items():
-            figures[f"{name}_recall_nprobe_{probes}"] = recall
+        ids = [str(row) for row in range(args.size)]
+        figures |= _depth_sweep(DenseIndex.build(ids, vectors, ann_min_rows=0), queries, label)
     return figures
-
-
-def _probe_sweep(dense: DenseIndex, queries: np.ndarray) -> dict[int, float]:
-    """Return recall@10 against exact search of the dense index's IVF segment by the number of lists scanned."""
-    import faiss
-
-    from qa.retrieval.dense import ivf_probes
-
-    ann = [segment.ann for segment in dense.segments.segments if segment.ann is not None]
-    ivf = faiss.extract_index_ivf(ann[0])
-    shipped = ivf.nprobe
-    recalls = {}
-    for probes in sorted({ivf.nlist // share for share in (16, 8, 4, 3, 2)} | {ivf_probes(ivf.nlist)}):
-        ivf.nprobe = probes
-        recalls[probes] = _recall(dense, queries)
-        print(f"lists {ivf.nlist} probes {probes}: recall@10 {recalls[probes]:.3f}", file=sys.stderr)
-    ivf.nprobe = shipped
-    return recalls
 
 
 def _child(step: str, args: argparse.Namespace, extra: list[str]) -> dict[str, float]:

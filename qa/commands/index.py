@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--index-type",
         choices=INDEX_KINDS,
         default="flat",
-        help="flat (default): exact below 50,000 passages per segment, IVF with exact re-ranking above; hnsw: approximate",
+        help="flat (default): exact below 50,000 passages per segment, an HNSW graph with exact re-ranking above; hnsw: graphs everywhere",
     )
     parser.add_argument("--prune", action="store_true", help="drop indexed documents that are not under the given paths (kept by default)")
     parser.add_argument(

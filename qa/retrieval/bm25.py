@@ -6,6 +6,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import jieba
 import numpy as np
@@ -19,6 +20,10 @@ _WORD = re.compile(r"\w", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
 K1 = 1.5
 B = 0.75
+# MaxScore gives up (and sums every posting) once its candidates exceed this share of the segment's rows.
+_PROBE_SHARE = 2
+# Partial scores are summed in another order than full ones: bounds are widened by this relative margin.
+_ROUNDING = 1e-9
 
 
 class ChineseTokenizer:
@@ -84,30 +89,131 @@ class BM25Index:
         if not tokens or not self.count or k <= 0:
             return []
         live = list(self.segments.live())
-        matched: list[tuple[list[np.ndarray], list[np.ndarray]]] = [([], []) for _ in live]
+        terms: list[tuple[float, list[tuple[np.ndarray, np.ndarray]]]] = []
         for term, repeats in Counter(term_hash(token) for token in tokens).items():
             found = [segment.postings.lookup(term) for segment, _ in live]
             frequency = sum(
                 len(rows) if alive is None else int(alive[rows].sum()) for (rows, _), (_, alive) in zip(found, live, strict=True)
             )
-            if not frequency:
-                continue
-            idf = np.log(1 + (self.count - frequency + 0.5) / (frequency + 0.5))
-            for (rows, freqs), (segment, _), (all_rows, weights) in zip(found, live, matched, strict=True):
-                lengths = np.asarray(segment.postings.lengths)[rows]
-                tf = np.asarray(freqs, dtype=np.float64)
-                all_rows.append(np.asarray(rows))
-                weights.append(repeats * idf * tf / (tf + K1 * (1 - B + B * lengths / self.average_length)))
+            if frequency:
+                terms.append((repeats * float(np.log(1 + (self.count - frequency + 0.5) / (frequency + 0.5))), found))
         pairs: list[tuple[float, int]] = []
-        for (segment, alive), (all_rows, weights) in zip(live, matched, strict=True):
-            if not all_rows:
-                continue
-            rows, totals = _sum_by_row(np.concatenate(all_rows), np.concatenate(weights), len(segment))
-            if alive is not None:
-                totals[~alive[rows]] = 0
-            best = top_k(totals, k)
-            pairs.extend((float(totals[i]), int(segment.rows[rows[i]])) for i in best if totals[i] > 0)
+        for number, (segment, alive) in enumerate(live):
+            query_terms = [QueryTerm(bound, *found[number]) for bound, found in terms if len(found[number][0])]
+            if query_terms:
+                scorer = _SegmentScorer(np.asarray(segment.postings.lengths), self.average_length, alive)
+                rows, totals = scorer.best(query_terms, k)
+                pairs.extend((float(total), int(segment.rows[row])) for row, total in zip(rows, totals, strict=True))
         return rank_rows(pairs, k, self.segments.resolve)
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """A query term's postings in one segment: rows (increasing) and frequencies, and its bound (repeats x idf), which
+    no passage's share of the score reaches."""
+
+    bound: float
+    rows: np.ndarray
+    freqs: np.ndarray
+
+
+@dataclass(frozen=True)
+class _SegmentScorer:
+    """BM25 scores of one segment's rows: every matching row, or only those that can reach the top k (MaxScore)."""
+
+    lengths: np.ndarray
+    average_length: float
+    alive: np.ndarray | None
+
+    def weights(self, term: QueryTerm, positions: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Return the term's share of the score of its postings at `positions` (all by default)."""
+        rows = term.rows[positions]
+        tf = np.asarray(term.freqs[positions], dtype=np.float64)
+        return term.bound * tf / (tf + K1 * (1 - B + B * self.lengths[rows] / self.average_length))
+
+    def best(self, terms: Sequence[QueryTerm], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the rows with the k best positive scores (ties in row order) and their scores, best first.
+
+        MaxScore (Turtle and Flood 1995): terms are read rarest first, summing each row's partial score.
+        Once the bounds of the terms not yet read sum to less than the k-th best partial score (a lower
+        bound of the k-th best score), no row outside those read can enter the top k. The unread terms
+        are then only probed at the rows read, highest bound first, dropping each row that can no longer
+        reach the k-th best; the long postings of common words are probed last, at a few rows. The rows
+        left are scored in full in query-term order, so the scores equal `exhaustive`'s bit for bit.
+        """
+        by_length = sorted(range(len(terms)), key=lambda i: len(terms[i].rows))
+        unread = sum(terms[i].bound for i in by_length)
+        rows, partial = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        pending_rows: list[np.ndarray] = []
+        pending_weights: list[np.ndarray] = []
+        for number, position in enumerate(by_length):
+            term = terms[position]
+            pending = sum(len(part) for part in pending_rows)
+            # A check costs a pass over the rows read: it comes before a term at least as long as all those read
+            # since the last check (the long postings come last), and before the last term.
+            if pending and (len(term.rows) >= pending or number == len(by_length) - 1):
+                read = np.concatenate([rows, *pending_rows]), np.concatenate([partial, *pending_weights])
+                rows, partial = _sum_by_row(*read, len(self.lengths))
+                pending_rows, pending_weights = [], []
+                if len(rows) * _PROBE_SHARE > len(self.lengths):
+                    break
+                if self.alive is not None:
+                    live = self.alive[rows]
+                    rows, partial = rows[live], partial[live]
+                threshold = _kth_largest(partial, k) * (1 - _ROUNDING)
+                if unread * (1 + _ROUNDING) < threshold:
+                    return self._probe([terms[i] for i in by_length[number:]], terms, k, rows, partial, threshold)
+            if number == len(by_length) - 1:
+                break
+            unread -= term.bound
+            pending_rows.append(term.rows)
+            pending_weights.append(self.weights(term))
+        return self.exhaustive(terms, k)
+
+    def _probe(
+        self, unread: Sequence[QueryTerm], terms: Sequence[QueryTerm], k: int, rows: np.ndarray, partial: np.ndarray, threshold: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return `best`'s answer from the live rows read (with their partial scores), which hold the top k: the terms
+        not read are probed at them, highest bound first, dropping rows that can no longer reach `threshold`."""
+        left = sum(term.bound for term in unread)
+        for term in sorted(unread, key=lambda term: -term.bound):
+            keep = partial + left * (1 + _ROUNDING) >= threshold
+            rows, partial = rows[keep], partial[keep]
+            left -= term.bound
+            positions = np.minimum(np.searchsorted(term.rows, rows), len(term.rows) - 1)
+            present = term.rows[positions] == rows
+            partial[present] += self.weights(term, positions[present])
+            threshold = max(threshold, _kth_largest(partial, k) * (1 - _ROUNDING))
+        rows = rows[partial >= threshold]
+        totals = self.at_rows(terms, rows)
+        best = top_k(totals, k)
+        return rows[best], totals[best]
+
+    def at_rows(self, terms: Sequence[QueryTerm], rows: np.ndarray) -> np.ndarray:
+        """Return the full scores of these rows (increasing), deleted rows scored 0."""
+        totals = np.zeros(len(rows), dtype=np.float64)
+        for term in terms:
+            positions = np.minimum(np.searchsorted(term.rows, rows), len(term.rows) - 1)
+            present = term.rows[positions] == rows
+            totals[present] += self.weights(term, positions[present])
+        if self.alive is not None:
+            totals[~self.alive[rows]] = 0
+        return totals
+
+    def exhaustive(self, terms: Sequence[QueryTerm], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return what `best` returns by summing every posting of every term."""
+        rows, totals = _sum_by_row(
+            np.concatenate([term.rows for term in terms]), np.concatenate([self.weights(term) for term in terms]), len(self.lengths)
+        )
+        if self.alive is not None:
+            totals[~self.alive[rows]] = 0
+        best = [i for i in top_k(totals, k) if totals[i] > 0]
+        return rows[best], totals[best]
+
+
+def _kth_largest(values: np.ndarray, k: int) -> float:
+    """Return the k-th largest value (0 when there are fewer than k)."""
+    return float(np.partition(values, len(values) - k)[len(values) - k]) if len(values) >= k else 0.0
 
 
 def _sum_by_row(rows: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -2,10 +2,12 @@
 
 The index is chosen per segment by size. Below `ANN_MIN_ROWS` rows a segment is searched exactly
 (a brute-force inner product over its memory-mapped vectors). A larger segment (made by merging)
-gets an IVF index with 8-bit scalar quantization (kind `flat`, the default) or an HNSW graph (kind
-`hnsw`, every segment); either proposes `RERANK` candidates whose exact scores, from the full
-vectors, decide the order. The IVF settings reach recall@10 >= 0.95 against exact search
-(docs/BENCHMARKS.md, `python -m qa.bench.scale`). A single query runs FAISS on one thread.
+gets an HNSW graph over 8-bit scalar-quantized copies of its vectors (kind `flat`, the default; kind
+`hnsw` gives every segment one). The graph proposes `RERANK` candidates whose exact scores, from the
+full vectors, decide the order. The graph settings reach recall@10 >= 0.95 against exact search on
+real e5 vectors and on the stand-in's at a million rows (docs/BENCHMARKS.md, `python -m qa.bench.scale`);
+an IVF index was measured and dropped: real e5 queries sit apart from the passages' clusters, so it had
+to scan half its lists. A single query runs FAISS on one thread.
 """
 
 from __future__ import annotations
@@ -23,49 +25,26 @@ from qa.retrieval.segment import Segment, Segments, rank_rows
 INDEX_KINDS = ("flat", "hnsw")
 ANN_MIN_ROWS = 50_000
 RERANK = 200
-_HNSW_NEIGHBOURS = 32
-_HNSW_SEARCH_DEPTH = 128
-_IVF_TRAIN_PER_LIST = 40
+HNSW_NEIGHBOURS = 32
+HNSW_SEARCH_DEPTH = 512
+_QUANTIZER_SAMPLE = 20_000
 
 
 def build_ann(vectors: np.ndarray, kind: str, ann_min_rows: int = ANN_MIN_ROWS) -> faiss.Index | None:
-    """Return the approximate index a segment of these vectors gets (None: searched exactly below `ann_min_rows` rows
-    of kind `flat`); see the module docstring."""
+    """Return the HNSW graph a segment of these vectors gets, or None when it is searched exactly (kind `flat` below
+    `ann_min_rows` rows); see the module docstring."""
     if kind not in INDEX_KINDS:
         raise ValueError(f"unknown index kind {kind!r} (choose from {', '.join(INDEX_KINDS)})")
     count, dimension = vectors.shape
+    if count == 0 or (kind == "flat" and count < ann_min_rows):
+        return None
     data = np.ascontiguousarray(vectors, dtype=np.float32)
-    if kind == "hnsw" and count:
-        hnsw = faiss.IndexHNSWFlat(dimension, _HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
-        hnsw.hnsw.efSearch = _HNSW_SEARCH_DEPTH
-        hnsw.add(data)
-        return hnsw
-    if kind == "flat" and count >= ann_min_rows:
-        lists = ivf_lists(count)
-        quantizer = faiss.IndexFlatIP(dimension)
-        ivf = faiss.IndexIVFScalarQuantizer(quantizer, dimension, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
-        sample = np.random.default_rng(0).choice(count, min(count, lists * _IVF_TRAIN_PER_LIST), replace=False)
-        ivf.train(data[np.sort(sample)])
-        ivf.add(data)
-        ivf.nprobe = ivf_probes(lists)
-        return ivf
-    return None
-
-
-def ivf_lists(count: int) -> int:
-    """Return the number of IVF lists for a segment of `count` vectors: about 2 sqrt(count)."""
-    return max(64, int(2 * np.sqrt(count)))
-
-
-def ivf_probes(lists: int) -> int:
-    """Return how many IVF lists a query scans: one in 3, at least 16.
-
-    Measured on 100,000 stand-in vectors with benchmark questions (`python -m qa.bench.scale --step tune`):
-    recall@10 against exact search 0.73 scanning 1 list in 16, 0.94 in 4, 0.96 in 3, 0.98 in 2; the
-    exact re-ranking of more candidates (1,000 instead of 200) changes nothing, so the misses are neighbours
-    in lists not scanned, not quantization error.
-    """
-    return max(16, lists // 3)
+    # faiss's bundled stubs type the quantizer argument as a ScalarQuantizer, but it takes the QT_8bit enum value
+    graph = faiss.IndexHNSWSQ(dimension, faiss.ScalarQuantizer.QT_8bit, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)  # type: ignore[arg-type]
+    sample = np.random.default_rng(0).choice(count, min(count, _QUANTIZER_SAMPLE), replace=False)
+    graph.train(data[np.sort(sample)])  # the 8-bit codes' range in each dimension
+    graph.add(data)
+    return graph
 
 
 @contextmanager
@@ -97,27 +76,31 @@ class DenseIndex:
         empty = Postings.from_entries(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(len(ids), np.int32))
         return cls(Segments.single(ids, vectors, empty, build_ann(vectors, kind, ann_min_rows)))
 
-    def search(self, query_vectors: np.ndarray, k: int) -> list[list[Hit]]:
-        """Return, for each query vector, up to k hits best first (ties by passage id)."""
+    def search(self, query_vectors: np.ndarray, k: int, search_depth: int = HNSW_SEARCH_DEPTH) -> list[list[Hit]]:
+        """Return, for each query vector, up to k hits best first (ties by passage id); `search_depth` is the HNSW
+        graph's candidate list (efSearch) where a segment has one."""
         queries = np.ascontiguousarray(query_vectors, dtype=np.float32)
         found: list[list[tuple[float, int]]] = [[] for _ in range(len(queries))]
         if k <= 0:
             return [[] for _ in found]
         with one_thread_for_single_queries(len(queries)):
             for segment, alive in self.segments.live():
-                for query, pairs in enumerate(_search_segment(segment, alive, queries, k)):
+                for query, pairs in enumerate(_search_segment(segment, alive, queries, k, search_depth)):
                     found[query].extend(pairs)
         return [rank_rows(pairs, k, self.segments.resolve) for pairs in found]
 
 
-def _search_segment(segment: Segment, alive: np.ndarray | None, queries: np.ndarray, k: int) -> list[list[tuple[float, int]]]:
+def _search_segment(
+    segment: Segment, alive: np.ndarray | None, queries: np.ndarray, k: int, search_depth: int
+) -> list[list[tuple[float, int]]]:
     """Return per query the (exact score, global row) of up to k live rows of one segment, best first."""
     dead = 0 if alive is None else len(segment) - int(alive.sum())
     want = min(len(segment), k + dead)
     if segment.ann is None:
         scores, local = faiss.knn(queries, segment.vectors, want, metric=faiss.METRIC_INNER_PRODUCT)
     else:
-        _, candidates = segment.ann.search(queries, min(len(segment), max(RERANK, want)))
+        depth = _search_parameters(segment.ann, search_depth)
+        _, candidates = segment.ann.search(queries, min(len(segment), max(RERANK, want)), params=depth)
         scores, local = _rerank(segment.vectors, queries, candidates, want)
     results = []
     for row_scores, rows in zip(scores, local, strict=True):
@@ -127,6 +110,13 @@ def _search_segment(segment: Segment, alive: np.ndarray | None, queries: np.ndar
         global_rows = segment.rows[rows[keep]]
         results.append(list(zip(row_scores[keep].tolist(), global_rows.tolist(), strict=True))[:k])
     return results
+
+
+def _search_parameters(ann: faiss.Index, search_depth: int) -> faiss.SearchParameters | None:
+    """Return the search depth for an HNSW graph; None (its own settings) for an IVF index an earlier version wrote."""
+    if not isinstance(ann, faiss.IndexHNSW):
+        return None
+    return faiss.SearchParametersHNSW(efSearch=search_depth)  # type: ignore[attr-defined]  # missing from faiss's bundled stubs
 
 
 def _rerank(vectors: np.ndarray, queries: np.ndarray, candidates: np.ndarray, want: int) -> tuple[np.ndarray, np.ndarray]:
