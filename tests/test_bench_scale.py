@@ -34,3 +34,13 @@ def test_stand_in_recovers_a_linear_map_of_its_features(tmp_path):
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     encoder.save(tmp_path / "standin.npz")
     assert StandInEncoder.load(tmp_path / "standin.npz").fingerprint == encoder.fingerprint
+
+
+def test_settings_are_tuned_on_questions_the_runs_do_not_report():
+    from qa.bench.scale import QUERIES, tuning_questions
+
+    questions = [f"q{i}" for i in range(5000)]
+    tuned = set(tuning_questions(questions))
+    assert len(tuned) == QUERIES
+    for run in range(3):
+        assert not tuned & set(questions[run :: len(questions) // QUERIES][:QUERIES])

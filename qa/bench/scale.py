@@ -35,6 +35,7 @@ BENCHMARKS = ("cmrc2018_dev.json", "cmrc2018_trial.json", "drcd_dev.json", "drcd
 PER_DOCUMENT = 50
 QUERIES = 200
 _REAL_CHUNK = 1000
+_TUNING_OFFSET = 7
 SEARCH_DEPTHS = (128, 256, 512, 768, 1024)
 _SENTENCE = re.compile(r"[^。！？]*[。！？]")
 
@@ -118,9 +119,11 @@ def _e5_vectors(path: Path, passages: list[str], questions: list[str], e5_data_d
     return vectors
 
 
-def _rss_mb() -> float:
+def _rss_mb(field: str = "VmRSS") -> float:
+    """Return a memory figure of this process from /proc/self/status in MB: VmRSS (all resident pages), RssAnon
+    (the process's own memory) or RssFile (pages of memory-mapped files, which the OS may drop and re-read)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -176,6 +179,7 @@ def step_run(args: argparse.Namespace) -> dict[str, float]:
         figures[f"{name}_p50_ms"] = float(np.percentile(times, 50) * 1000)
         figures[f"{name}_p95_ms"] = float(np.percentile(times, 95) * 1000)
     figures["rss_after_queries_mb"] = _rss_mb()
+    figures["rss_anon_after_queries_mb"] = _rss_mb("RssAnon")
     figures["recall_at_10"] = _recall(index.dense, vectors)
     folder = args.work / str(args.size) / "new"
     folder.mkdir(parents=True, exist_ok=True)
@@ -214,8 +218,14 @@ def step_tune(args: argparse.Namespace) -> dict[str, float]:
 
     encoder = standin_encoder(args.work, args.benchmarks, args.e5_data_dir, args.samples)
     _, questions = benchmark_texts(args.benchmarks)
-    vectors = encoder.encode_queries(questions[:: max(1, len(questions) // QUERIES)][:QUERIES])
+    vectors = encoder.encode_queries(tuning_questions(questions))
     return _depth_sweep(load_index(args.work / str(args.size) / "data").dense, vectors, "stand-in")
+
+
+def tuning_questions(questions: list[str]) -> list[str]:
+    """Return the questions settings are chosen on: a slice apart from those the runs report (offsets 0, 1, 2...) and
+    from those the stand-in was fitted on."""
+    return questions[_TUNING_OFFSET :: max(1, len(questions) // QUERIES)][:QUERIES]
 
 
 def _depth_sweep(dense: DenseIndex, queries: np.ndarray, label: str) -> dict[str, float]:
@@ -272,7 +282,7 @@ def step_real(args: argparse.Namespace) -> dict[str, float]:
 
     sentences, questions = benchmark_texts(args.benchmarks)
     texts = list(passage_texts(sentences, args.size, seed=1))
-    asked = questions[7 :: max(1, len(questions) // QUERIES)][:QUERIES]  # offset from the questions the stand-in was fitted on
+    asked = tuning_questions(questions)
     e5 = load_encoder(DEFAULT_MODEL, args.e5_data_dir)
     folder = args.work / f"real-{args.size}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -349,7 +359,10 @@ def table(rows: dict[int, dict[str, float]]) -> str:
     cells = [
         ("add one document of 20 passages (`update_index`)", lambda r: f"{r['add_s']:.2f} s (remove {r['remove_s']:.2f} s)"),
         ("build: time / peak memory", lambda r: f"{r['build_s'] + r['write_s']:.0f} s / {r['peak_mb'] / 1024:.2f} GB"),
-        ("memory after load (RSS; after 600 queries)", lambda r: f"{r['rss_after_load_mb']:.0f} MB ({r['rss_after_queries_mb']:.0f} MB)"),
+        (
+            "memory after load (RSS; after 600 queries: RSS, of which not file-backed)",
+            lambda r: f"{r['rss_after_load_mb']:.0f} MB ({r['rss_after_queries_mb']:.0f} MB, {r['rss_anon_after_queries_mb']:.0f} MB)",
+        ),
         ("load time", lambda r: f"{r['load_s']:.2f} s"),
         ("dense query p50 / p95", lambda r: f"{r['dense_p50_ms']:.1f} / {r['dense_p95_ms']:.1f} ms"),
         ("BM25 query p50 / p95", lambda r: f"{r['bm25_p50_ms']:.1f} / {r['bm25_p95_ms']:.1f} ms"),
