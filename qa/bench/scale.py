@@ -21,7 +21,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from qa.bench.standin import StandInEncoder, fit
 from qa.records import Passage, ProvenanceRun
 from qa.retrieval.cache import EmbeddingCache
 from qa.retrieval.dense import HNSW_SEARCH_DEPTH, DenseIndex
+from qa.retrieval.hits import Hit
 
 BENCHMARKS = ("cmrc2018_dev.json", "cmrc2018_trial.json", "drcd_dev.json", "drcd_test.json")
 PER_DOCUMENT = 50
@@ -171,13 +172,9 @@ def step_run(args: argparse.Namespace) -> dict[str, float]:
         ("bm25", lambda i: index.bm25.search(queries[i], 10)),
         ("hybrid", lambda i: retriever.search(queries[i], k=10, mode="hybrid")),
     ):
-        times = []
-        for i in range(len(queries)):
-            begun = time.perf_counter()
-            search(i)
-            times.append(time.perf_counter() - begun)
-        figures[f"{name}_p50_ms"] = float(np.percentile(times, 50) * 1000)
-        figures[f"{name}_p95_ms"] = float(np.percentile(times, 95) * 1000)
+        times = _latencies_ms(search, len(queries))
+        figures[f"{name}_p50_ms"] = float(np.percentile(times, 50))
+        figures[f"{name}_p95_ms"] = float(np.percentile(times, 95))
     figures["rss_after_queries_mb"] = _rss_mb()
     figures["rss_anon_after_queries_mb"] = _rss_mb("RssAnon")
     figures["recall_at_10"] = _recall(index.dense, vectors)
@@ -195,6 +192,16 @@ def step_run(args: argparse.Namespace) -> dict[str, float]:
     figures["added_passages"] = added.added
     figures["removed_passages"] = removed.removed
     return figures
+
+
+def _latencies_ms(search: Callable[[int], object], count: int) -> list[float]:
+    """Return the milliseconds each of `count` single searches (`search(i)` for i = 0, 1, ...) took, one after another."""
+    times = []
+    for i in range(count):
+        begun = time.perf_counter()
+        search(i)
+        times.append((time.perf_counter() - begun) * 1000)
+    return times
 
 
 def _recall(dense: DenseIndex, vectors: np.ndarray, search_depth: int = HNSW_SEARCH_DEPTH) -> float:
@@ -232,13 +239,13 @@ def _depth_sweep(dense: DenseIndex, queries: np.ndarray, label: str) -> dict[str
     """Return (and print) recall@10 against exact search and single-query p50 latency by HNSW search depth."""
     figures = {}
     for depth in SEARCH_DEPTHS:
-        times = []
-        for i in range(len(queries)):
-            begun = time.perf_counter()
-            dense.search(queries[i : i + 1], 10, depth)
-            times.append(time.perf_counter() - begun)
+
+        def search(i: int, depth: int = depth) -> list[list[Hit]]:
+            return dense.search(queries[i : i + 1], 10, depth)
+
+        times = _latencies_ms(search, len(queries))
         figures[f"{label}_recall_depth_{depth}"] = _recall(dense, queries, depth)
-        figures[f"{label}_p50_ms_depth_{depth}"] = float(np.percentile(times, 50) * 1000)
+        figures[f"{label}_p50_ms_depth_{depth}"] = float(np.percentile(times, 50))
         print(
             f"{label}: search depth {depth}: recall@10 {figures[f'{label}_recall_depth_{depth}']:.3f}, "
             f"p50 {figures[f'{label}_p50_ms_depth_{depth}']:.2f} ms",
@@ -260,13 +267,9 @@ def step_dense(args: argparse.Namespace) -> dict[str, float]:
     dense = DenseIndex.build([str(row) for row in range(args.size)], vectors)
     figures = {"encode_s": encoded - started, "index_s": time.perf_counter() - encoded, "peak_mb": _peak_mb()}
     queries = encoder.encode_queries(questions[:: max(1, len(questions) // QUERIES)][:QUERIES])
-    times = []
-    for i in range(len(queries)):
-        begun = time.perf_counter()
-        dense.search(queries[i : i + 1], 10)
-        times.append(time.perf_counter() - begun)
-    figures["dense_p50_ms"] = float(np.percentile(times, 50) * 1000)
-    figures["dense_p95_ms"] = float(np.percentile(times, 95) * 1000)
+    times = _latencies_ms(lambda i: dense.search(queries[i : i + 1], 10), len(queries))
+    figures["dense_p50_ms"] = float(np.percentile(times, 50))
+    figures["dense_p95_ms"] = float(np.percentile(times, 95))
     figures["recall_at_10"] = _recall(dense, queries)
     return figures
 

@@ -11,7 +11,7 @@ from qa.config import resolve_data_dir
 from qa.reading.factory import DEFAULT_READER
 from qa.retrieval.encoders import BACKEND_CHOICES, BACKEND_ENV, load_encoder
 from qa.retrieval.retriever import RETRIEVERS
-from qa.system import QASystem, Settings
+from qa.system import EncoderFactory, QASystem, Settings
 
 
 def add_model_option(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +36,7 @@ def add_embedding_backend_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def encoder_factory(args: argparse.Namespace) -> partial:
+def encoder_factory(args: argparse.Namespace) -> EncoderFactory:
     """Return the encoder factory (model name, data dir) -> encoder that runs on the chosen --embedding-backend."""
     return partial(load_encoder, backend=getattr(args, "embedding_backend", None))
 

@@ -180,9 +180,7 @@ class _SegmentScorer:
             keep = partial + left * (1 + _ROUNDING) >= threshold
             rows, partial = rows[keep], partial[keep]
             left -= term.bound
-            positions = np.minimum(np.searchsorted(term.rows, rows), len(term.rows) - 1)
-            present = term.rows[positions] == rows
-            partial[present] += self.weights(term, positions[present])
+            self._add_at(term, rows, partial)
             threshold = max(threshold, _kth_largest(partial, k) * (1 - _ROUNDING))
         rows = rows[partial >= threshold]
         totals = self.at_rows(terms, rows)
@@ -193,12 +191,16 @@ class _SegmentScorer:
         """Return the full scores of these rows (increasing), deleted rows scored 0."""
         totals = np.zeros(len(rows), dtype=np.float64)
         for term in terms:
-            positions = np.minimum(np.searchsorted(term.rows, rows), len(term.rows) - 1)
-            present = term.rows[positions] == rows
-            totals[present] += self.weights(term, positions[present])
+            self._add_at(term, rows, totals)
         if self.alive is not None:
             totals[~self.alive[rows]] = 0
         return totals
+
+    def _add_at(self, term: QueryTerm, rows: np.ndarray, totals: np.ndarray) -> None:
+        """Add the term's share of the score to `totals` at those of these rows (increasing) that hold it."""
+        positions = np.minimum(np.searchsorted(term.rows, rows), len(term.rows) - 1)
+        present = term.rows[positions] == rows
+        totals[present] += self.weights(term, positions[present])
 
     def exhaustive(self, terms: Sequence[QueryTerm], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return what `best` returns by summing every posting of every term."""
