@@ -30,3 +30,25 @@ def test_fit_refuses_too_little_or_useless_data() -> None:
         fit_calibration([0.5] * 3, [1.0] * 3)
     with pytest.raises(ValueError, match="slope <= 0"):
         fit_calibration([i / 20 for i in range(1, 20)], [1 - i / 20 for i in range(1, 20)])
+
+
+def test_off_kind_weight_lowers_only_spans_of_the_wrong_kind() -> None:
+    penalized = Calibration(1.0, 0.0, -2.0)
+    assert penalized(0.6) == 0.6
+    assert penalized(0.6, off_kind=True) == pytest.approx(1 / (1 + math.exp(-(math.log(1.5) - 2.0))))
+    assert Calibration()(0.6, off_kind=True) == 0.6
+
+
+def test_fit_learns_an_off_kind_penalty_and_never_a_bonus() -> None:
+    truth = Calibration(0.5, -1.0, -1.5)
+    raw = [i / 100 for i in range(2, 99)] * 2
+    flags = [False] * 97 + [True] * 97
+    fitted = fit_calibration(raw, [truth(p, flag) for p, flag in zip(raw, flags, strict=True)], flags)
+    assert (fitted.slope, fitted.intercept, fitted.off_kind) == (
+        pytest.approx(0.5, abs=0.01),
+        pytest.approx(-1.0, abs=0.02),
+        pytest.approx(-1.5, abs=0.02),
+    )
+    bonus = Calibration(0.5, -1.0, 1.5)
+    refit = fit_calibration(raw, [bonus(p, flag) for p, flag in zip(raw, flags, strict=True)], flags)
+    assert refit.off_kind == 0.0 and refit.slope > 0

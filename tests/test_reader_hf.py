@@ -263,3 +263,32 @@ def test_max_windows_reads_the_windows_that_share_the_question_words(model_dir):
     assert len(owners) > 2 and [owners[window] for window in chosen] == [len(passages) - 1]
     candidates = limited.read("中国的首都", retrieved(passages))
     assert candidates and {c.citation.document for c in candidates} == {"capital.txt"}
+
+
+def test_a_span_of_the_wrong_kind_ranks_below_one_of_the_asked_kind(reader: HFReader, monkeypatch: pytest.MonkeyPatch) -> None:
+    from transformers.modeling_outputs import QuestionAnsweringModelOutput
+
+    from qa.reading.calibration import Calibration
+
+    ids = dict(zip(["上", "海", "2", "人"], reader.tokenizer.convert_tokens_to_ids(["上", "海", "2", "人"]), strict=True))
+
+    def forward(input_ids, **_):
+        starts = 8.0 * (input_ids == ids["上"]).float() + 6.0 * (input_ids == ids["2"]).float()
+        ends = 8.0 * (input_ids == ids["海"]).float() + 6.0 * (input_ids == ids["人"]).float()
+        return QuestionAnsweringModelOutput(start_logits=starts, end_logits=ends)
+
+    monkeypatch.setattr(reader.model, "forward", forward)
+    passages = retrieved([padded_passage(PADDED)])
+    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=2)
+    penalized = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=2, calibration=Calibration(1.0, 0.0, -8.0))
+    for each in (plain, penalized):
+        each.tokenizer, each.model = reader.tokenizer, reader.model
+    raw = plain.read("上海有多少人？", passages)
+    # 上海 (8 + 8) outranks 2400 万人 (6 + 6) on the model's scores alone...
+    assert [(c.text, c.score > 0.5) for c in raw] == [("上海", True), ("2400 万人", False)]
+    # ...but holds no numeral for a `多少` question, so the off-kind weight puts the amount first.
+    ranked = penalized.read("上海有多少人？", passages)
+    assert [c.text for c in ranked] == ["2400 万人", "上海"]
+    assert [c.score for c in ranked] == [raw[1].score, pytest.approx(Calibration(1.0, 0.0, -8.0)(raw[0].score, True), rel=1e-12)]
+    # A question that asks for no number or date leaves the order alone.
+    assert [c.text for c in penalized.read("上海是什么？", passages)] == ["上海", "2400 万人"]

@@ -9,7 +9,7 @@ from qa.folding import TextNormalizer
 from qa.ingest.pipeline import text_passages
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_reader import SpanReader
-from qa.reading.spans import typed_spans
+from qa.reading.spans import has_expected_kind, typed_spans
 from qa.records import RetrievedPassage
 
 
@@ -195,3 +195,24 @@ def test_no_overlap_gives_no_candidate():
 def test_confident_answers_without_the_questions_words(question, text, answer):
     best = read(question, text)[0]
     assert (best.text, best.score >= SPAN_THRESHOLD) == (answer, True)
+
+
+@pytest.mark.parametrize(
+    ("answer_type", "text", "expected"),
+    [
+        (AnswerType.NUMBER, "3万吨级", True),
+        (AnswerType.NUMBER, "外轮", False),
+        (AnswerType.NUMBER, "三千多人", True),
+        (AnswerType.NUMBER, "twelve metres", True),
+        (AnswerType.NUMBER, "the harbour", False),
+        (AnswerType.DATE, "2023年 1月 1日", True),
+        (AnswerType.DATE, "唐朝", True),
+        (AnswerType.DATE, "今天上午", True),
+        (AnswerType.DATE, "in June", True),
+        (AnswerType.DATE, "浙江省商务厅", False),
+        (AnswerType.PERSON, "外轮", True),
+        (AnswerType.OTHER, "2023年", True),
+    ],
+)
+def test_has_expected_kind_flags_only_numbers_and_dates_without_one(answer_type: AnswerType, text: str, expected: bool) -> None:
+    assert has_expected_kind(answer_type, text) is expected

@@ -6,10 +6,11 @@ Tuning data: the gold set's `tune` split over seeds/ (newspaper questions, unans
 SQuAD-format tuning split held out of the reader's training (`qa train-reader --tune-share`), read open-domain over
 its own contexts. Never a benchmark's dev set, never the gold set's `test` split or the held-out corpus.
 
-For each window count the reader answers every tuning question at threshold 0; the count with the best mean F1 over
-the answerable tuning questions wins; a Platt calibration is fitted on its answers (qa.reading.calibration); then the
-abstention threshold with the best overall accuracy on the gold tuning split (calibrated confidences) is chosen, the
-middle one when several tie.
+For each window count the reader answers every tuning question at threshold 0 and a calibration is fitted on every
+candidate it returns (up to four per question: raw confidence, and whether the span is of the kind the question asks
+for; qa.reading.calibration); the count whose re-ranked first answers have the best mean F1 over the answerable tuning
+questions wins; then the abstention threshold with the best overall accuracy on the gold tuning split (calibrated
+confidences) is chosen, the middle one when several tie.
 `--write` records windows and calibration in the delta's card and prints the threshold to set as the default.
 """
 
@@ -18,18 +19,33 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from qa.config import SEEDS, resolve_data_dir
 from qa.evaluation import GOLD_SET, EvalRecord, context_passages, load_eval_set, summarize, threshold_sweep
+from qa.folding import TextNormalizer
 from qa.ingest.pipeline import ingest_paths
+from qa.metrics import f1_score
 from qa.reading.calibration import Calibration, fit_calibration
 from qa.reading.neural.model import DELTA_PATH, NeuralReader
+from qa.reading.question import analyze
+from qa.reading.spans import has_expected_kind
 from qa.records import Passage
 from qa.system import QASystem, Settings
 
 THRESHOLDS = tuple(round(0.02 * step, 2) for step in range(50))
+
+
+@dataclass(frozen=True)
+class TunedCandidate:
+    """One candidate a reader gave a tuning question: its question, raw confidence, whether it is of the asked kind,
+    and how right it is (its F1, or 0 for any answer to an unanswerable question)."""
+
+    question: int
+    raw: float
+    off_kind: bool
+    correctness: float
 
 
 def _system(passages: list[Passage], data_dir: Path, k: int) -> QASystem:
@@ -37,14 +53,30 @@ def _system(passages: list[Passage], data_dir: Path, k: int) -> QASystem:
     return QASystem(Settings(data_dir, k=k, threshold=0.0)).over_passages(passages)
 
 
-def _calibrated(records: list[EvalRecord], calibration: Calibration) -> list[EvalRecord]:
-    """Return the records with each answer's confidence mapped through the calibration."""
-    return [replace(r, answer=replace(r.answer, score=calibration(r.answer.score))) for r in records]
+def tuned_candidates(records: list[EvalRecord]) -> list[TunedCandidate]:
+    """Return every candidate of the records (the answer, then its alternatives), numbered by question."""
+    normalize = TextNormalizer()
+    candidates = []
+    for number, record in enumerate(records):
+        if not record.answer.text:
+            continue
+        asked = analyze(record.example.question, normalize).answer_type
+        spans = [(record.answer.text, record.answer.score), *((c.text, c.score) for c in record.answer.alternatives)]
+        for text, raw in spans:
+            correctness = f1_score(text, record.example.answers) if record.example.answers else 0.0
+            candidates.append(TunedCandidate(number, raw, not has_expected_kind(asked, text), correctness))
+    return candidates
 
 
-def _correctness(record: EvalRecord) -> float:
-    """Return how right an answer given at threshold 0 is: its F1, or 0 for any answer to an unanswerable question."""
-    return record.score.f1 if record.example.answers else 0.0
+def reranked_f1(candidates: list[TunedCandidate], calibration: Calibration, answerable: set[int]) -> float:
+    """Return the mean F1 over the answerable questions of the candidate each ranks first under the calibration."""
+    best: dict[int, TunedCandidate] = {}
+    for candidate in candidates:
+        held = best.get(candidate.question)
+        score = calibration(candidate.raw, candidate.off_kind)
+        if held is None or score > calibration(held.raw, held.off_kind):
+            best[candidate.question] = candidate
+    return statistics.fmean(best[q].correctness if q in best else 0.0 for q in answerable) if answerable else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,37 +99,44 @@ def main(argv: list[str] | None = None) -> int:
         "gold tune": (gold.examples, _system(list(ingest_paths([SEEDS]).passages), data_dir, args.k)),
         "squad tune": (squad_examples, _system(context_passages(squad.contexts or {}), data_dir, args.k)),
     }
-    results: dict[int, dict[str, list[EvalRecord]]] = {}
+    fitted: dict[int, tuple[Calibration, float]] = {}
     print("| windows | set | n | EM | F1 (answerable, threshold 0) | read p50 ms | read p95 ms |")
     print("|---|---|---|---|---|---|---|")
     for windows in [int(w) for w in args.windows.split(",")]:
         reader = NeuralReader(data_dir, args.delta, max_windows=windows)
         reader.calibration = Calibration()
-        results[windows] = {}
+        records: list[EvalRecord] = []
         for name, (examples, corpus) in sets.items():
             system = corpus.using_reader(reader)
             system.evaluate(examples[:2])  # warm-up
-            records = system.evaluate(examples)
-            results[windows][name] = records
-            summary = summarize(records, retrieval=False)
+            outcome = system.evaluate(examples)
+            records.extend(outcome)
+            summary = summarize(outcome, retrieval=False)
             print(
                 f"| {windows} | {name} | {summary['n']} | {summary['em']:.3f} | {summary['f1']:.3f} | "
                 f"{summary['read_p50_ms']:.0f} | {summary['read_p95_ms']:.0f} |"
             )
+        candidates = tuned_candidates(records)
+        answerable = {number for number, record in enumerate(records) if record.example.answers}
+        calibration = fit_calibration([c.raw for c in candidates], [c.correctness for c in candidates], [c.off_kind for c in candidates])
+        fitted[windows] = (calibration, reranked_f1(candidates, calibration, answerable))
+        print(
+            f"| {windows} | calibrated: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, "
+            f"off-kind {calibration.off_kind:.4f} | {len(candidates)} candidates | | "
+            f"{fitted[windows][1]:.3f} (re-ranked, both sets) | | |"
+        )
 
-    def mean_f1(windows: int) -> float:
-        answerable = [r for records in results[windows].values() for r in records if r.example.answers]
-        return statistics.fmean(r.score.f1 for r in answerable)
-
-    best_windows = max(results, key=lambda w: (mean_f1(w), -w))
-    chosen = [r for records in results[best_windows].values() for r in records if r.answer.text]
-    calibration = fit_calibration([r.answer.score for r in chosen], [_correctness(r) for r in chosen])
-    sweep = threshold_sweep(_calibrated(results[best_windows]["gold tune"], calibration), THRESHOLDS)
+    best_windows = max(fitted, key=lambda w: (fitted[w][1], -w))
+    calibration = fitted[best_windows][0]
+    reader = NeuralReader(data_dir, args.delta, max_windows=best_windows)
+    reader.calibration = calibration
+    gold_examples, gold_corpus = sets["gold tune"]
+    sweep = threshold_sweep(gold_corpus.using_reader(reader).evaluate(gold_examples), THRESHOLDS)
     top = max(outcome.overall for outcome in sweep)
     plateau = [outcome for outcome in sweep if outcome.overall >= top - 1e-9]
     best = plateau[len(plateau) // 2]  # the middle of the best thresholds: the choice least fitted to these questions
-    print(f"\nwindows: {best_windows} (mean F1 over both sets {mean_f1(best_windows):.3f})")
-    print(f"calibration: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}")
+    print(f"\nwindows: {best_windows} (re-ranked mean F1 over both sets {fitted[best_windows][1]:.3f})")
+    print(f"calibration: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, off-kind {calibration.off_kind:.4f}")
     print(
         f"threshold: {best.threshold} (gold tune overall {best.overall:.3f}, EM {best.em:.3f}, F1 {best.f1:.3f}, "
         f"unanswerable abstained {best.no_answer_accuracy})"
@@ -107,7 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         card = json.loads(card_file.read_text(encoding="utf-8"))
         card["reading"] = {
             "max_windows": best_windows,
-            "calibration": {"slope": round(calibration.slope, 4), "intercept": round(calibration.intercept, 4)},
+            "calibration": {
+                "slope": round(calibration.slope, 4),
+                "intercept": round(calibration.intercept, 4),
+                "off_kind": round(calibration.off_kind, 4),
+            },
             "threshold": best.threshold,
             "chosen_on": f"gold set tune split + {args.squad.name} (first {len(squad_examples)})",
         }

@@ -7,9 +7,12 @@ from typing import Any
 
 from qa.answers import Candidate, cite
 from qa.errors import QAError
+from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
 from qa.reading.calibration import Calibration
+from qa.reading.question import AnswerType, analyze
 from qa.reading.span_scoring import WindowLogits, rank_spans
+from qa.reading.spans import has_expected_kind
 from qa.records import RetrievedPassage
 
 _LOAD_HINT = "pass a local folder with a question-answering model, or a hub name on a machine with network access"
@@ -27,7 +30,8 @@ class HFReader:
     softmax over every distinct span of every window and a "no answer" option made by `null_rule` (`min` for a model
     trained window by window, `shared` for one trained with shared normalization), a candidate's score being the
     probability that the answer overlaps its span, mapped through `calibration` (fitted on tuning questions, see
-    qa.reading.calibration); candidates never overlap an earlier one of the same passage.
+    qa.reading.calibration), which also weighs whether the span is of the kind the question asks for, so candidates
+    are returned in the order of their calibrated confidence; they never overlap an earlier one of the same passage.
     """
 
     def __init__(
@@ -53,6 +57,7 @@ class HFReader:
         self.max_windows = max_windows
         self.null_rule = null_rule
         self.calibration = calibration or Calibration()
+        self._normalize = TextNormalizer()
         self.tokenizer: Any = None
         self.model: Any = None
 
@@ -120,6 +125,7 @@ class HFReader:
             cls = ids.index(cls_id) if cls_id is not None and cls_id in ids else 0
             windows.append(WindowLogits(owners[window], spans, tuple(starts[row]), tuple(ends[row]), cls))
         ranking = rank_spans(windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule)
+        asked = analyze(question, self._normalize).answer_type if self.calibration.off_kind else AnswerType.OTHER
         sentences: dict[int, list[tuple[int, int]]] = {}
         candidates: list[Candidate] = []
         for span in ranking.spans:
@@ -127,9 +133,10 @@ class HFReader:
             if span.passage not in sentences:
                 sentences[span.passage] = sentence_spans(passage.text)
             evidence = next(((s, e) for s, e in sentences[span.passage] if s <= span.start < e), (span.start, span.end))
-            confidence = self.calibration(span.confidence)
-            candidates.append(Candidate(passage.text[span.start : span.end], confidence, cite(passage, span.start, span.end, *evidence)))
-        return candidates
+            text = passage.text[span.start : span.end]
+            confidence = self.calibration(span.confidence, not has_expected_kind(asked, text))
+            candidates.append(Candidate(text, confidence, cite(passage, span.start, span.end, *evidence)))
+        return sorted(candidates, key=lambda candidate: -candidate.score)
 
     def _chosen_windows(self, encoding: Any, context_id: int) -> list[int]:
         """Return the windows to run the model on, in order: all of them, or the `max_windows` whose context shares the

@@ -35,6 +35,18 @@ _CALENDAR = (
     r"|\d{1,2}\s?月\s?\d{1,2}\s?[日号]|\d{1,2}\s?月(?:份|底|初|中旬|上旬|下旬)?)"
 )
 DATE_PATTERN = re.compile(rf"(?:{_CALENDAR}|{_DAY_WORD})(?:\s?{_PART_OF_DAY})?(?:\s?{_CLOCK})?|{_PART_OF_DAY}\s?{_CLOCK}")
+# What any number or date holds: a digit, a Chinese numeral, or an English number word.
+_NUMERAL = re.compile(
+    r"[0-9０-９〇零一二两三四五六七八九十百千万亿]"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)\b",
+    re.IGNORECASE,
+)
+# A time without a numeral: a dynasty, era, season or relative day.
+_TIME_WORD = re.compile(
+    r"[年月日号时朝代纪季期旬]|春|夏|秋|冬|今|昨|明|早|晚|午"
+    r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|spring|summer|autumn|winter|today|yesterday|tomorrow|century|dynasty)\b",
+    re.IGNORECASE,
+)
 TITLE_PATTERN = re.compile(r"《[^《》]{1,60}》")
 QUOTED_PATTERN = re.compile(r"“[^“”]{1,30}”|‘[^‘’]{1,30}’|「[^「」]{1,30}」")
 LIST_PATTERN = re.compile(r"[^，。；：:、,（）()]{1,24}(?:、[^，。；：:、,（）()]{1,24})+(?:等)?")
@@ -152,6 +164,16 @@ def _conjoined_spans(words: list[tuple[int, int, str, str]]) -> list[tuple[int, 
             spans.append((words[index][0], words[end_index][1]))
         index = end_index + 1
     return spans
+
+
+def has_expected_kind(answer_type: AnswerType, text: str) -> bool:
+    """Return False when the question asks for a number and the text holds no numeral, or for a date and it holds
+    neither a numeral nor a time word (`外轮` for `多大的船`); True otherwise, including for every other kind."""
+    if answer_type is AnswerType.NUMBER:
+        return bool(_NUMERAL.search(text))
+    if answer_type is AnswerType.DATE:
+        return bool(_NUMERAL.search(text) or _TIME_WORD.search(text))
+    return True
 
 
 Tagger = Callable[[str], list[tuple[int, int, str, str]]]
