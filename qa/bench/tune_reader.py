@@ -9,8 +9,9 @@ its own contexts. Never a benchmark's dev set, never the gold set's `test` split
 For each window count the reader answers every tuning question at threshold 0 and a calibration is fitted on every
 candidate it returns (up to four per question: raw confidence, and whether the span is of the kind the question asks
 for; qa.reading.calibration); the count whose re-ranked first answers have the best mean F1 over the answerable tuning
-questions wins; then the abstention threshold with the best overall accuracy on the gold tuning split (calibrated
-confidences) is chosen, the middle one when several tie.
+questions wins among those whose reading p95 on the gold tuning split fits the latency budget (`--read-budget-ms`);
+then the abstention threshold with the best overall accuracy on the gold tuning split (calibrated confidences) is
+chosen, the middle one when several tie.
 `--write` records windows and calibration in the delta's card and prints the threshold to set as the default.
 """
 
@@ -35,6 +36,8 @@ from qa.records import Passage
 from qa.system import QASystem, Settings
 
 THRESHOLDS = tuple(round(0.02 * step, 2) for step in range(50))
+# The answer latency budget (p95 250 ms for a whole question on 2 idle cores) less what retrieval takes.
+READ_BUDGET_MS = 200.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delta", type=Path, default=DELTA_PATH, help="reader weights (default: the shipped ones)")
     parser.add_argument("--data-dir", type=Path, help="data directory for models and caches")
     parser.add_argument("-k", type=int, default=5, help="passages retrieved per question (default 5)")
+    parser.add_argument(
+        "--read-budget-ms",
+        type=float,
+        default=READ_BUDGET_MS,
+        help=f"largest reading p95 on the gold tuning split a window count may take (default {READ_BUDGET_MS:.0f})",
+    )
     parser.add_argument("--write", action="store_true", help="record the chosen windows and calibration in the delta's card")
     args = parser.parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
@@ -100,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         "squad tune": (squad_examples, _system(context_passages(squad.contexts or {}), data_dir, args.k)),
     }
     fitted: dict[int, tuple[Calibration, float]] = {}
+    read_p95: dict[int, float] = {}
     print("| windows | set | n | EM | F1 (answerable, threshold 0) | read p50 ms | read p95 ms |")
     print("|---|---|---|---|---|---|---|")
     for windows in [int(w) for w in args.windows.split(",")]:
@@ -112,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             outcome = system.evaluate(examples)
             records.extend(outcome)
             summary = summarize(outcome, retrieval=False)
+            if name == "gold tune":
+                read_p95[windows] = float(summary["read_p95_ms"] or 0.0)
             print(
                 f"| {windows} | {name} | {summary['n']} | {summary['em']:.3f} | {summary['f1']:.3f} | "
                 f"{summary['read_p50_ms']:.0f} | {summary['read_p95_ms']:.0f} |"
@@ -126,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{fitted[windows][1]:.3f} (re-ranked, both sets) | | |"
         )
 
-    best_windows = max(fitted, key=lambda w: (fitted[w][1], -w))
+    affordable = [w for w in fitted if read_p95[w] <= args.read_budget_ms] or [min(fitted)]
+    best_windows = max(affordable, key=lambda w: (fitted[w][1], -w))
     calibration = fitted[best_windows][0]
     reader = NeuralReader(data_dir, args.delta, max_windows=best_windows)
     reader.calibration = calibration
@@ -135,7 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     top = max(outcome.overall for outcome in sweep)
     plateau = [outcome for outcome in sweep if outcome.overall >= top - 1e-9]
     best = plateau[len(plateau) // 2]  # the middle of the best thresholds: the choice least fitted to these questions
-    print(f"\nwindows: {best_windows} (re-ranked mean F1 over both sets {fitted[best_windows][1]:.3f})")
+    print(
+        f"\nwindows: {best_windows} (re-ranked mean F1 over both sets {fitted[best_windows][1]:.3f}; "
+        f"within the reading budget of {args.read_budget_ms:.0f} ms: {sorted(affordable)})"
+    )
     print(f"calibration: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, off-kind {calibration.off_kind:.4f}")
     print(
         f"threshold: {best.threshold} (gold tune overall {best.overall:.3f}, EM {best.em:.3f}, F1 {best.f1:.3f}, "
