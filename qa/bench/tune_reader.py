@@ -73,13 +73,12 @@ def tuned_candidates(records: list[EvalRecord]) -> list[TunedCandidate]:
 
 def reranked_f1(candidates: list[TunedCandidate], calibration: Calibration, answerable: set[int]) -> float:
     """Return the mean F1 over the answerable questions of the candidate each ranks first under the calibration."""
-    best: dict[int, TunedCandidate] = {}
+    best: dict[int, tuple[float, float]] = {}  # question -> (calibrated score, correctness) of its first candidate
     for candidate in candidates:
-        held = best.get(candidate.question)
         score = calibration(candidate.raw, candidate.off_kind)
-        if held is None or score > calibration(held.raw, held.off_kind):
-            best[candidate.question] = candidate
-    return statistics.fmean(best[q].correctness if q in best else 0.0 for q in answerable) if answerable else 0.0
+        if candidate.question not in best or score > best[candidate.question][0]:
+            best[candidate.question] = (score, candidate.correctness)
+    return statistics.fmean(best[q][1] if q in best else 0.0 for q in answerable) if answerable else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,7 +43,7 @@ _NUMERAL = re.compile(
 )
 # A time without a numeral: a dynasty, era, season or relative day.
 _TIME_WORD = re.compile(
-    r"[年月日号时朝代纪季期旬]|春|夏|秋|冬|今|昨|明|早|晚|午"
+    r"[年月日号时朝代纪季期旬春夏秋冬今昨明早晚午]"
     r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|spring|summer|autumn|winter|today|yesterday|tomorrow|century|dynasty)\b",
     re.IGNORECASE,
 )
