@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from qa.reading.calibration import Calibration, fit_calibration
+from qa.reading.calibration import Calibration, fit_answer_confidence, fit_calibration
 
 
 def test_identity_and_monotone_map() -> None:
@@ -52,3 +52,27 @@ def test_fit_learns_an_off_kind_penalty_and_never_a_bonus() -> None:
     bonus = Calibration(0.5, -1.0, 1.5)
     refit = fit_calibration(raw, [bonus(p, flag) for p, flag in zip(raw, flags, strict=True)], flags)
     assert refit.off_kind == 0.0 and refit.slope > 0
+
+
+def test_answer_confidence_rescales_the_ranking_and_keeps_its_order() -> None:
+    ranking = Calibration(0.5, -1.0, -1.5)
+    # answers right as often as sigmoid(2 * (0.5 * logit(p) - 1.5 * off) + 0.4): a ranking twice too timid about them
+    truth = Calibration(1.0, 0.4, -3.0)
+    raw = [i / 100 for i in range(2, 99)] * 2
+    flags = [False] * 97 + [True] * 97
+    fitted = fit_answer_confidence(ranking, raw, flags, [truth(p, flag) for p, flag in zip(raw, flags, strict=True)])
+    assert (fitted.slope, fitted.intercept, fitted.off_kind) == (
+        pytest.approx(1.0, abs=0.01),
+        pytest.approx(0.4, abs=0.02),
+        pytest.approx(-3.0, abs=0.03),
+    )
+    assert fitted.off_kind / fitted.slope == pytest.approx(ranking.off_kind / ranking.slope)
+
+
+def test_answer_confidence_refuses_too_little_or_useless_data() -> None:
+    ranking = Calibration(0.5, -1.0, -1.5)
+    with pytest.raises(ValueError, match="at least 10"):
+        fit_answer_confidence(ranking, [0.5] * 3, [False] * 3, [1.0] * 3)
+    raw = [i / 20 for i in range(1, 20)]
+    with pytest.raises(ValueError, match="scale <= 0"):
+        fit_answer_confidence(ranking, raw, [False] * len(raw), [1 - value for value in raw])

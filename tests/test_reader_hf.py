@@ -292,3 +292,52 @@ def test_a_span_of_the_wrong_kind_ranks_below_one_of_the_asked_kind(reader: HFRe
     assert [c.score for c in ranked] == [raw[1].score, pytest.approx(Calibration(1.0, 0.0, -8.0)(raw[0].score, True), rel=1e-12)]
     # A question that asks for no number or date leaves the order alone.
     assert [c.text for c in penalized.read("上海是什么？", passages)] == ["上海", "2400 万人"]
+
+
+def test_padding_no_chosen_window_uses_is_not_run(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    limited = HFReader(str(model_dir), max_length=MAX_LENGTH, stride=16, max_candidates=20, max_windows=1)
+    limited.load()
+    widths: list[int] = []
+    forward = limited.model.forward
+
+    def recording(input_ids, **rest):
+        widths.append(input_ids.shape[1])
+        return forward(input_ids=input_ids, **rest)
+
+    monkeypatch.setattr(limited.model, "forward", recording)
+    long_passage, short_passage = text_passages(LONG, "long.txt")[0], text_passages(CHINESE, "capital.txt")[0]
+    together = limited.read("中国的首都", retrieved([long_passage, short_passage]))
+    alone = limited.read("中国的首都", retrieved([short_passage]))
+    question_and_short = len(limited.tokenizer("中国的首都", short_passage.text)["input_ids"])
+    # The long passage pads every window to MAX_LENGTH; only the short one is read, at its own length, as when alone.
+    assert widths == [question_and_short, question_and_short] and question_and_short < MAX_LENGTH
+    assert together == alone and together
+
+
+def test_idf_choice_prefers_the_window_with_the_rare_question_words(model_dir: Path) -> None:
+    texts = ("中国的文化中心。", "中国的人口。", "北京是首都。", "它是中国的。")
+    passages = [passage for number, text in enumerate(texts) for passage in text_passages(text, f"doc{number}.txt")]
+    readers = {
+        choice: HFReader(str(model_dir), max_length=MAX_LENGTH, stride=16, max_windows=1, window_choice=choice)
+        for choice in ("overlap", "idf")
+    }
+    for each in readers.values():
+        each.load()
+    encoding = readers["overlap"].tokenizer(
+        ["中国的首都"] * len(passages),
+        [p.text for p in passages],
+        truncation="only_second",
+        max_length=MAX_LENGTH,
+        stride=16,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        padding="longest",
+        return_tensors="pt",
+    )
+    assert encoding["overflow_to_sample_mapping"].tolist() == [0, 1, 2, 3]
+    # 中, 国 and 的 are in three of the four windows, 首 and 都 in one: three common words (the first of three
+    # windows holding them) against two rare ones (BM25 idf 0.357 each against 1.204).
+    assert readers["overlap"]._chosen_windows(encoding, 1) == [0]
+    assert readers["idf"]._chosen_windows(encoding, 1) == [2]
+    with pytest.raises(QAError, match="unknown window choice 'best'; use one of overlap, idf"):
+        HFReader(str(model_dir), window_choice="best")

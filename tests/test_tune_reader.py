@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.answers import Answer, Candidate, Citation
-from qa.bench.tune_reader import TunedCandidate, reranked_f1, tuned_candidates
+from qa.bench.tune_reader import TunedCandidate, first_answers, reranked_f1, tuned_candidates
 from qa.datasets import EvalExample
 from qa.evaluation import EvalRecord
 from qa.metrics import score_answer
@@ -41,3 +41,5 @@ def test_reranking_by_the_calibration_changes_the_first_answer() -> None:
     candidates = tuned_candidates(RECORDS)
     assert reranked_f1(candidates, Calibration(), {0, 1}) == pytest.approx(0.5)
     assert reranked_f1(candidates, Calibration(1.0, 0.0, -2.0), {0, 1}) == pytest.approx(1.0)
+    assert first_answers(candidates, Calibration()) == {0: candidates[0], 1: candidates[2], 2: candidates[3]}
+    assert first_answers(candidates, Calibration(1.0, 0.0, -2.0)) == {0: candidates[1], 1: candidates[2], 2: candidates[3]}

@@ -1,6 +1,6 @@
 """Choose the neural reader's reading settings on tuning data only, and record them in its card.
 
-    python -m qa.bench.tune_reader --squad .qa/reader-training/tune.json [--windows 1,2,3] [--write]
+    python -m qa.bench.tune_reader --squad .qa/reader-training/tune.json [--windows 1,2,3] [--choices overlap,spread] [--write]
 
 Tuning data: the gold set's `tune` split over seeds/ (newspaper questions, unanswerable ones included) and a
 SQuAD-format tuning split held out of the reader's training (`qa train-reader --tune-share`), read open-domain over
@@ -8,7 +8,8 @@ its own contexts. Never a benchmark's dev set, never the gold set's `test` split
 
 For each window count the reader answers every tuning question at threshold 0 and a calibration is fitted on every
 candidate it returns (up to four per question: raw confidence, and whether the span is of the kind the question asks
-for; qa.reading.calibration); the count whose re-ranked first answers have the best mean F1 over the answerable tuning
+for; qa.reading.calibration), then rescaled on the answers it ranks first; the count (and way of choosing the windows,
+qa.reading.hf.WINDOW_CHOICES) whose re-ranked first answers have the best mean F1 over the answerable tuning
 questions wins among those whose reading p95 on the gold tuning split fits the latency budget (`--read-budget-ms`);
 then the abstention threshold with the best overall accuracy on the gold tuning split (calibrated confidences) is
 chosen, the middle one when several tie.
@@ -28,7 +29,8 @@ from qa.evaluation import GOLD_SET, EvalRecord, context_passages, load_eval_set,
 from qa.folding import TextNormalizer
 from qa.ingest.pipeline import ingest_paths
 from qa.metrics import f1_score
-from qa.reading.calibration import Calibration, fit_calibration
+from qa.reading.calibration import Calibration, fit_answer_confidence, fit_calibration
+from qa.reading.hf import WINDOW_CHOICES
 from qa.reading.neural.model import DELTA_PATH, NeuralReader
 from qa.reading.question import analyze
 from qa.reading.spans import has_expected_kind
@@ -71,14 +73,20 @@ def tuned_candidates(records: list[EvalRecord]) -> list[TunedCandidate]:
     return candidates
 
 
-def reranked_f1(candidates: list[TunedCandidate], calibration: Calibration, answerable: set[int]) -> float:
-    """Return the mean F1 over the answerable questions of the candidate each ranks first under the calibration."""
-    best: dict[int, tuple[float, float]] = {}  # question -> (calibrated score, correctness) of its first candidate
+def first_answers(candidates: list[TunedCandidate], calibration: Calibration) -> dict[int, TunedCandidate]:
+    """Return, by question, the candidate the calibration ranks first (the earliest of equals)."""
+    first: dict[int, tuple[float, TunedCandidate]] = {}
     for candidate in candidates:
         score = calibration(candidate.raw, candidate.off_kind)
-        if candidate.question not in best or score > best[candidate.question][0]:
-            best[candidate.question] = (score, candidate.correctness)
-    return statistics.fmean(best[q][1] if q in best else 0.0 for q in answerable) if answerable else 0.0
+        if candidate.question not in first or score > first[candidate.question][0]:
+            first[candidate.question] = (score, candidate)
+    return {question: candidate for question, (_, candidate) in first.items()}
+
+
+def reranked_f1(candidates: list[TunedCandidate], calibration: Calibration, answerable: set[int]) -> float:
+    """Return the mean F1 over the answerable questions of the candidate each ranks first under the calibration."""
+    first = first_answers(candidates, calibration)
+    return statistics.fmean(first[q].correctness if q in first else 0.0 for q in answerable) if answerable else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         default=READ_BUDGET_MS,
         help=f"largest reading p95 on the gold tuning split a window count may take (default {READ_BUDGET_MS:.0f})",
     )
+    parser.add_argument(
+        "--choices", default=",".join(WINDOW_CHOICES), help=f"ways of choosing the windows to try (default {','.join(WINDOW_CHOICES)})"
+    )
     parser.add_argument("--write", action="store_true", help="record the chosen windows and calibration in the delta's card")
     args = parser.parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
@@ -107,12 +118,14 @@ def main(argv: list[str] | None = None) -> int:
         "gold tune": (gold.examples, _system(list(ingest_paths([SEEDS]).passages), data_dir, args.k)),
         "squad tune": (squad_examples, _system(context_passages(squad.contexts or {}), data_dir, args.k)),
     }
-    fitted: dict[int, tuple[Calibration, float]] = {}
-    read_p95: dict[int, float] = {}
+    fitted: dict[tuple[int, str], tuple[Calibration, float]] = {}
+    read_p95: dict[tuple[int, str], float] = {}
     print("| windows | set | n | EM | F1 (answerable, threshold 0) | read p50 ms | read p95 ms |")
     print("|---|---|---|---|---|---|---|")
-    for windows in [int(w) for w in args.windows.split(",")]:
-        reader = NeuralReader(data_dir, args.delta, max_windows=windows)
+    settings = [(int(w), choice) for choice in args.choices.split(",") for w in args.windows.split(",")]
+    for setting in settings:
+        windows, choice = setting
+        reader = NeuralReader(data_dir, args.delta, max_windows=windows, window_choice=choice)
         reader.calibration = Calibration()
         records: list[EvalRecord] = []
         for name, (examples, corpus) in sets.items():
@@ -122,25 +135,31 @@ def main(argv: list[str] | None = None) -> int:
             records.extend(outcome)
             summary = summarize(outcome, retrieval=False)
             if name == "gold tune":
-                read_p95[windows] = float(summary["read_p95_ms"] or 0.0)
+                read_p95[setting] = float(summary["read_p95_ms"] or 0.0)
             print(
-                f"| {windows} | {name} | {summary['n']} | {summary['em']:.3f} | {summary['f1']:.3f} | "
+                f"| {windows} {choice} | {name} | {summary['n']} | {summary['em']:.3f} | {summary['f1']:.3f} | "
                 f"{summary['read_p50_ms']:.0f} | {summary['read_p95_ms']:.0f} |"
             )
         candidates = tuned_candidates(records)
         answerable = {number for number, record in enumerate(records) if record.example.answers}
-        calibration = fit_calibration([c.raw for c in candidates], [c.correctness for c in candidates], [c.off_kind for c in candidates])
-        fitted[windows] = (calibration, reranked_f1(candidates, calibration, answerable))
+        ranking = fit_calibration([c.raw for c in candidates], [c.correctness for c in candidates], [c.off_kind for c in candidates])
+        answers = list(first_answers(candidates, ranking).values())
+        calibration = fit_answer_confidence(
+            ranking, [a.raw for a in answers], [a.off_kind for a in answers], [a.correctness for a in answers]
+        )
+        fitted[setting] = (calibration, reranked_f1(candidates, calibration, answerable))
         print(
-            f"| {windows} | calibrated: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, "
+            f"| {windows} {choice} | calibrated: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, "
             f"off-kind {calibration.off_kind:.4f} | {len(candidates)} candidates | | "
-            f"{fitted[windows][1]:.3f} (re-ranked, both sets) | | |"
+            f"{fitted[setting][1]:.3f} (re-ranked, both sets) | | |"
         )
 
-    affordable = [w for w in fitted if read_p95[w] <= args.read_budget_ms] or [min(fitted)]
-    best_windows = max(affordable, key=lambda w: (fitted[w][1], -w))
-    calibration = fitted[best_windows][0]
-    reader = NeuralReader(data_dir, args.delta, max_windows=best_windows)
+    affordable = [s for s in settings if read_p95[s] <= args.read_budget_ms] or [min(settings)]
+    # the best re-ranked F1; of equals, the fewest windows, then the earlier way of choosing them
+    chosen = max(affordable, key=lambda s: (fitted[s][1], -s[0], -settings.index(s)))
+    best_windows, best_choice = chosen
+    calibration = fitted[chosen][0]
+    reader = NeuralReader(data_dir, args.delta, max_windows=best_windows, window_choice=best_choice)
     reader.calibration = calibration
     gold_examples, gold_corpus = sets["gold tune"]
     sweep = threshold_sweep(gold_corpus.using_reader(reader).evaluate(gold_examples), THRESHOLDS)
@@ -148,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     plateau = [outcome for outcome in sweep if outcome.overall >= top - 1e-9]
     best = plateau[len(plateau) // 2]  # the middle of the best thresholds: the choice least fitted to these questions
     print(
-        f"\nwindows: {best_windows} (re-ranked mean F1 over both sets {fitted[best_windows][1]:.3f}; "
+        f"\nwindows: {best_windows}, chosen by {best_choice} (re-ranked mean F1 over both sets {fitted[chosen][1]:.3f}; "
         f"within the reading budget of {args.read_budget_ms:.0f} ms: {sorted(affordable)})"
     )
     print(f"calibration: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, off-kind {calibration.off_kind:.4f}")
@@ -161,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         card = json.loads(card_file.read_text(encoding="utf-8"))
         card["reading"] = {
             "max_windows": best_windows,
+            "window_choice": best_choice,
             "calibration": {
                 "slope": round(calibration.slope, 4),
                 "intercept": round(calibration.intercept, 4),

@@ -9,6 +9,9 @@ One more feature is fitted beside it: whether the span is of the kind the questi
 qa.reading.spans.has_expected_kind). A model that answers `多大的船` with `外轮` puts mass on a span no one would take
 for an answer; the fitted `off_kind` weight (added to the logit of such spans, never positive) lets a span of the
 right kind with a little less mass rank first. With `off_kind` 0 the map is monotone and candidates keep their order.
+
+Both are fitted in two steps: on every candidate, which ranks them (fit_calibration), then, with that order kept, on
+the answers alone (fit_answer_confidence), so that an answer's confidence is its expected correctness.
 """
 
 from __future__ import annotations
@@ -59,6 +62,23 @@ def fit_calibration(raw: Sequence[float], correctness: Sequence[float], off_kind
     if slope <= 0:
         raise ValueError("confidence does not predict correctness on these answers (fitted slope <= 0); keep the identity")
     return Calibration(slope, intercept, weight)
+
+
+def fit_answer_confidence(
+    ranking: Calibration, raw: Sequence[float], off_kind: Sequence[bool], correctness: Sequence[float]
+) -> Calibration:
+    """Return `ranking` rescaled so that its score predicts the correctness of the answers given (each question's first
+    candidate under it, with its raw confidence, kind flag and F1): a logistic regression on its logit, whose positive
+    scale keeps the order of any two candidates. A calibration fitted on every candidate ranks them well but, answers
+    being right more often than alternatives of the same raw confidence, says too little about an answer. Raises
+    ValueError with fewer than 10 answers or when the ranking score does not predict their correctness."""
+    if not len(raw) == len(off_kind) == len(correctness) or len(raw) < 10:
+        raise ValueError("fitting answer confidence needs the same number (at least 10) of confidences, flags and correctness values")
+    ranked = [ranking.slope * _logit(value) + (ranking.off_kind if flag else 0.0) for value, flag in zip(raw, off_kind, strict=True)]
+    scale, intercept, _ = _fit(ranked, correctness, None)
+    if scale <= 0:
+        raise ValueError("the ranking score does not predict the answers' correctness (fitted scale <= 0); keep the ranking calibration")
+    return Calibration(scale * ranking.slope, intercept, scale * ranking.off_kind)
 
 
 def _fit(logits: list[float], correctness: Sequence[float], flags: list[float] | None) -> tuple[float, float, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +17,10 @@ from qa.reading.span_scoring import WindowLogits, rank_spans
 from qa.reading.spans import has_expected_kind
 from qa.records import RetrievedPassage
 
+# How `max_windows` windows are chosen among those of the passages retrieved (see HFReader._chosen_windows).
+WINDOW_CHOICES = ("overlap", "idf")
+# The logit given back for padding positions, which hold no span (their offsets are None) and are never scored.
+_PADDING_LOGIT = -1e4
 _LOAD_HINT = "pass a local folder with a question-answering model, or a hub name on a machine with network access"
 
 
@@ -24,7 +30,8 @@ class HFReader:
     `model` is a local folder or a hub name; nothing is loaded until the first `read` (or `load`). Each passage
     is cut into SQuAD-style windows of at most `max_length` tokens (question + context) that overlap by `stride`
     context tokens; the model runs on CPU in batches of `batch_size` windows, on all of them or, with `max_windows`,
-    on those that share the most tokens with the question.
+    on those that share the most with the question (`window_choice`: distinct tokens, or tokens weighed by their
+    rarity among the windows), without the padding columns none of a batch's windows uses.
 
     Spans and confidence come from `qa.reading.span_scoring.rank_spans` over the logits of every window read: one
     softmax over every distinct span of every window and a "no answer" option made by `null_rule` (`min` for a model
@@ -44,6 +51,7 @@ class HFReader:
         max_candidates: int = 4,
         top_n: int = 20,
         max_windows: int | None = None,
+        window_choice: str = "overlap",
         null_rule: str = "min",
         calibration: Calibration | None = None,
     ) -> None:
@@ -54,7 +62,10 @@ class HFReader:
         self.batch_size = batch_size
         self.max_candidates = max_candidates
         self.top_n = top_n
+        if window_choice not in WINDOW_CHOICES:
+            raise QAError(f"unknown window choice {window_choice!r}; use one of {', '.join(WINDOW_CHOICES)}")
         self.max_windows = max_windows
+        self.window_choice = window_choice
         self.null_rule = null_rule
         self.calibration = calibration or Calibration()
         self._normalize = TextNormalizer()
@@ -112,9 +123,9 @@ class HFReader:
         with torch.inference_mode():
             for first in range(0, len(chosen), self.batch_size):
                 batch = {name: tensor[first : first + self.batch_size] for name, tensor in inputs.items()}
-                output = self.model(**batch)
-                starts.extend(output.start_logits.float().tolist())
-                ends.extend(output.end_logits.float().tolist())
+                batch_starts, batch_ends = _unpadded_logits(self.model, batch)
+                starts.extend(batch_starts)
+                ends.extend(batch_ends)
 
         cls_id = self.tokenizer.cls_token_id
         windows = []
@@ -139,21 +150,29 @@ class HFReader:
         return sorted(candidates, key=lambda candidate: -candidate.score)
 
     def _chosen_windows(self, encoding: Any, context_id: int) -> list[int]:
-        """Return the windows to run the model on, in order: all of them, or the `max_windows` whose context shares the
-        most distinct tokens with the question (ties: the earlier window, so the better-retrieved passage)."""
+        """Return the windows to run the model on, in order: all of them, or the `max_windows` whose context shares
+        the most with the question (ties: the earlier window, so the better-retrieved passage), by `window_choice`:
+        `overlap` counts the distinct question tokens a window holds, `idf` weighs each by its BM25 inverse document
+        frequency over the windows of the passages retrieved, so that a token most of them hold (a particle, the
+        place every passage names) counts for little and a rare one (`市长`) for much."""
         windows = len(encoding["input_ids"])
         if self.max_windows is None or windows <= self.max_windows:
             return list(range(windows))
         special = set(self.tokenizer.all_special_ids)
-        overlaps = []
+        shared = []
         for window in range(windows):
             ids, sequence = encoding["input_ids"][window].tolist(), encoding.sequence_ids(window)
             asked = {
                 token for token, part in zip(ids, sequence, strict=True) if part is not None and part != context_id and token not in special
             }
-            given = {token for token, part in zip(ids, sequence, strict=True) if part == context_id}
-            overlaps.append(len(asked & given))
-        return sorted(sorted(range(windows), key=lambda window: -overlaps[window])[: self.max_windows])
+            shared.append(asked & {token for token, part in zip(ids, sequence, strict=True) if part == context_id})
+        if self.window_choice == "idf":
+            frequency = Counter(token for tokens in shared for token in tokens)
+            weight = {token: math.log(1 + (windows - count + 0.5) / (count + 0.5)) for token, count in frequency.items()}
+            scores = [sum(weight[token] for token in tokens) for tokens in shared]
+        else:
+            scores = [float(len(tokens)) for tokens in shared]
+        return sorted(sorted(range(windows), key=lambda window: -scores[window])[: self.max_windows])
 
     def _fit_question(self, question: str) -> tuple[str, int]:
         """Cut an overlong question to half the window, and return it with a stride that fits the rest of the window."""
@@ -167,6 +186,23 @@ class HFReader:
         if room < 1:
             raise QAError(f"reader max_length {self.max_length} leaves no room for the passage; raise it")
         return question, max(0, min(self.stride, room // 2))
+
+
+def _unpadded_logits(model: Any, batch: dict[str, Any]) -> tuple[list[list[float]], list[list[float]]]:
+    """Return the start and end logits of a batch of windows, run without the padding columns no window of the batch
+    uses (the tokenizer pads every window to the longest one of all the passages; the attention mask makes the
+    result the same), each row given back at full width with the lowest logit on the padding."""
+    mask = batch.get("attention_mask")
+    width = next(iter(batch.values())).shape[1]
+    used = mask.any(dim=0).nonzero().flatten().tolist() if mask is not None else [0, width - 1]
+    first, last = used[0], used[-1] + 1
+    output = model(**{name: tensor[:, first:last] for name, tensor in batch.items()})
+
+    def full_width(logits: Any) -> list[list[float]]:
+        rows = logits.float().tolist()
+        return [[_PADDING_LOGIT] * first + row + [_PADDING_LOGIT] * (width - last) for row in rows]
+
+    return full_width(output.start_logits), full_width(output.end_logits)
 
 
 def _one_line(error: BaseException) -> str:

@@ -65,7 +65,7 @@ def ensure_neural_model(data_dir: Path, delta_path: Path = DELTA_PATH, base_dir:
 
 class NeuralReader(HFReader):
     """The shipped reader: an HFReader on the materialized model, windows as in training, and the windows read per
-    question, no-answer rule and confidence calibration its card records (chosen on tuning data); `int8`
+    question (how many and how chosen), no-answer rule and confidence calibration its card records (chosen on tuning data); `int8`
     quantizes its linear layers dynamically (measured with the first model: CMRC dev F1 50.3 -> 37.3 for under 10 % less read time, see
     the model card); `base_dir` overrides the default encoder."""
 
@@ -76,6 +76,7 @@ class NeuralReader(HFReader):
         int8: bool = False,
         base_dir: Path | None = None,
         max_windows: int | None = None,
+        window_choice: str | None = None,
     ) -> None:
         card = read_card(delta_path)
         reading = card.get("reading", {})
@@ -84,6 +85,7 @@ class NeuralReader(HFReader):
             max_length=int(card["max_length"]),
             stride=int(card["stride"]),
             max_windows=max_windows if max_windows is not None else int(reading.get("max_windows", MAX_WINDOWS)),
+            window_choice=window_choice or str(reading.get("window_choice", "overlap")),
             null_rule=str(card.get("null_rule", "min")),
             calibration=Calibration(**reading["calibration"]) if "calibration" in reading else None,
         )
