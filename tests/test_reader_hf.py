@@ -91,6 +91,21 @@ def evidence_of(passage: Passage, offset: int) -> str:
     return passage.text[start:end]
 
 
+def windows_of(reader: HFReader, question: str, passages: list[Passage]):
+    """Return the tokenizer's windows of the question and passages, cut as the reader cuts them."""
+    return reader.tokenizer(
+        [question] * len(passages),
+        [p.text for p in passages],
+        truncation="only_second",
+        max_length=MAX_LENGTH,
+        stride=16,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        padding="longest",
+        return_tensors="pt",
+    )
+
+
 def force_logits(reader: HFReader, monkeypatch: pytest.MonkeyPatch, start_token: str, end_token: str) -> None:
     """Make the model give start logit 8 to `start_token`, end logit 8 to `end_token`, and 0 elsewhere."""
     from transformers.modeling_outputs import QuestionAnsweringModelOutput
@@ -247,17 +262,7 @@ def test_max_windows_reads_the_windows_that_share_the_question_words(model_dir):
     limited = HFReader(str(model_dir), max_length=MAX_LENGTH, stride=16, max_candidates=20, max_windows=1)
     limited.load()
     passages = [*text_passages(LONG, "long.txt"), *text_passages(CHINESE, "capital.txt")]
-    encoding = limited.tokenizer(
-        ["中国的首都"] * len(passages),
-        [p.text for p in passages],
-        truncation="only_second",
-        max_length=MAX_LENGTH,
-        stride=16,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-        padding="longest",
-        return_tensors="pt",
-    )
+    encoding = windows_of(limited, "中国的首都", passages)
     owners = encoding["overflow_to_sample_mapping"].tolist()
     chosen = limited._chosen_windows(encoding, 1)
     assert len(owners) > 2 and [owners[window] for window in chosen] == [len(passages) - 1]
@@ -323,17 +328,7 @@ def test_idf_choice_prefers_the_window_with_the_rare_question_words(model_dir: P
     }
     for each in readers.values():
         each.load()
-    encoding = readers["overlap"].tokenizer(
-        ["中国的首都"] * len(passages),
-        [p.text for p in passages],
-        truncation="only_second",
-        max_length=MAX_LENGTH,
-        stride=16,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-        padding="longest",
-        return_tensors="pt",
-    )
+    encoding = windows_of(readers["overlap"], "中国的首都", passages)
     assert encoding["overflow_to_sample_mapping"].tolist() == [0, 1, 2, 3]
     # 中, 国 and 的 are in three of the four windows, 首 and 都 in one: three common words (the first of three
     # windows holding them) against two rare ones (BM25 idf 0.357 each against 1.204).

@@ -1,6 +1,6 @@
 """Choose the neural reader's reading settings on tuning data only, and record them in its card.
 
-    python -m qa.bench.tune_reader --squad .qa/reader-training/tune.json [--windows 1,2,3] [--choices overlap,spread] [--write]
+    python -m qa.bench.tune_reader --squad .qa/reader-training/tune.json [--windows 1,2,3] [--choices overlap,idf] [--write]
 
 Tuning data: the gold set's `tune` split over seeds/ (newspaper questions, unanswerable ones included) and a
 SQuAD-format tuning split held out of the reader's training (`qa train-reader --tune-share`), read open-domain over
