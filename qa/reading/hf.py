@@ -159,12 +159,12 @@ class HFReader:
         if self.max_windows is None or windows <= self.max_windows:
             return list(range(windows))
         special = set(self.tokenizer.all_special_ids)
+        # Every window holds the same question: its tokens are read from the first one.
+        ids, sequence = encoding["input_ids"][0].tolist(), encoding.sequence_ids(0)
+        asked = {token for token, part in zip(ids, sequence, strict=True) if part not in (None, context_id) and token not in special}
         shared = []
         for window in range(windows):
             ids, sequence = encoding["input_ids"][window].tolist(), encoding.sequence_ids(window)
-            asked = {
-                token for token, part in zip(ids, sequence, strict=True) if part is not None and part != context_id and token not in special
-            }
             shared.append(asked & {token for token, part in zip(ids, sequence, strict=True) if part == context_id})
         if self.window_choice == "idf":
             frequency = Counter(token for tokens in shared for token in tokens)
