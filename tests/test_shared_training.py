@@ -12,6 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from qa.evaluation import load_eval_set  # noqa: E402
 from qa.training.data import TrainExample, in_tuning_split, load_training_file, tuning_squad  # noqa: E402
 from qa.training.distractors import retrieved_distractors  # noqa: E402
 from qa.training.features import Window, WindowGroup, build_groups  # noqa: E402
@@ -89,6 +90,31 @@ def test_tuning_split_is_held_out_of_training_by_context(tmp_path: Path) -> None
     written = tmp_path / "tune.json"
     written.write_text(json.dumps(tuning_squad(tuning), ensure_ascii=False), encoding="utf-8")
     assert [e.id for e in load_training_file(written)] == [e.id for e in tuning]
+
+
+def test_tuning_split_keeps_every_reference_answer_for_scoring(tmp_path: Path) -> None:
+    qas = [
+        {
+            "id": "q",
+            "question": "何？",
+            "answers": [
+                {"text": "甲乙", "answer_start": 5},
+                {"text": " 甲乙丙 ", "answer_start": 5},
+                {"text": "甲乙", "answer_start": 5},
+                {"text": "甲乙丙", "answer_start": 5},
+            ],
+        }
+    ]
+    path = tmp_path / "train.json"
+    paragraph = {"context": "第一段：甲乙丙丁。", "qas": qas}
+    path.write_text(json.dumps({"data": [{"paragraphs": [paragraph]}]}, ensure_ascii=False), encoding="utf-8")
+    (example,) = load_training_file(path)
+    assert (example.answer, example.answer_start, example.other_answers) == ("甲乙", 4, ("甲乙丙",))
+    answers = tuning_squad([example])["data"][0]["paragraphs"][0]["qas"][0]["answers"]
+    assert answers == [{"text": "甲乙", "answer_start": 4}, {"text": "甲乙丙", "answer_start": 4}]
+    written = tmp_path / "tune.json"
+    written.write_text(json.dumps(tuning_squad([example]), ensure_ascii=False), encoding="utf-8")
+    assert load_eval_set(written).examples[0].answers == ("甲乙", "甲乙丙")
 
 
 def test_shared_training_runs_and_records_the_shared_null_rule(base_dir: Path, tmp_path: Path) -> None:  # noqa: F811

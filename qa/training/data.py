@@ -19,6 +19,8 @@ class TrainExample:
     context: str
     answer_start: int
     answer: str
+    # Every other distinct reference answer the source gives (benchmarks such as DRCD give several), for scoring only.
+    other_answers: tuple[str, ...] = ()
 
     @property
     def answer_end(self) -> int:
@@ -58,7 +60,10 @@ def load_training_file(path: Path, convert: Callable[[str], str] | None = None) 
                     if start is None:
                         continue
                     question = convert(qa["question"]) if convert else qa["question"]
-                    examples.append(TrainExample(str(qa["id"]), question, context, start, text.strip()))
+                    others = dict.fromkeys((convert(a["text"]) if convert else a["text"]).strip() for a in qa["answers"][1:])
+                    others.pop(text.strip(), None)
+                    others.pop("", None)
+                    examples.append(TrainExample(str(qa["id"]), question, context, start, text.strip(), tuple(others)))
     except (OSError, UnicodeDecodeError) as error:
         raise QAError(f"cannot read training file {path}: {error}") from error
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
@@ -88,11 +93,19 @@ def in_tuning_split(context: str, share: float) -> bool:
 
 
 def tuning_squad(examples: Sequence[TrainExample]) -> dict:
-    """Return SQuAD v1 JSON (one article, a paragraph per context) of training questions, for `qa eval`."""
+    """Return SQuAD v1 JSON (one article, a paragraph per context) of training questions, for `qa eval`: the answer the
+    training used first, then the source's other reference answers (text only; a question is scored against all)."""
     paragraphs: dict[str, list[dict]] = {}
     for example in examples:
         paragraphs.setdefault(example.context, []).append(
-            {"id": example.id, "question": example.question, "answers": [{"text": example.answer, "answer_start": example.answer_start}]}
+            {
+                "id": example.id,
+                "question": example.question,
+                "answers": [
+                    {"text": example.answer, "answer_start": example.answer_start},
+                    *({"text": other, "answer_start": example.context.find(other)} for other in example.other_answers),
+                ],
+            }
         )
     return {
         "version": "tuning",
