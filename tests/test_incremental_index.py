@@ -90,3 +90,15 @@ def test_adding_a_document_writes_only_its_own_segment_and_loading_reads_no_pass
     monkeypatch.setattr(passage_db, "passage_from_dict", unexpected_read)
     loaded = load_index(tmp_path / "data")
     assert loaded.manifest.count == 4 and len(loaded.manifest.documents) == 4
+
+
+def test_an_index_in_a_relative_data_dir_loads(tmp_path, monkeypatch):
+    # The default data dir is the relative `.qa`; read-only SQLite opens go through file URIs, which need absolute paths.
+    monkeypatch.chdir(tmp_path)
+    docs = Path("docs")
+    docs.mkdir()
+    (docs / "a.txt").write_text("独山港，泊位。\n\n平湖市，图书馆。", encoding="utf-8")
+    update_index([docs], Path(".qa"), FakeEncoder())
+    index = load_index(Path(".qa"))
+    assert (index.manifest.count, sorted(index.manifest.documents)) == (1, ["docs/a.txt"])  # two short paragraphs make one passage
+    assert [hit.rank for hit in index.bm25.search("图书馆", 5)] == [1]

@@ -93,7 +93,7 @@ def recorded_sources(directory: Path) -> dict[str, str]:
     except (OSError, ValueError, AttributeError, TypeError):
         pass
     try:
-        with closing(sqlite3.connect(f"{(directory / DOCUMENTS_DB).as_uri()}?mode=ro", uri=True)) as connection:
+        with closing(sqlite3.connect(f"{(directory / DOCUMENTS_DB).absolute().as_uri()}?mode=ro", uri=True)) as connection:
             for name, source in connection.execute("SELECT name, source FROM documents WHERE removed IS NULL"):
                 sources.setdefault(name, source)
     except (sqlite3.Error, ValueError):

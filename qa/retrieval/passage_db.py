@@ -58,7 +58,9 @@ def passage_body(passage: Passage) -> str:
 
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     if readonly:
-        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False, timeout=60)
+        # A file URI needs an absolute path; the default data dir (.qa) is relative.
+        uri = f"{path.absolute().as_uri()}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=60)
     else:
         connection = sqlite3.connect(path, isolation_level=None, timeout=60)
         connection.execute("PRAGMA journal_mode=WAL")
