@@ -110,10 +110,11 @@ def test_tuning_split_keeps_every_reference_answer_for_scoring(tmp_path: Path) -
     path.write_text(json.dumps({"data": [{"paragraphs": [paragraph]}]}, ensure_ascii=False), encoding="utf-8")
     (example,) = load_training_file(path)
     assert (example.answer, example.answer_start, example.other_answers) == ("甲乙", 4, ("甲乙丙",))
-    answers = tuning_squad([example])["data"][0]["paragraphs"][0]["qas"][0]["answers"]
+    squad = tuning_squad([example])
+    answers = squad["data"][0]["paragraphs"][0]["qas"][0]["answers"]
     assert answers == [{"text": "甲乙", "answer_start": 4}, {"text": "甲乙丙", "answer_start": 4}]
     written = tmp_path / "tune.json"
-    written.write_text(json.dumps(tuning_squad([example]), ensure_ascii=False), encoding="utf-8")
+    written.write_text(json.dumps(squad, ensure_ascii=False), encoding="utf-8")
     assert load_eval_set(written).examples[0].answers == ("甲乙", "甲乙丙")
 
 

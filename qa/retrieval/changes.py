@@ -17,7 +17,7 @@ from pathlib import Path
 from qa.ingest.pipeline import IngestResult, display_path
 from qa.records import Passage
 from qa.retrieval.manifest import MANIFEST
-from qa.retrieval.passage_db import DOCUMENTS_DB, DocumentRecord, StoreReader, passage_body
+from qa.retrieval.passage_db import DOCUMENTS_DB, DocumentRecord, StoreReader, passage_body, readonly_uri
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def recorded_sources(directory: Path) -> dict[str, str]:
     except (OSError, ValueError, AttributeError, TypeError):
         pass
     try:
-        with closing(sqlite3.connect(f"{(directory / DOCUMENTS_DB).absolute().as_uri()}?mode=ro", uri=True)) as connection:
+        with closing(sqlite3.connect(readonly_uri(directory / DOCUMENTS_DB), uri=True)) as connection:
             for name, source in connection.execute("SELECT name, source FROM documents WHERE removed IS NULL"):
                 sources.setdefault(name, source)
     except (sqlite3.Error, ValueError):

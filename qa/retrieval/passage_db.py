@@ -56,11 +56,15 @@ def passage_body(passage: Passage) -> str:
     return json.dumps(passage_to_dict(passage), ensure_ascii=False)
 
 
+def readonly_uri(path: Path) -> str:
+    """Return the SQLite URI that opens the database at `path` read-only (for `sqlite3.connect(..., uri=True)`)."""
+    # A file URI needs an absolute path; the default data dir (.qa) is relative.
+    return f"{path.absolute().as_uri()}?mode=ro"
+
+
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     if readonly:
-        # A file URI needs an absolute path; the default data dir (.qa) is relative.
-        uri = f"{path.absolute().as_uri()}?mode=ro"
-        connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=60)
+        connection = sqlite3.connect(readonly_uri(path), uri=True, isolation_level=None, check_same_thread=False, timeout=60)
     else:
         connection = sqlite3.connect(path, isolation_level=None, timeout=60)
         connection.execute("PRAGMA journal_mode=WAL")

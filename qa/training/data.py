@@ -54,16 +54,13 @@ def load_training_file(path: Path, convert: Callable[[str], str] | None = None) 
                 for qa in paragraph["qas"]:
                     if qa.get("is_impossible") or not qa.get("answers"):
                         continue
-                    answer = qa["answers"][0]
-                    text = convert(answer["text"]) if convert else answer["text"]
-                    start = locate_answer(context, text.strip(), int(answer.get("answer_start", -1)))
+                    text, *others = ((convert(a["text"]) if convert else a["text"]).strip() for a in qa["answers"])
+                    start = locate_answer(context, text, int(qa["answers"][0].get("answer_start", -1)))
                     if start is None:
                         continue
                     question = convert(qa["question"]) if convert else qa["question"]
-                    others = dict.fromkeys((convert(a["text"]) if convert else a["text"]).strip() for a in qa["answers"][1:])
-                    others.pop(text.strip(), None)
-                    others.pop("", None)
-                    examples.append(TrainExample(str(qa["id"]), question, context, start, text.strip(), tuple(others)))
+                    distinct = tuple(dict.fromkeys(other for other in others if other and other != text))
+                    examples.append(TrainExample(str(qa["id"]), question, context, start, text, distinct))
     except (OSError, UnicodeDecodeError) as error:
         raise QAError(f"cannot read training file {path}: {error}") from error
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
