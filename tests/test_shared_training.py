@@ -15,7 +15,7 @@ pytest.importorskip("transformers")
 from qa.evaluation import load_eval_set  # noqa: E402
 from qa.training.data import TrainExample, in_tuning_split, load_training_file, tuning_squad  # noqa: E402
 from qa.training.distractors import retrieved_distractors  # noqa: E402
-from qa.training.features import Window, WindowGroup, build_groups  # noqa: E402
+from qa.training.features import Window, WindowGroup, build_groups, label_window  # noqa: E402
 from qa.training.train import TrainConfig, collate_groups, load_examples, load_tuning_examples, shared_norm_loss, train  # noqa: E402
 from tests.test_reader_training import CONTEXT, QUESTION, base_dir  # noqa: E402,F401 - the tiny encoder fixture
 
@@ -35,6 +35,27 @@ def test_groups_hold_one_answer_window_and_negatives_from_context_and_distractor
     unanswerable = build_groups(tokenizer, [example], {"q": (OTHER,)}, max_length=16, stride=4, group_size=3, no_answer_share=1.0, seed=0)
     assert not unanswerable[0].answerable
     assert [(w.start, w.end) for w in unanswerable[0].windows] == [(0, 0)] * 3
+
+
+def test_a_near_miss_adds_a_no_answer_group_led_by_the_window_that_held_the_answer(base_dir: Path) -> None:  # noqa: F811
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
+    example = TrainExample("q", QUESTION, CONTEXT, 20, CONTEXT[20:22])
+    plain = build_groups(tokenizer, [example], {"q": (OTHER,)}, max_length=16, stride=4, group_size=3, no_answer_share=0.0, seed=0)
+    groups = build_groups(
+        tokenizer, [example], {"q": (OTHER,)}, 16, 4, group_size=3, no_answer_share=0.0, seed=0, near_misses={"q": "问答"}
+    )
+    assert len(groups) == 2 and groups[1] == plain[0]
+    near = groups[0]
+    assert not near.answerable and [(w.start, w.end) for w in near.windows] == [(0, 0)] * 3
+    # the near-miss question's own window over the answer's place (as the original question's would be labelled)
+    swapped = tokenizer(
+        "问答", CONTEXT, truncation="only_second", max_length=16, stride=4, return_overflowing_tokens=True, return_offsets_mapping=True
+    )
+    labels = [label_window(swapped["offset_mapping"][i], swapped.sequence_ids(i), 20, 22) for i in range(len(swapped["input_ids"]))]
+    holding = [swapped["input_ids"][i] for i, (start, _) in enumerate(labels) if start > 0]
+    assert len(holding) == 1 and list(near.windows[0].input_ids) == holding[0]
 
 
 def test_collate_groups_marks_answer_tokens_or_every_cls() -> None:

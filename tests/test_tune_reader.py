@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.answers import Answer, Candidate, Citation
-from qa.bench.tune_reader import TunedCandidate, first_answers, reranked_f1, tuned_candidates
+from qa.bench.tune_reader import TunedCandidate, choose_threshold, first_answers, near_miss_examples, reranked_f1, tuned_candidates
 from qa.datasets import EvalExample
 from qa.evaluation import EvalRecord
 from qa.metrics import score_answer
@@ -43,3 +43,39 @@ def test_reranking_by_the_calibration_changes_the_first_answer() -> None:
     assert reranked_f1(candidates, Calibration(1.0, 0.0, -2.0), {0, 1}) == pytest.approx(1.0)
     assert first_answers(candidates, Calibration()) == {0: candidates[0], 1: candidates[2], 2: candidates[3]}
     assert first_answers(candidates, Calibration(1.0, 0.0, -2.0)) == {0: candidates[1], 1: candidates[2], 2: candidates[3]}
+
+
+def test_the_threshold_weighs_answers_kept_against_unanswerable_questions_turned_down() -> None:
+    answerable = [record("谁主持了会议？", ("仲旭东",), [("仲旭东", 0.8)]), record("几时开幕？", ("今天",), [("今天", 0.3)])]
+    unanswerable = [record("A4泊位几时启用？", (), [("2023年", 0.5)]), record("谁是副市长？", (), [("许静", 0.1)])]
+    best, outcomes = choose_threshold(answerable, unanswerable, 0.25, thresholds=(0.0, 0.2, 0.4, 0.6, 0.9))
+    assert [(o.threshold, o.answerable_f1, o.abstained) for o in outcomes] == [
+        (0.0, 1.0, 0.0),
+        (0.2, 1.0, 0.5),
+        (0.4, 0.5, 0.5),
+        (0.6, 0.5, 1.0),
+        (0.9, 0.0, 1.0),
+    ]
+    assert [o.weighted for o in outcomes] == pytest.approx([0.75, 0.875, 0.5, 0.625, 0.25])
+    assert best == outcomes[1]
+    # where unanswerable questions weigh more, turning them all down pays
+    assert choose_threshold(answerable, unanswerable, 0.75, thresholds=(0.0, 0.2, 0.4, 0.6, 0.9))[0].threshold == 0.6
+
+
+def test_a_threshold_needs_both_kinds_of_tuning_question() -> None:
+    with pytest.raises(ValueError, match="both answerable and unanswerable"):
+        choose_threshold(RECORDS[:2], [], 0.1)
+
+
+def test_near_miss_tuning_questions_are_unanswerable_copies_with_one_word_swapped() -> None:
+    examples = [
+        EvalExample("1", "PCX是哪家公司开发的？", ("ZSoft公司",), "c1"),
+        EvalExample("2", "GIF是哪家公司开发的？", ("CompuServe",), "c2"),
+        EvalExample("3", "没有上下文的问题？", ("甲",), None),
+    ]
+    contexts = {"c1": "PCX是ZSoft公司开发的影像档格式。", "c2": "GIF由CompuServe公司开发。"}
+    made = near_miss_examples(examples, contexts)
+    assert made == [
+        EvalExample("1-near-miss", "GIF是哪家公司开发的？", (), "c1", "unanswerable"),
+        EvalExample("2-near-miss", "PCX是哪家公司开发的？", (), "c2", "unanswerable"),
+    ]

@@ -11,8 +11,10 @@ candidate it returns (up to four per question: raw confidence, and whether the s
 for; qa.reading.calibration), then rescaled on the answers it ranks first; the count (and way of choosing the windows,
 qa.reading.hf.WINDOW_CHOICES) whose re-ranked first answers have the best mean F1 over the answerable tuning
 questions wins among those whose reading p95 on the gold tuning split fits the latency budget (`--read-budget-ms`);
-then the abstention threshold with the best overall accuracy on the gold tuning split (calibrated confidences) is
-chosen, the middle one when several tie.
+then the abstention threshold is chosen on calibrated confidences (choose_threshold): the best weighted accuracy,
+answerable tuning questions (gold and SQuAD) counting by their F1 and unanswerable ones (the gold split's and near misses
+of the SQuAD questions, qa.reading.near_miss: the same question about a neighbouring thing) by abstention, weighted by
+the gold tuning split's share of unanswerable questions; the middle one when several tie.
 `--write` records windows and calibration in the delta's card and prints the threshold to set as the default.
 """
 
@@ -21,19 +23,22 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.config import SEEDS, resolve_data_dir
+from qa.datasets import EvalExample
 from qa.evaluation import GOLD_SET, EvalRecord, context_passages, load_eval_set, summarize, threshold_sweep
 from qa.folding import TextNormalizer
 from qa.ingest.pipeline import ingest_paths
 from qa.metrics import f1_score
 from qa.reading.calibration import Calibration, fit_answer_confidence, fit_calibration
 from qa.reading.hf import WINDOW_CHOICES
+from qa.reading.near_miss import near_miss_questions
 from qa.reading.neural.model import DELTA_PATH, NeuralReader
 from qa.reading.question import analyze
-from qa.reading.spans import has_expected_kind
+from qa.reading.spans import has_expected_kind, tagged_words
 from qa.records import Passage
 from qa.system import QASystem, Settings
 
@@ -87,6 +92,44 @@ def reranked_f1(candidates: list[TunedCandidate], calibration: Calibration, answ
     """Return the mean F1 over the answerable questions of the candidate each ranks first under the calibration."""
     first = first_answers(candidates, calibration)
     return statistics.fmean(first[q].correctness if q in first else 0.0 for q in answerable) if answerable else 0.0
+
+
+@dataclass(frozen=True)
+class ThresholdChoice:
+    """What a threshold gives on the tuning questions: mean F1 over the answerable ones (0 when abstained), the share
+    of unanswerable ones abstained on, and their mix weighted by the share of unanswerable questions expected."""
+
+    threshold: float
+    answerable_f1: float
+    abstained: float
+    weighted: float
+
+
+def choose_threshold(
+    answerable: list[EvalRecord], unanswerable: list[EvalRecord], unanswerable_share: float, thresholds: tuple[float, ...] = THRESHOLDS
+) -> tuple[ThresholdChoice, list[ThresholdChoice]]:
+    """Return the threshold with the best weighted accuracy, (1 - share) * answerable F1 + share * abstention (the
+    middle one of several equally good: the choice least fitted to these questions), and the outcome of every
+    threshold. Raises ValueError when either list is empty."""
+    if not answerable or not unanswerable:
+        raise ValueError("choosing a threshold needs both answerable and unanswerable tuning questions")
+    outcomes = []
+    for answered, turned_down in zip(threshold_sweep(answerable, thresholds), threshold_sweep(unanswerable, thresholds), strict=True):
+        abstained = turned_down.no_answer_accuracy or 0.0
+        weighted = (1 - unanswerable_share) * answered.f1 + unanswerable_share * abstained
+        outcomes.append(ThresholdChoice(answered.threshold, answered.f1, abstained, weighted))
+    top = max(outcome.weighted for outcome in outcomes)
+    plateau = [outcome for outcome in outcomes if outcome.weighted >= top - 1e-9]
+    return plateau[len(plateau) // 2], outcomes
+
+
+def near_miss_examples(examples: Sequence[EvalExample], contexts: Mapping[str, str]) -> list[EvalExample]:
+    """Return the near-miss questions (unanswerable, kind `unanswerable`) of the examples that have a context."""
+    items = [(e.id, e.question, context) for e in examples if (context := contexts.get(e.context_id or ""))]
+    swapped = near_miss_questions(items, tagged_words)
+    return [
+        replace(e, id=f"{e.id}-near-miss", question=swapped[e.id], answers=(), kind="unanswerable") for e in examples if e.id in swapped
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,18 +205,30 @@ def main(argv: list[str] | None = None) -> int:
     reader = NeuralReader(data_dir, args.delta, max_windows=best_windows, window_choice=best_choice)
     reader.calibration = calibration
     gold_examples, gold_corpus = sets["gold tune"]
-    sweep = threshold_sweep(gold_corpus.using_reader(reader).evaluate(gold_examples), THRESHOLDS)
-    top = max(outcome.overall for outcome in sweep)
-    plateau = [outcome for outcome in sweep if outcome.overall >= top - 1e-9]
-    best = plateau[len(plateau) // 2]  # the middle of the best thresholds: the choice least fitted to these questions
+    squad_corpus = sets["squad tune"][1].using_reader(reader)
+    gold_records = gold_corpus.using_reader(reader).evaluate(gold_examples)
+    near_misses = near_miss_examples(squad_examples, squad.contexts or {})
+    answered = [r for r in gold_records if r.example.answers] + squad_corpus.evaluate(squad_examples)
+    turned_down = [r for r in gold_records if not r.example.answers] + squad_corpus.evaluate(near_misses)
+    share = sum(1 for e in gold_examples if not e.answers) / len(gold_examples)
+    best, sweep = choose_threshold(answered, turned_down, share)
+    print(
+        f"\nthreshold on {len(answered)} answerable and {len(turned_down)} unanswerable tuning questions "
+        f"({len(near_misses)} near misses), unanswerable share {share:.3f}:"
+    )
+    print("| threshold | answerable F1 | unanswerable abstained | weighted |")
+    print("|---|---|---|---|")
+    for row in sweep:
+        print(f"| {row.threshold:.2f} | {row.answerable_f1:.3f} | {row.abstained:.3f} | {row.weighted:.3f} |")
+    gold_outcome = next(o for o in threshold_sweep(gold_records, THRESHOLDS) if o.threshold == best.threshold)
     print(
         f"\nwindows: {best_windows}, chosen by {best_choice} (re-ranked mean F1 over both sets {fitted[chosen][1]:.3f}; "
         f"within the reading budget of {args.read_budget_ms:.0f} ms: {sorted(affordable)})"
     )
     print(f"calibration: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, off-kind {calibration.off_kind:.4f}")
     print(
-        f"threshold: {best.threshold} (gold tune overall {best.overall:.3f}, EM {best.em:.3f}, F1 {best.f1:.3f}, "
-        f"unanswerable abstained {best.no_answer_accuracy})"
+        f"threshold: {best.threshold} (weighted {best.weighted:.3f}, answerable F1 {best.answerable_f1:.3f}, "
+        f"unanswerable abstained {best.abstained:.3f}; gold tune overall {gold_outcome.overall:.3f}, EM {gold_outcome.em:.3f})"
     )
     if args.write:
         card_file = args.delta.with_suffix(".json")
@@ -187,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
                 "off_kind": round(calibration.off_kind, 4),
             },
             "threshold": best.threshold,
-            "chosen_on": f"gold set tune split + {args.squad.name} (first {len(squad_examples)})",
+            "chosen_on": f"gold set tune split + {args.squad.name} (first {len(squad_examples)}) + {len(near_misses)} near misses of them",
         }
         card_file.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"written to {card_file}")

@@ -82,6 +82,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=defaults.tune_share,
         help="share of contexts held out of training as a tuning split, written to OUT/tune.json for qa eval",
     )
+    parser.add_argument(
+        "--near-miss-share",
+        type=float,
+        default=defaults.near_miss_share,
+        help="with --group-size > 1: share of questions adding a no-answer group of the same question about a neighbouring "
+        "thing (a name or number swapped; learns to turn down passages about something else)",
+    )
     parser.add_argument("--device", default=defaults.device, help="auto (CUDA when available, else CPU), cpu or cuda")
     parser.add_argument("--limit", type=int, help="use only the first N questions (smoke tests)")
     parser.add_argument("--seed", type=int, default=defaults.seed)
@@ -132,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         no_answer_share=args.no_answer_share,
         distractors=args.distractors,
         tune_share=args.tune_share,
+        near_miss_share=args.near_miss_share,
         device=args.device,
     )
     if config.tune_share > 0:

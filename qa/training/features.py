@@ -123,14 +123,23 @@ def build_groups(
     group_size: int,
     no_answer_share: float,
     seed: int,
+    near_misses: Mapping[str, str] | None = None,
 ) -> list[WindowGroup]:
     """Return one group of `group_size` windows per question: a window holding the answer (a random one when several
     do) and `group_size - 1` windows without it, drawn from the other windows of its context and of its `distractors`
     (retrieved contexts without the answer). For a `no_answer_share` of the questions the answer window is left out and
-    the group is all windows without it. Draws are made with `seed`; a question with no window to draw is skipped."""
+    the group is all windows without it. Each question with a near miss (`near_misses`: its id -> the question about a
+    neighbouring thing, qa.reading.near_miss) adds a no-answer group of that question: the window that holds the
+    original answer first, then others as above. Draws are made with `seed`; a question with no window to draw is
+    skipped."""
     rng = random.Random(seed)
+    near_rng = random.Random(f"{seed}-near-miss")
     groups: list[WindowGroup] = []
     for example in examples:
+        if near_misses and example.id in near_misses:
+            groups.extend(
+                _near_miss_group(tokenizer, example, near_misses[example.id], distractors, max_length, stride, group_size, near_rng)
+            )
         contexts = [example.context, *distractors.get(example.id, ())]
         positives, negatives = _windows_of(
             tokenizer, example.question, contexts, max_length, stride, (example.answer_start, example.answer_end)
@@ -147,3 +156,27 @@ def build_groups(
             chosen += [chosen[0]] * wanted
         groups.append(WindowGroup(tuple(chosen), not unanswerable))
     return groups
+
+
+def _near_miss_group(
+    tokenizer: Any,
+    example: TrainExample,
+    question: str,
+    distractors: Mapping[str, Sequence[str]],
+    max_length: int,
+    stride: int,
+    group_size: int,
+    rng: random.Random,
+) -> list[WindowGroup]:
+    """Return a no-answer group of the near-miss question over the example's contexts: a window where the original
+    answer is (labelled "no answer": the hardest window to turn down) and `group_size - 1` others; none when the
+    original answer is in no window."""
+    contexts = [example.context, *distractors.get(example.id, ())]
+    holding, others = _windows_of(tokenizer, question, contexts, max_length, stride, (example.answer_start, example.answer_end))
+    if not holding:
+        return []
+    first = rng.choice(holding)
+    pool = [window for window in holding if window is not first] + others
+    chosen = [first, *rng.sample(pool, min(group_size - 1, len(pool)))]
+    chosen += [first] * (group_size - len(chosen))
+    return [WindowGroup(tuple(Window(w.input_ids, w.token_type_ids, 0, 0) for w in chosen), False)]

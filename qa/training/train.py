@@ -56,6 +56,7 @@ class TrainConfig:
     distractors: int = 2
     device: str = "auto"
     tune_share: float = 0.0
+    near_miss_share: float = 0.0
 
     @property
     def shared(self) -> bool:
@@ -218,8 +219,17 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     windows: list[Window] = []
     if config.shared:
         distractors = retrieved_distractors(examples, config.distractors) if config.distractors else {}
+        near_misses = _near_misses(examples, config.near_miss_share, config.seed) if config.near_miss_share else None
         groups = build_groups(
-            tokenizer, examples, distractors, config.max_length, config.stride, config.group_size, config.no_answer_share, config.seed
+            tokenizer,
+            examples,
+            distractors,
+            config.max_length,
+            config.stride,
+            config.group_size,
+            config.no_answer_share,
+            config.seed,
+            near_misses,
         )
         log(
             f"{len(examples)} questions -> {len(groups)} groups of {config.group_size} windows "
@@ -300,6 +310,16 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
             )
     log(f"done: {out_dir / CHECKPOINT_FILE} ({time.monotonic() - started:.0f} s this run)")
     return out_dir / CHECKPOINT_FILE
+
+
+def _near_misses(examples: Sequence[TrainExample], share: float, seed: int) -> dict[str, str]:
+    """Return near-miss questions (qa.reading.near_miss) for a `share` of the examples, drawn with `seed`."""
+    from qa.reading.near_miss import near_miss_questions
+    from qa.reading.spans import tagged_words
+
+    rng = random.Random(f"{seed}-near-miss-share")
+    drawn = [example for example in examples if rng.random() < share]
+    return near_miss_questions([(e.id, e.question, e.context) for e in drawn], tagged_words, seed)
 
 
 def _no_decay(name: str) -> bool:
