@@ -175,10 +175,28 @@ def test_train_resume_export_and_read_on_a_tiny_model(base_dir: Path, tmp_path: 
     assert ensure_neural_model(tmp_path / "data", delta, base_dir) == folder
     assert (folder / "model.safetensors").stat().st_mtime_ns == stamp  # up to date: not rebuilt
 
-    reader = NeuralReader(tmp_path / "data", delta, base_dir=base_dir)
     passage = text_passages(CONTEXT + "。", "doc.txt")[0]
-    candidates = reader.read(QUESTION, [RetrievedPassage(passage, 1.0, 1)])
+    read = {
+        runtime: NeuralReader(tmp_path / "data", delta, base_dir=base_dir, runtime=runtime).read(
+            QUESTION, [RetrievedPassage(passage, 1.0, 1)]
+        )
+        for runtime in ("torch", "openvino-f32", "openvino")
+    }
+    candidates = read["openvino"]
     assert candidates and all(c.text in CONTEXT and 0.0 <= c.score <= 1.0 for c in candidates)
+    assert [c.text for c in read["openvino-f32"]] == [c.text for c in read["torch"]]  # float32 both: the same answers
+    assert [c.score for c in read["openvino-f32"]] == pytest.approx([c.score for c in read["torch"]], abs=1e-5)
+    assert (folder.parent / "neural-reader-onnx" / "model.onnx").is_file()
+
+
+def test_neural_reader_names_an_unknown_runtime_and_int8_off_torch(base_dir: Path, tmp_path: Path) -> None:
+    delta = tmp_path / "reader-delta.safetensors"
+    delta.write_bytes(b"")
+    delta.with_suffix(".json").write_text(json.dumps({"max_length": 24, "stride": 4}), encoding="utf-8")
+    with pytest.raises(QAError, match="unknown reader runtime 'gpu'; use one of openvino, openvino-f32, torch"):
+        NeuralReader(tmp_path, delta, runtime="gpu")
+    with pytest.raises(QAError, match="int8 quantization needs the torch runtime"):
+        NeuralReader(tmp_path, delta, int8=True, runtime="openvino")
 
 
 def test_a_second_stage_starts_from_an_exported_delta_and_keeps_its_untrained_layers(base_dir: Path, tmp_path: Path) -> None:

@@ -79,3 +79,11 @@ def test_near_miss_tuning_questions_are_unanswerable_copies_with_one_word_swappe
         EvalExample("1-near-miss", "GIF是哪家公司开发的？", (), "c1", "unanswerable"),
         EvalExample("2-near-miss", "PCX是哪家公司开发的？", (), "c2", "unanswerable"),
     ]
+
+
+def test_the_default_threshold_is_the_one_the_shipped_card_records() -> None:
+    # tune_reader --write records the chosen threshold in the card; the code's constant must follow it.
+    from qa.answering import DEFAULT_THRESHOLD
+    from qa.reading.neural.model import read_card
+
+    assert read_card()["reading"]["threshold"] == DEFAULT_THRESHOLD == 0.42

@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 # The shipped reader's data: CMRC 2018 train and trial, and DRCD test (traditional script); never the dev sets.
 DEFAULT_TRAIN = (Path("../shared/train/cmrc2018_train.json"), Path("../shared/benchmarks/cmrc2018_trial.json"))
 DEFAULT_TRADITIONAL = (Path("../shared/benchmarks/drcd_test.json"),)
-DEFAULT_DELTA = Path(__file__).resolve().parent.parent / "reading" / "neural" / "reader-delta.safetensors"
+# A run's weights land in its own folder unless --export names another place (the shipped ones: SHIPPED_DELTA), so an
+# experiment cannot overwrite the package's weights by default.
+DELTA_NAME = "reader-delta.safetensors"
+SHIPPED_DELTA = "qa/reading/neural/reader-delta.safetensors"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +48,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("--out", type=Path, help="checkpoint folder (default DATA_DIR/reader-training); a run resumes from it")
-    parser.add_argument("--export", type=Path, default=DEFAULT_DELTA, help="where to write the shipped weights (default: the package's)")
+    parser.add_argument(
+        "--export",
+        type=Path,
+        help=f"where to write the trained weights (default OUT/{DELTA_NAME}; the package's shipped ones: {SHIPPED_DELTA})",
+    )
     parser.add_argument("--init", type=Path, help="start from these delta weights (an earlier export) instead of the bare encoder")
     parser.add_argument("--max-length", type=int, default=defaults.max_length, help="tokens per window (question + context)")
     parser.add_argument("--stride", type=int, default=defaults.stride, help="overlap of consecutive windows, in tokens")
@@ -117,9 +124,10 @@ def run(args: argparse.Namespace) -> int:
 
     check_files((*args.train, *args.traditional))
     folder = data_dir(args)
+    out_dir = args.out or folder / "reader-training"
     config = TrainConfig(
         base_dir=ensure_default_model(folder),
-        out_dir=args.out or folder / "reader-training",
+        out_dir=out_dir,
         train_files=tuple(args.train),
         traditional_files=tuple(args.traditional),
         max_length=args.max_length,
@@ -145,6 +153,6 @@ def run(args: argparse.Namespace) -> int:
     if config.tune_share > 0:
         write_tuning_split(config)
     checkpoint = train(config)
-    delta = export_delta(checkpoint, args.export)
+    delta = export_delta(checkpoint, args.export or out_dir / DELTA_NAME)
     print(f"exported {delta} ({delta.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)
     return 0

@@ -9,8 +9,11 @@ from qa.errors import QAError
 from qa.reading.base import Reader
 
 DEFAULT_READER = "neural"
+# Each spelling of the shipped reader and the runtime that runs its network (see qa.reading.neural.runtime).
+NEURAL_RUNTIMES = {"neural": "openvino", "neural-f32": "openvino-f32", "neural-torch": "torch", "neural-int8": "torch"}
 READER_HELP = (
-    "neural (default: the trained reader shipped here; neural-int8: quantized), span (rule-based typed spans, "
+    "neural (default: the trained reader shipped here, run by OpenVINO; neural-f32: OpenVINO in float32 only; "
+    "neural-torch: run by torch; neural-int8: torch, quantized), span (rule-based typed spans, "
     "baseline), sentence (best sentence, baseline) or hf:<model name or folder> (extractive QA model)"
 )
 
@@ -26,11 +29,12 @@ def make_reader(spec: str, data_dir: Path | None = None) -> Reader:
         from qa.reading.sentence import SentenceReader
 
         return SentenceReader()
-    if spec in ("neural", "neural-int8"):
+    if spec in NEURAL_RUNTIMES:
         from qa.config import resolve_data_dir
         from qa.reading.neural.model import NeuralReader
 
-        return NeuralReader(data_dir if data_dir is not None else resolve_data_dir(None), int8=spec == "neural-int8")
+        folder = data_dir if data_dir is not None else resolve_data_dir(None)
+        return NeuralReader(folder, int8=spec == "neural-int8", runtime=NEURAL_RUNTIMES[spec])
     if spec.startswith("hf:") and len(spec) > 3:
         from qa.reading.hf import HFReader
 

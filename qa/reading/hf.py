@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from qa.answers import Candidate, cite
@@ -77,18 +77,32 @@ class HFReader:
         if self.model is not None:
             return
         try:
-            from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-
-            tokenizer = AutoTokenizer.from_pretrained(self.model_name)
-            if not getattr(tokenizer, "is_fast", False):
-                raise ValueError("its tokenizer has no fast (Rust) version, which is needed for character offsets")
-            model = AutoModelForQuestionAnswering.from_pretrained(self.model_name)
+            tokenizer = self._load_tokenizer()
+            model = self._load_model()
+        except QAError:
+            raise
         except Exception as error:  # noqa: BLE001 - any failure to load is reported as one user-facing line
-            raise QAError(f"cannot load reader model {self.model_name!r} ({_one_line(error)}); {_LOAD_HINT}") from error
-        model.to("cpu")
-        model.eval()
+            raise QAError(f"cannot load reader model {self.model_name!r} ({one_line(error)}); {_LOAD_HINT}") from error
         self.tokenizer = tokenizer
         self.model = model
+
+    def _load_tokenizer(self) -> Any:
+        """Return the model's fast tokenizer; raises ValueError when it has none (offsets need it)."""
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(self.model_name)
+        if not getattr(tokenizer, "is_fast", False):
+            raise ValueError("its tokenizer has no fast (Rust) version, which is needed for character offsets")
+        return tokenizer
+
+    def _load_model(self) -> Any:
+        """Return the torch question-answering model, on CPU in evaluation mode."""
+        from transformers import AutoModelForQuestionAnswering
+
+        model = AutoModelForQuestionAnswering.from_pretrained(self.model_name)
+        model.to("cpu")
+        model.eval()
+        return model
 
     def read(self, question: str, passages: Sequence[RetrievedPassage]) -> list[Candidate]:
         """Return up to `max_candidates` answer spans from the passages, best first, scored as the class describes."""
@@ -123,7 +137,7 @@ class HFReader:
         with torch.inference_mode():
             for first in range(0, len(chosen), self.batch_size):
                 batch = {name: tensor[first : first + self.batch_size] for name, tensor in inputs.items()}
-                batch_starts, batch_ends = _unpadded_logits(self.model, batch)
+                batch_starts, batch_ends = _unpadded_logits(self.logits, batch)
                 starts.extend(batch_starts)
                 ends.extend(batch_ends)
 
@@ -148,6 +162,11 @@ class HFReader:
             confidence = self.calibration(span.confidence, not has_expected_kind(asked, text))
             candidates.append(Candidate(text, confidence, cite(passage, span.start, span.end, *evidence)))
         return sorted(candidates, key=lambda candidate: -candidate.score)
+
+    def logits(self, batch: dict[str, Any]) -> tuple[Any, Any]:
+        """Return the start and end logits (tensors, [windows, tokens]) of a batch of windows, run by the torch model."""
+        output = self.model(**batch)
+        return output.start_logits, output.end_logits
 
     def _chosen_windows(self, encoding: Any, context_id: int) -> list[int]:
         """Return the windows to run the model on, in order: all of them, or the `max_windows` whose context shares
@@ -188,7 +207,9 @@ class HFReader:
         return question, max(0, min(self.stride, room // 2))
 
 
-def _unpadded_logits(model: Any, batch: dict[str, Any]) -> tuple[list[list[float]], list[list[float]]]:
+def _unpadded_logits(
+    logits: Callable[[dict[str, Any]], tuple[Any, Any]], batch: dict[str, Any]
+) -> tuple[list[list[float]], list[list[float]]]:
     """Return the start and end logits of a batch of windows, run without the padding columns no window of the batch
     uses (the tokenizer pads every window to the longest one of all the passages; the attention mask makes the
     result the same), each row given back at full width with the lowest logit on the padding."""
@@ -196,16 +217,16 @@ def _unpadded_logits(model: Any, batch: dict[str, Any]) -> tuple[list[list[float
     width = next(iter(batch.values())).shape[1]
     used = mask.any(dim=0).nonzero().flatten().tolist() if mask is not None else [0, width - 1]
     first, last = used[0], used[-1] + 1
-    output = model(**{name: tensor[:, first:last] for name, tensor in batch.items()})
+    starts, ends = logits({name: tensor[:, first:last] for name, tensor in batch.items()})
 
     def full_width(logits: Any) -> list[list[float]]:
         rows = logits.float().tolist()
         return [[_PADDING_LOGIT] * first + row + [_PADDING_LOGIT] * (width - last) for row in rows]
 
-    return full_width(output.start_logits), full_width(output.end_logits)
+    return full_width(starts), full_width(ends)
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
     """Return the first non-empty line of an error's message (or its type), cut to a readable length."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     message = lines[0] if lines else type(error).__name__

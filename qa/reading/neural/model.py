@@ -14,8 +14,9 @@ from typing import Any
 from embeddings.convert import file_sha256
 from qa.errors import QAError
 from qa.reading.calibration import Calibration
-from qa.reading.hf import HFReader
+from qa.reading.hf import HFReader, one_line
 from qa.reading.neural.delta import apply_delta, card_path
+from qa.reading.neural.runtime import ONNX_FILE, RUNTIMES, OpenVinoLogits, ensure_reader_export
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ BUILD_VERSION = 1
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 # Windows read per question when the card does not say: the one sharing the most tokens with the question.
 MAX_WINDOWS = 1
+DEFAULT_RUNTIME = "openvino"
 
 
 def read_card(delta_path: Path = DELTA_PATH) -> dict[str, Any]:
@@ -65,9 +67,12 @@ def ensure_neural_model(data_dir: Path, delta_path: Path = DELTA_PATH, base_dir:
 
 class NeuralReader(HFReader):
     """The shipped reader: an HFReader on the materialized model, windows as in training, and the windows read per
-    question (how many and how chosen), no-answer rule and confidence calibration its card records (chosen on tuning data); `int8`
-    quantizes its linear layers dynamically (measured with the first model: CMRC dev F1 50.3 -> 37.3 for under 10 % less read time, see
-    the model card); `base_dir` overrides the default encoder."""
+    question (how many and how chosen), no-answer rule and confidence calibration its card records (chosen on tuning data).
+
+    `runtime` names what runs the network (qa.reading.neural.runtime.RUNTIMES): `openvino` (default; bfloat16 where
+    the CPU has bfloat16 units, else float32), `openvino-f32` or `torch` (float32, the reference); `int8` quantizes the
+    torch model's linear layers dynamically (measured with the first model: CMRC dev F1 50.3 -> 37.3 for under 10 %
+    less read time, see the model card); `base_dir` overrides the default encoder."""
 
     def __init__(
         self,
@@ -77,6 +82,7 @@ class NeuralReader(HFReader):
         base_dir: Path | None = None,
         max_windows: int | None = None,
         window_choice: str | None = None,
+        runtime: str = DEFAULT_RUNTIME,
     ) -> None:
         card = read_card(delta_path)
         reading = card.get("reading", {})
@@ -89,21 +95,48 @@ class NeuralReader(HFReader):
             null_rule=str(card.get("null_rule", "min")),
             calibration=Calibration(**reading["calibration"]) if "calibration" in reading else None,
         )
+        if runtime not in RUNTIMES:
+            raise QAError(f"unknown reader runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
+        if int8 and RUNTIMES[runtime].engine != "torch":
+            raise QAError("int8 quantization needs the torch runtime")
         self.data_dir = Path(data_dir)
         self.delta_path = Path(delta_path)
         self.int8 = int8
         self.base_dir = base_dir
+        self.runtime = RUNTIMES[runtime]
 
     def load(self) -> None:
-        """Build the model folder if needed, then load it (and quantize it when asked)."""
+        """Build the model folder if needed (and its OpenVINO export), then load it."""
         if self.model is not None:
             return
         self.model_name = str(ensure_neural_model(self.data_dir, self.delta_path, self.base_dir))
         super().load()
+
+    def logits(self, batch: dict[str, Any]) -> tuple[Any, Any]:
+        """Return the start and end logits (tensors, [windows, tokens]) of a batch of windows, run by the runtime."""
+        if self.runtime.engine == "openvino":
+            return self.model(batch)
+        return super().logits(batch)
+
+    def _load_model(self) -> Any:
+        """Return what runs the network: the compiled OpenVINO export, or the torch model (quantized when asked)."""
+        if self.runtime.engine == "openvino":
+            return self._compiled_export()
+        model = super()._load_model()
         if self.int8:
             import torch
 
-            self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        return model
+
+    def _compiled_export(self) -> OpenVinoLogits:
+        import torch
+
+        try:
+            onnx_path = ensure_reader_export(Path(self.model_name)) / ONNX_FILE
+            return OpenVinoLogits(onnx_path, torch.get_num_threads(), self.runtime.precision)
+        except (OSError, RuntimeError, ValueError) as error:
+            raise QAError(f"OpenVINO cannot run the neural reader ({one_line(error)}); use the reader neural-torch") from error
 
 
 def _build(base_dir: Path, delta_path: Path, out_dir: Path) -> None:
