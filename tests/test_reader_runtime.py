@@ -1,5 +1,6 @@
-"""The neural reader's OpenVINO runtime: the ONNX export of a tiny random BERT question-answering model built here
-(no download) gives torch's logits in float32, is built once per model build, and refuses inputs it was not traced for."""
+"""The neural reader's OpenVINO runtime: the export (traced to ONNX, saved as OpenVINO IR) of a tiny random BERT
+question-answering model built here (no download) gives torch's logits in float32, is built once per model build,
+and refuses inputs it was not traced for."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 pytest.importorskip("openvino")
 
-from qa.reading.neural.runtime import ONNX_FILE, OpenVinoLogits, ensure_reader_export, export_dir_for  # noqa: E402
+from qa.reading.neural.runtime import MODEL_FILE, OpenVinoLogits, ensure_reader_export, export_dir_for  # noqa: E402
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *"甲乙丙丁戊己庚辛壬癸问题"]
 
@@ -45,7 +46,7 @@ def test_float32_export_gives_the_torch_models_logits(reader_dir: Path) -> None:
     with torch.inference_mode():
         expected = AutoModelForQuestionAnswering.from_pretrained(str(reader_dir)).eval()(**batch)
 
-    logits = OpenVinoLogits(ensure_reader_export(reader_dir) / ONNX_FILE, threads=1, precision="f32")
+    logits = OpenVinoLogits(ensure_reader_export(reader_dir) / MODEL_FILE, threads=1, precision="f32")
     starts, ends = logits(batch)
 
     used = batch["attention_mask"].bool()
@@ -58,15 +59,15 @@ def test_float32_export_gives_the_torch_models_logits(reader_dir: Path) -> None:
 def test_export_is_built_once_per_build_of_the_model(tmp_path: Path) -> None:
     folder = _tiny_reader(tmp_path / "models" / "neural-reader", "first")
     export = ensure_reader_export(folder)
-    assert export == export_dir_for(folder) == tmp_path / "models" / "neural-reader-onnx"
-    stamp = (export / ONNX_FILE).stat().st_mtime_ns
+    assert export == export_dir_for(folder) == tmp_path / "models" / "neural-reader-openvino"
+    stamp = (export / MODEL_FILE).stat().st_mtime_ns
     assert ensure_reader_export(folder) == export
-    assert (export / ONNX_FILE).stat().st_mtime_ns == stamp  # up to date: not exported again
+    assert (export / MODEL_FILE).stat().st_mtime_ns == stamp  # up to date: not exported again
 
     (folder / "neural-reader.json").write_text(json.dumps({"build": "second"}), encoding="utf-8")
     ensure_reader_export(folder)
     assert json.loads((export / "export.json").read_text(encoding="utf-8"))["source"] == {"build": "second"}
-    assert (export / ONNX_FILE).stat().st_mtime_ns != stamp
+    assert (export / MODEL_FILE).stat().st_mtime_ns != stamp
 
 
 def test_a_folder_that_is_no_built_reader_is_refused(tmp_path: Path) -> None:
@@ -75,7 +76,7 @@ def test_a_folder_that_is_no_built_reader_is_refused(tmp_path: Path) -> None:
 
 
 def test_inputs_the_export_was_not_traced_for_are_refused(reader_dir: Path) -> None:
-    logits = OpenVinoLogits(ensure_reader_export(reader_dir) / ONNX_FILE, threads=1, precision="f32")
+    logits = OpenVinoLogits(ensure_reader_export(reader_dir) / MODEL_FILE, threads=1, precision="f32")
     ids = torch.tensor([[2, 5, 3]])
     with pytest.raises(ValueError, match="takes input_ids, attention_mask, token_type_ids, not attention_mask, input_ids"):
         logits({"input_ids": ids, "attention_mask": torch.ones_like(ids)})

@@ -186,7 +186,7 @@ def test_train_resume_export_and_read_on_a_tiny_model(base_dir: Path, tmp_path: 
     assert candidates and all(c.text in CONTEXT and 0.0 <= c.score <= 1.0 for c in candidates)
     assert [c.text for c in read["openvino-f32"]] == [c.text for c in read["torch"]]  # float32 both: the same answers
     assert [c.score for c in read["openvino-f32"]] == pytest.approx([c.score for c in read["torch"]], abs=1e-5)
-    assert (folder.parent / "neural-reader-onnx" / "model.onnx").is_file()
+    assert (folder.parent / "neural-reader-openvino" / "model.xml").is_file()
 
 
 def test_neural_reader_names_an_unknown_runtime_and_int8_off_torch(base_dir: Path, tmp_path: Path) -> None:

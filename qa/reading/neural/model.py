@@ -16,7 +16,7 @@ from qa.errors import QAError
 from qa.reading.calibration import Calibration
 from qa.reading.hf import HFReader, one_line
 from qa.reading.neural.delta import apply_delta, card_path
-from qa.reading.neural.runtime import ONNX_FILE, RUNTIMES, OpenVinoLogits, ensure_reader_export
+from qa.reading.neural.runtime import MODEL_FILE, RUNTIMES, OpenVinoLogits, ensure_reader_export
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,8 @@ class NeuralReader(HFReader):
         import torch
 
         try:
-            onnx_path = ensure_reader_export(Path(self.model_name)) / ONNX_FILE
-            return OpenVinoLogits(onnx_path, torch.get_num_threads(), self.runtime.precision)
+            exported = ensure_reader_export(Path(self.model_name)) / MODEL_FILE
+            return OpenVinoLogits(exported, torch.get_num_threads(), self.runtime.precision)
         except (OSError, RuntimeError, ValueError) as error:
             raise QAError(f"OpenVINO cannot run the neural reader ({one_line(error)}); use the reader neural-torch") from error
 
