@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from embeddings.publish import is_up_to_date, publish_dir
+from embeddings.runtimes import compile_for_latency
 
 EXPORT_VERSION = 2
 MARKER_FILE = "export.json"
@@ -109,10 +110,7 @@ class OpenVinoLogits:
     call uses its own infer request, so concurrent calls may overlap."""
 
     def __init__(self, model_path: Path, threads: int, precision: str) -> None:
-        import openvino
-
-        config = {"INFERENCE_PRECISION_HINT": precision, "INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"}
-        self._compiled = openvino.Core().compile_model(str(model_path), "CPU", config)
+        self._compiled = compile_for_latency(model_path, threads, precision)
         self.input_names = tuple(port.get_any_name() for port in self._compiled.inputs)
         self.precision = str(self._compiled.get_property("INFERENCE_PRECISION_HINT"))
 
