@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
-import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
 from embeddings.convert import file_sha256
+from embeddings.publish import is_up_to_date, publish_dir
 from qa.errors import QAError
 from qa.reading.calibration import Calibration
 from qa.reading.hf import HFReader, one_line
@@ -47,21 +45,10 @@ def ensure_neural_model(data_dir: Path, delta_path: Path = DELTA_PATH, base_dir:
         base_dir = ensure_default_model(Path(data_dir))
     out_dir = Path(data_dir) / "models" / MODEL_DIR_NAME
     fingerprint = {"version": BUILD_VERSION, "delta_sha256": file_sha256(delta_path), "base": _base_fingerprint(Path(base_dir))}
-    if _marker(out_dir) == fingerprint:
+    if is_up_to_date(out_dir, fingerprint, MARKER_FILE):
         return out_dir
     log.info("building the neural reader in %s (base model + shipped delta; once per delta)", out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
-        _build(Path(base_dir), Path(delta_path), staging)
-        (staging / MARKER_FILE).write_text(json.dumps(fingerprint, indent=2) + "\n", encoding="utf-8")
-        stale = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex}.old")
-        if out_dir.exists():
-            os.rename(out_dir, stale)
-        os.rename(staging, out_dir)
-        shutil.rmtree(stale, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    publish_dir(out_dir, fingerprint, MARKER_FILE, lambda staging: _build(Path(base_dir), Path(delta_path), staging))
     return out_dir
 
 
@@ -157,11 +144,3 @@ def _base_fingerprint(base_dir: Path) -> str:
     """Return the SHA-256 of the base folder's conversion marker (cheap), or of its weights when it has none."""
     marker = base_dir / "conversion.json"
     return file_sha256(marker if marker.is_file() else base_dir / "model.safetensors")
-
-
-def _marker(out_dir: Path) -> dict[str, Any] | None:
-    """Return the build marker of a materialized folder, or None when there is none."""
-    try:
-        return json.loads((out_dir / MARKER_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None

@@ -112,7 +112,6 @@ class OpenVinoLogits:
     def __init__(self, model_path: Path, threads: int, precision: str) -> None:
         self._compiled = compile_for_latency(model_path, threads, precision)
         self.input_names = tuple(port.get_any_name() for port in self._compiled.inputs)
-        self.precision = str(self._compiled.get_property("INFERENCE_PRECISION_HINT"))
 
     def __call__(self, batch: dict[str, Any]) -> tuple[Any, Any]:
         """Return the start and end logits (torch tensors, [windows, tokens]) of a batch of token-id tensors, which must
@@ -121,5 +120,7 @@ class OpenVinoLogits:
 
         if set(batch) != set(self.input_names):
             raise ValueError(f"the exported reader takes {', '.join(self.input_names)}, not {', '.join(sorted(batch))}")
-        outputs = self._compiled.create_infer_request().infer({name: batch[name].numpy().astype(np.int64) for name in self.input_names})
+        outputs = self._compiled.create_infer_request().infer(
+            {name: batch[name].numpy().astype(np.int64, copy=False) for name in self.input_names}
+        )
         return torch.from_numpy(np.asarray(outputs[0], dtype=np.float32)), torch.from_numpy(np.asarray(outputs[1], dtype=np.float32))
