@@ -76,3 +76,46 @@ def test_answer_confidence_refuses_too_little_or_useless_data() -> None:
     raw = [i / 20 for i in range(1, 20)]
     with pytest.raises(ValueError, match="scale <= 0"):
         fit_answer_confidence(ranking, raw, [False] * len(raw), [1 - value for value in raw])
+
+
+def test_unsupported_weight_adds_to_the_off_kind_one() -> None:
+    penalized = Calibration(1.0, 0.0, -2.0, -1.0)
+    assert penalized(0.6, unsupported=True) == pytest.approx(1 / (1 + math.exp(-(math.log(1.5) - 1.0))))
+    assert penalized(0.6, off_kind=True, unsupported=True) == pytest.approx(1 / (1 + math.exp(-(math.log(1.5) - 3.0))))
+    assert Calibration()(0.6, unsupported=True) == 0.6
+
+
+def test_fit_learns_both_penalties_and_drops_only_a_bonus() -> None:
+    truth = Calibration(0.5, -1.0, -1.5, -2.0)
+    raw = [i / 100 for i in range(2, 99)] * 4
+    off_kind = [False] * 194 + [True] * 194
+    unsupported = ([False] * 97 + [True] * 97) * 2
+    correctness = [truth(p, off, lacks) for p, off, lacks in zip(raw, off_kind, unsupported, strict=True)]
+    fitted = fit_calibration(raw, correctness, off_kind, unsupported)
+    assert (fitted.slope, fitted.intercept, fitted.off_kind, fitted.unsupported) == (
+        pytest.approx(0.5, abs=0.01),
+        pytest.approx(-1.0, abs=0.02),
+        pytest.approx(-1.5, abs=0.02),
+        pytest.approx(-2.0, abs=0.02),
+    )
+    bonus = Calibration(0.5, -1.0, -1.5, 1.0)
+    refit = fit_calibration(
+        raw, [bonus(p, off, lacks) for p, off, lacks in zip(raw, off_kind, unsupported, strict=True)], off_kind, unsupported
+    )
+    assert refit.unsupported == 0.0 and refit.off_kind < 0 and refit.slope > 0
+
+
+def test_answer_confidence_rescales_the_unsupported_weight_with_the_ranking() -> None:
+    ranking = Calibration(0.5, -1.0, -1.5, -1.0)
+    truth = Calibration(1.0, 0.4, -3.0, -2.0)  # the ranking scaled by 2, intercept 0.4
+    raw = [i / 100 for i in range(2, 99)] * 4
+    off_kind = [False] * 194 + [True] * 194
+    unsupported = ([False] * 97 + [True] * 97) * 2
+    correctness = [truth(p, off, lacks) for p, off, lacks in zip(raw, off_kind, unsupported, strict=True)]
+    fitted = fit_answer_confidence(ranking, raw, off_kind, correctness, unsupported)
+    assert (fitted.slope, fitted.intercept, fitted.off_kind, fitted.unsupported) == (
+        pytest.approx(1.0, abs=0.01),
+        pytest.approx(0.4, abs=0.02),
+        pytest.approx(-3.0, abs=0.03),
+        pytest.approx(-2.0, abs=0.03),
+    )

@@ -336,3 +336,32 @@ def test_idf_choice_prefers_the_window_with_the_rare_question_words(model_dir: P
     assert readers["idf"]._chosen_windows(encoding, 1) == [2]
     with pytest.raises(QAError, match="unknown window choice 'best'; use one of overlap, idf"):
         HFReader(str(model_dir), window_choice="best")
+
+
+def test_a_span_from_a_passage_lacking_the_questions_place_ranks_below_one_that_names_it(
+    reader: HFReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transformers.modeling_outputs import QuestionAnsweringModelOutput
+
+    from qa.reading.calibration import Calibration
+
+    ids = dict(zip(["两", "2", "人"], reader.tokenizer.convert_tokens_to_ids(["两", "2", "人"]), strict=True))
+
+    def forward(input_ids, **_):
+        starts = 9.0 * (input_ids == ids["两"]).float() + 6.0 * (input_ids == ids["2"]).float()
+        return QuestionAnsweringModelOutput(start_logits=starts, end_logits=8.0 * (input_ids == ids["人"]).float())
+
+    monkeypatch.setattr(reader.model, "forward", forward)
+    passages = retrieved([*text_passages(CHINESE, "beijing.txt"), padded_passage(PADDED)])
+    penalty = Calibration(1.0, 0.0, 0.0, -8.0)
+    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=2)
+    penalized = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=2, calibration=penalty)
+    for each in (plain, penalized):
+        each.tokenizer, each.model = reader.tokenizer, reader.model
+    raw = plain.read("上海有多少人？", passages)
+    # 两千多万人 (9 + 8, of Beijing) outranks 2400 万人 (6 + 8) on the model's scores alone...
+    assert [c.text for c in raw][:2] == ["两千多万人", "2400 万人"]
+    # ...but its passage never names 上海, the question's place, so the unsupported weight puts Shanghai's first.
+    ranked = penalized.read("上海有多少人？", passages)
+    assert [c.text for c in ranked][:2] == ["2400 万人", "两千多万人"]
+    assert [c.score for c in ranked][:2] == [raw[1].score, pytest.approx(penalty(raw[0].score, unsupported=True), rel=1e-12)]

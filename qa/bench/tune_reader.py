@@ -39,6 +39,7 @@ from qa.reading.near_miss import near_miss_questions
 from qa.reading.neural.model import DELTA_PATH, NeuralReader
 from qa.reading.question import analyze
 from qa.reading.spans import has_expected_kind, tagged_words
+from qa.reading.support import lacks_named_word, named_words
 from qa.records import Passage
 from qa.system import QASystem, Settings
 
@@ -50,12 +51,14 @@ READ_BUDGET_MS = 200.0
 @dataclass(frozen=True)
 class TunedCandidate:
     """One candidate a reader gave a tuning question: its question, raw confidence, whether it is of the asked kind,
-    and how right it is (its F1, or 0 for any answer to an unanswerable question)."""
+    how right it is (its F1, or 0 for any answer to an unanswerable question) and whether its passage lacks a name or
+    number of the question."""
 
     question: int
     raw: float
     off_kind: bool
     correctness: float
+    unsupported: bool = False
 
 
 def _system(passages: list[Passage], data_dir: Path, k: int) -> QASystem:
@@ -63,18 +66,22 @@ def _system(passages: list[Passage], data_dir: Path, k: int) -> QASystem:
     return QASystem(Settings(data_dir, k=k, threshold=0.0)).over_passages(passages)
 
 
-def tuned_candidates(records: list[EvalRecord]) -> list[TunedCandidate]:
-    """Return every candidate of the records (the answer, then its alternatives), numbered by question."""
+def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str]) -> list[TunedCandidate]:
+    """Return every candidate of the records (the answer, then its alternatives), numbered by question; `passages`
+    holds the text of every passage they cite, by id."""
     normalize = TextNormalizer()
     candidates = []
     for number, record in enumerate(records):
         if not record.answer.text:
             continue
         asked = analyze(record.example.question, normalize).answer_type
-        spans = [(record.answer.text, record.answer.score), *((c.text, c.score) for c in record.answer.alternatives)]
-        for text, raw in spans:
+        named = named_words(normalize(record.example.question))
+        first = (record.answer.text, record.answer.score, record.answer.citations[0].passage_id)
+        spans = [first, *((c.text, c.score, c.citation.passage_id) for c in record.answer.alternatives)]
+        for text, raw, passage in spans:
             correctness = f1_score(text, record.example.answers) if record.example.answers else 0.0
-            candidates.append(TunedCandidate(number, raw, not has_expected_kind(asked, text), correctness))
+            lacking = lacks_named_word(named, normalize(passages[passage]))
+            candidates.append(TunedCandidate(number, raw, not has_expected_kind(asked, text), correctness, lacking))
     return candidates
 
 
@@ -82,7 +89,7 @@ def first_answers(candidates: list[TunedCandidate], calibration: Calibration) ->
     """Return, by question, the candidate the calibration ranks first (the earliest of equals)."""
     first: dict[int, tuple[float, TunedCandidate]] = {}
     for candidate in candidates:
-        score = calibration(candidate.raw, candidate.off_kind)
+        score = calibration(candidate.raw, candidate.off_kind, candidate.unsupported)
         if candidate.question not in first or score > first[candidate.question][0]:
             first[candidate.question] = (score, candidate)
     return {question: candidate for question, (_, candidate) in first.items()}
@@ -150,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--choices", default=",".join(WINDOW_CHOICES), help=f"ways of choosing the windows to try (default {','.join(WINDOW_CHOICES)})"
     )
+    parser.add_argument(
+        "--no-support", action="store_true", help="fit the calibration without whether a passage names the question's names and numbers"
+    )
     parser.add_argument("--write", action="store_true", help="record the chosen windows and calibration in the delta's card")
     args = parser.parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
@@ -157,9 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     gold = load_eval_set(GOLD_SET, "tune")
     squad = load_eval_set(args.squad)
     squad_examples = squad.examples[: args.squad_limit]
+    gold_passages, squad_passages = list(ingest_paths([SEEDS]).passages), context_passages(squad.contexts or {})
+    texts = {passage.id: passage.text for passage in [*gold_passages, *squad_passages]}
     sets = {
-        "gold tune": (gold.examples, _system(list(ingest_paths([SEEDS]).passages), data_dir, args.k)),
-        "squad tune": (squad_examples, _system(context_passages(squad.contexts or {}), data_dir, args.k)),
+        "gold tune": (gold.examples, _system(gold_passages, data_dir, args.k)),
+        "squad tune": (squad_examples, _system(squad_passages, data_dir, args.k)),
     }
     fitted: dict[tuple[int, str], tuple[Calibration, float]] = {}
     read_p95: dict[tuple[int, str], float] = {}
@@ -183,17 +195,28 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {windows} {choice} | {name} | {summary['n']} | {summary['em']:.3f} | {summary['f1']:.3f} | "
                 f"{summary['read_p50_ms']:.0f} | {summary['read_p95_ms']:.0f} |"
             )
-        candidates = tuned_candidates(records)
+        candidates = tuned_candidates(records, texts)
+        if args.no_support:
+            candidates = [replace(candidate, unsupported=False) for candidate in candidates]
         answerable = {number for number, record in enumerate(records) if record.example.answers}
-        ranking = fit_calibration([c.raw for c in candidates], [c.correctness for c in candidates], [c.off_kind for c in candidates])
+        ranking = fit_calibration(
+            [c.raw for c in candidates],
+            [c.correctness for c in candidates],
+            [c.off_kind for c in candidates],
+            [c.unsupported for c in candidates],
+        )
         answers = list(first_answers(candidates, ranking).values())
         calibration = fit_answer_confidence(
-            ranking, [a.raw for a in answers], [a.off_kind for a in answers], [a.correctness for a in answers]
+            ranking,
+            [a.raw for a in answers],
+            [a.off_kind for a in answers],
+            [a.correctness for a in answers],
+            [a.unsupported for a in answers],
         )
         fitted[setting] = (calibration, reranked_f1(candidates, calibration, answerable))
         print(
             f"| {windows} {choice} | calibrated: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, "
-            f"off-kind {calibration.off_kind:.4f} | {len(candidates)} candidates | | "
+            f"off-kind {calibration.off_kind:.4f}, unsupported {calibration.unsupported:.4f} | {len(candidates)} candidates | | "
             f"{fitted[setting][1]:.3f} (re-ranked, both sets) | | |"
         )
 
@@ -225,7 +248,10 @@ def main(argv: list[str] | None = None) -> int:
         f"\nwindows: {best_windows}, chosen by {best_choice} (re-ranked mean F1 over both sets {fitted[chosen][1]:.3f}; "
         f"within the reading budget of {args.read_budget_ms:.0f} ms: {sorted(affordable)})"
     )
-    print(f"calibration: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, off-kind {calibration.off_kind:.4f}")
+    print(
+        f"calibration: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, off-kind {calibration.off_kind:.4f}, "
+        f"unsupported {calibration.unsupported:.4f}"
+    )
     print(
         f"threshold: {best.threshold} (weighted {best.weighted:.3f}, answerable F1 {best.answerable_f1:.3f}, "
         f"unanswerable abstained {best.abstained:.3f}; gold tune overall {gold_outcome.overall:.3f}, EM {gold_outcome.em:.3f})"
@@ -240,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
                 "slope": round(calibration.slope, 4),
                 "intercept": round(calibration.intercept, 4),
                 "off_kind": round(calibration.off_kind, 4),
+                "unsupported": round(calibration.unsupported, 4),
             },
             "threshold": best.threshold,
             "chosen_on": f"gold set tune split + {args.squad.name} (first {len(squad_examples)}) + {len(near_misses)} near misses of them",

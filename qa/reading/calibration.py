@@ -8,7 +8,9 @@ correctness of the answer, so that a threshold means what it says.
 One more feature is fitted beside it: whether the span is of the kind the question asks for (a number or a date; see
 qa.reading.spans.has_expected_kind). A model that answers `多大的船` with `外轮` puts mass on a span no one would take
 for an answer; the fitted `off_kind` weight (added to the logit of such spans, never positive) lets a span of the
-right kind with a little less mass rank first. With `off_kind` 0 the map is monotone and candidates keep their order.
+right kind with a little less mass rank first. A second one, `unsupported`, is whether the span's passage lacks one of
+the question's names, places, numbers or codes (qa.reading.support): a span of `独山港区A3泊位…` answers no question
+about berth A4. With both weights 0 the map is monotone and candidates keep their order.
 
 Both are fitted in two steps: on every candidate, which ranks them (fit_calibration), then, with that order kept, on
 the answers alone (fit_answer_confidence), so that an answer's confidence is its expected correctness.
@@ -30,66 +32,96 @@ def _logit(value: float) -> float:
 
 @dataclass(frozen=True)
 class Calibration:
-    """sigmoid(slope * logit(raw) + intercept + off_kind * [span not of the asked kind]); the identity when slope is 1
-    and intercept and off_kind 0."""
+    """sigmoid(slope * logit(raw) + intercept + off_kind * [span not of the asked kind] + unsupported * [its passage
+    lacks a name or number of the question]); the identity when slope is 1 and the other weights 0."""
 
     slope: float = 1.0
     intercept: float = 0.0
     off_kind: float = 0.0
+    unsupported: float = 0.0
 
-    def __call__(self, raw: float, off_kind: bool = False) -> float:
-        """Return the calibrated confidence of a raw confidence in [0, 1], for a span of the asked kind or not."""
-        if self.slope == 1.0 and self.intercept == 0.0 and (self.off_kind == 0.0 or not off_kind):
+    def __call__(self, raw: float, off_kind: bool = False, unsupported: bool = False) -> float:
+        """Return the calibrated confidence of a raw confidence in [0, 1], for a span of the asked kind or not, from a
+        passage that names what the question names or not."""
+        shift = (self.off_kind if off_kind else 0.0) + (self.unsupported if unsupported else 0.0)
+        if self.slope == 1.0 and self.intercept == 0.0 and shift == 0.0:
             return raw
-        z = self.slope * _logit(raw) + self.intercept + (self.off_kind if off_kind else 0.0)
+        z = self.slope * _logit(raw) + self.intercept + shift
         return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
 
 
-def fit_calibration(raw: Sequence[float], correctness: Sequence[float], off_kind: Sequence[bool] | None = None) -> Calibration:
+def fit_calibration(
+    raw: Sequence[float],
+    correctness: Sequence[float],
+    off_kind: Sequence[bool] | None = None,
+    unsupported: Sequence[bool] | None = None,
+) -> Calibration:
     """Return the calibration that best predicts each answer's correctness (its F1 in [0, 1]; 0 for any answer to an
-    unanswerable question) from its raw confidence and, when `off_kind` is given, whether its span is of the asked
-    kind: a logistic regression on logit(raw) (and the off-kind flag), each answer counted as a right one with weight
-    F1 and a wrong one with weight 1 - F1. An off-kind weight that comes out positive is left at 0 (a span of the wrong
-    kind is never preferred). Raises ValueError with fewer than 10 answers or when confidence does not predict
-    correctness."""
-    if len(raw) != len(correctness) or len(raw) < 10 or (off_kind is not None and len(off_kind) != len(raw)):
+    unanswerable question) from its raw confidence and, for each flag given, whether its span is of the asked kind
+    (`off_kind`) and whether its passage lacks a name or number of the question (`unsupported`): a logistic
+    regression on logit(raw) and the flags, each answer counted as a right one with weight F1 and a wrong one with
+    weight 1 - F1. A flag whose weight comes out positive is left at 0 (such a span is never preferred). Raises
+    ValueError with fewer than 10 answers or when confidence does not predict correctness."""
+    given = {"off_kind": off_kind, "unsupported": unsupported}
+    if len(raw) != len(correctness) or len(raw) < 10 or any(flags is not None and len(flags) != len(raw) for flags in given.values()):
         raise ValueError("fitting a calibration needs the same number (at least 10) of confidences and correctness values")
-    logits = [_logit(value) for value in raw]
-    flags = [1.0 if flag else 0.0 for flag in off_kind] if off_kind is not None else None
-    slope, intercept, weight = _fit(logits, correctness, flags)
-    if flags is not None and weight > 0:
-        slope, intercept, weight = _fit(logits, correctness, None)
+    flags = {name: [1.0 if flag else 0.0 for flag in values] for name, values in given.items() if values is not None}
+    slope, intercept, weights = _fit_penalties([_logit(value) for value in raw], correctness, flags)
     if slope <= 0:
         raise ValueError("confidence does not predict correctness on these answers (fitted slope <= 0); keep the identity")
-    return Calibration(slope, intercept, weight)
+    return Calibration(slope, intercept, **weights)
 
 
 def fit_answer_confidence(
-    ranking: Calibration, raw: Sequence[float], off_kind: Sequence[bool], correctness: Sequence[float]
+    ranking: Calibration,
+    raw: Sequence[float],
+    off_kind: Sequence[bool],
+    correctness: Sequence[float],
+    unsupported: Sequence[bool] | None = None,
 ) -> Calibration:
     """Return `ranking` rescaled so that its score predicts the correctness of the answers given (each question's first
-    candidate under it, with its raw confidence, kind flag and F1): a logistic regression on its logit, whose positive
+    candidate under it, with its raw confidence, flags and F1): a logistic regression on its logit, whose positive
     scale keeps the order of any two candidates. A calibration fitted on every candidate ranks them well but, answers
     being right more often than alternatives of the same raw confidence, says too little about an answer. Raises
     ValueError with fewer than 10 answers or when the ranking score does not predict their correctness."""
-    if not len(raw) == len(off_kind) == len(correctness) or len(raw) < 10:
+    lacking = unsupported if unsupported is not None else [False] * len(raw)
+    if not len(raw) == len(off_kind) == len(correctness) == len(lacking) or len(raw) < 10:
         raise ValueError("fitting answer confidence needs the same number (at least 10) of confidences, flags and correctness values")
-    ranked = [ranking.slope * _logit(value) + (ranking.off_kind if flag else 0.0) for value, flag in zip(raw, off_kind, strict=True)]
-    scale, intercept, _ = _fit(ranked, correctness, None)
+    ranked = [
+        ranking.slope * _logit(value) + (ranking.off_kind if off else 0.0) + (ranking.unsupported if lacks else 0.0)
+        for value, off, lacks in zip(raw, off_kind, lacking, strict=True)
+    ]
+    scale, intercept, _ = _fit(ranked, correctness, [])
     if scale <= 0:
         raise ValueError("the ranking score does not predict the answers' correctness (fitted scale <= 0); keep the ranking calibration")
-    return Calibration(scale * ranking.slope, intercept, scale * ranking.off_kind)
+    return Calibration(scale * ranking.slope, intercept, scale * ranking.off_kind, scale * ranking.unsupported)
 
 
-def _fit(logits: list[float], correctness: Sequence[float], flags: list[float] | None) -> tuple[float, float, float]:
-    """Return (slope, intercept, off-kind weight) of a logistic regression of correctness on the features."""
+def _fit_penalties(
+    logits: list[float], correctness: Sequence[float], flags: dict[str, list[float]]
+) -> tuple[float, float, dict[str, float]]:
+    """Return (slope, intercept, weight of each flag) of a logistic regression of correctness on the logits and flags,
+    refitted without any flag whose weight comes out positive (its weight then 0)."""
+    kept = dict(flags)
+    while True:
+        slope, intercept, weights = _fit(logits, correctness, list(kept.values()))
+        fitted = dict(zip(kept, weights, strict=True))
+        positive = [name for name, weight in fitted.items() if weight > 0]
+        if not positive:
+            return slope, intercept, {name: fitted.get(name, 0.0) for name in flags}
+        for name in positive:
+            del kept[name]
+
+
+def _fit(logits: list[float], correctness: Sequence[float], columns: list[list[float]]) -> tuple[float, float, list[float]]:
+    """Return (slope, intercept, weight of each flag column) of a logistic regression of correctness on the features."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    rows = [[value, flag] for value, flag in zip(logits, flags, strict=True)] if flags is not None else [[value] for value in logits]
+    rows = [[value, *flags] for value, *flags in zip(logits, *columns, strict=True)]
     x = np.array(rows * 2)
     y = np.array([1] * len(rows) + [0] * len(rows))
     weights = np.array([*correctness, *(1 - value for value in correctness)], dtype=float)
     model = LogisticRegression(C=1e4).fit(x, y, sample_weight=weights)
     coefficients = [float(value) for value in model.coef_[0]]
-    return coefficients[0], float(model.intercept_[0]), coefficients[1] if flags is not None else 0.0
+    return coefficients[0], float(model.intercept_[0]), coefficients[1:]

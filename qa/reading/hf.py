@@ -15,6 +15,7 @@ from qa.reading.calibration import Calibration
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_scoring import WindowLogits, rank_spans
 from qa.reading.spans import has_expected_kind
+from qa.reading.support import lacks_named_word, named_words
 from qa.records import RetrievedPassage
 
 # How `max_windows` windows are chosen among those of the passages retrieved (see HFReader._chosen_windows).
@@ -37,8 +38,9 @@ class HFReader:
     softmax over every distinct span of every window and a "no answer" option made by `null_rule` (`min` for a model
     trained window by window, `shared` for one trained with shared normalization), a candidate's score being the
     probability that the answer overlaps its span, mapped through `calibration` (fitted on tuning questions, see
-    qa.reading.calibration), which also weighs whether the span is of the kind the question asks for, so candidates
-    are returned in the order of their calibrated confidence; they never overlap an earlier one of the same passage.
+    qa.reading.calibration), which also weighs whether the span is of the kind the question asks for and whether its
+    passage names the question's names and numbers (qa.reading.support), so candidates are returned in the order of
+    their calibrated confidence; they never overlap an earlier one of the same passage.
     """
 
     def __init__(
@@ -151,15 +153,18 @@ class HFReader:
             windows.append(WindowLogits(owners[window], spans, tuple(starts[row]), tuple(ends[row]), cls))
         ranking = rank_spans(windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule)
         asked = analyze(question, self._normalize).answer_type if self.calibration.off_kind else AnswerType.OTHER
+        named = named_words(self._normalize(question)) if self.calibration.unsupported else ()
         sentences: dict[int, list[tuple[int, int]]] = {}
+        lacking: dict[int, bool] = {}
         candidates: list[Candidate] = []
         for span in ranking.spans:
             passage = readable[span.passage]
             if span.passage not in sentences:
                 sentences[span.passage] = sentence_spans(passage.text)
+                lacking[span.passage] = lacks_named_word(named, self._normalize(passage.text))
             evidence = next(((s, e) for s, e in sentences[span.passage] if s <= span.start < e), (span.start, span.end))
             text = passage.text[span.start : span.end]
-            confidence = self.calibration(span.confidence, not has_expected_kind(asked, text))
+            confidence = self.calibration(span.confidence, not has_expected_kind(asked, text), lacking[span.passage])
             candidates.append(Candidate(text, confidence, cite(passage, span.start, span.end, *evidence)))
         return sorted(candidates, key=lambda candidate: -candidate.score)
 

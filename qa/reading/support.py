@@ -1,0 +1,36 @@
+"""Whether a passage names what a question is about: the question's names, places, numbers and codes it lacks.
+
+A span read from a passage that never names the question's berth `A4`, its `盒马嘉兴地区总部` or its year is rarely
+the answer, however sure the model is: it answers a neighbouring question. Proper names, numerals and codes are the
+words a paraphrase keeps verbatim, so their absence is a cheap, generic sign of a missing answer (the words a
+near-miss question swaps, qa.reading.near_miss). It is one more calibration feature (qa.reading.calibration), its
+weight fitted on tuning questions, never a rule that vetoes a span.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.reading.near_miss import SWAPPABLE_TAGS
+from qa.reading.spans import Tagger, tagged_words
+
+# Question words jieba tags as numerals or names (`多少`, `几级`, `哪些项目`): they ask, they name nothing.
+_ASKING = re.compile(r"多少|几|哪|什么|谁|多久|怎")
+# A word that names something: with a Chinese character or a digit (a bare Latin word is a translation's, not a code).
+_NAMING = re.compile(r"[\u4e00-\u9fff\d]")
+_MIN_CHARS = 2
+
+
+def named_words(question: str, tag: Tagger = tagged_words) -> tuple[str, ...]:
+    """Return the question's names, places, organizations, numerals and codes (two characters or more), in order,
+    without question words; pass the question folded (qa.folding) to match folded passages."""
+    found: dict[str, None] = {}
+    for _, _, word, kind in tag(question):
+        if kind in SWAPPABLE_TAGS and len(word) >= _MIN_CHARS and _NAMING.search(word) and not _ASKING.search(word):
+            found[word] = None
+    return tuple(found)
+
+
+def lacks_named_word(words: tuple[str, ...], folded_passage: str) -> bool:
+    """Return True when the (folded) passage lacks one of the question's named words."""
+    return any(word not in folded_passage for word in words)
