@@ -169,6 +169,8 @@ def test_train_resume_export_and_read_on_a_tiny_model(base_dir: Path, tmp_path: 
     assert (card["max_length"], card["stride"], card["trained_steps"], card["train_files"]) == (24, 4, 3, ["train.json"])
 
     folder = ensure_neural_model(tmp_path / "data", delta, base_dir)
+    # not the shipped delta: its own folder, so the shipped reader's build is never replaced by an experiment's
+    assert folder == tmp_path / "data" / "models" / f"neural-reader-{file_sha256(delta)[:12]}"
     built = transformers.AutoModelForQuestionAnswering.from_pretrained(str(folder)).state_dict()
     assert torch.equal(built["qa_outputs.weight"], weights["qa_outputs.weight"].float())
     stamp = (folder / "model.safetensors").stat().st_mtime_ns
@@ -186,7 +188,7 @@ def test_train_resume_export_and_read_on_a_tiny_model(base_dir: Path, tmp_path: 
     assert candidates and all(c.text in CONTEXT and 0.0 <= c.score <= 1.0 for c in candidates)
     assert [c.text for c in read["openvino-f32"]] == [c.text for c in read["torch"]]  # float32 both: the same answers
     assert [c.score for c in read["openvino-f32"]] == pytest.approx([c.score for c in read["torch"]], abs=1e-5)
-    assert (folder.parent / "neural-reader-openvino" / "model.xml").is_file()
+    assert (folder.parent / f"{folder.name}-openvino" / "model.xml").is_file()
 
 
 def test_neural_reader_names_an_unknown_runtime_and_int8_off_torch(base_dir: Path, tmp_path: Path) -> None:
@@ -244,3 +246,10 @@ def test_cli_train_reader_names_a_missing_training_file(tmp_path: Path, capsys: 
         capsys.readouterr().err.strip()
         == f"error: training file {tmp_path / 'none.json'} not found; pass an existing SQuAD-format JSON file"
     )
+
+
+def test_only_the_shipped_delta_builds_into_the_plain_folder(tmp_path: Path) -> None:
+    from qa.reading.neural.model import DELTA_PATH, model_dir_name
+
+    assert model_dir_name(DELTA_PATH, "ab" * 32) == "neural-reader"
+    assert model_dir_name(tmp_path / "reader-delta.safetensors", "0123456789abcdef" * 4) == "neural-reader-0123456789ab"

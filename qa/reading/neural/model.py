@@ -37,19 +37,30 @@ def read_card(delta_path: Path = DELTA_PATH) -> dict[str, Any]:
 
 
 def ensure_neural_model(data_dir: Path, delta_path: Path = DELTA_PATH, base_dir: Path | None = None) -> Path:
-    """Return `data_dir/models/neural-reader`, building it first (base encoder + delta, fp32) unless it already holds a
-    build of the same delta over the same base; `base_dir` defaults to the converted default encoder."""
+    """Return `data_dir/models/neural-reader` (for the shipped delta; `neural-reader-<first 12 hex digits of its
+    SHA-256>` for any other), building it first (base encoder + delta, fp32) unless it already holds a build of the
+    same delta over the same base; `base_dir` defaults to the converted default encoder."""
     if base_dir is None:
         from embeddings.default_model import ensure_default_model
 
         base_dir = ensure_default_model(Path(data_dir))
-    out_dir = Path(data_dir) / "models" / MODEL_DIR_NAME
-    fingerprint = {"version": BUILD_VERSION, "delta_sha256": file_sha256(delta_path), "base": _base_fingerprint(Path(base_dir))}
+    delta_sha256 = file_sha256(delta_path)
+    out_dir = Path(data_dir) / "models" / model_dir_name(delta_path, delta_sha256)
+    fingerprint = {"version": BUILD_VERSION, "delta_sha256": delta_sha256, "base": _base_fingerprint(Path(base_dir))}
     if is_up_to_date(out_dir, fingerprint, MARKER_FILE):
         return out_dir
     log.info("building the neural reader in %s (base model + shipped delta; once per delta)", out_dir)
     publish_dir(out_dir, fingerprint, MARKER_FILE, lambda staging: _build(Path(base_dir), Path(delta_path), staging))
     return out_dir
+
+
+def model_dir_name(delta_path: Path, delta_sha256: str) -> str:
+    """Return the folder name of a delta's built model: `neural-reader` for the shipped delta, the name and the first 12
+    hex digits of its SHA-256 for any other, so that a process reading an experiment's delta (`qa.bench.tune_reader
+    --delta`) never rebuilds, under a server or an evaluation reading the shipped one, the model they load."""
+    if Path(delta_path).resolve() == DELTA_PATH.resolve():
+        return MODEL_DIR_NAME
+    return f"{MODEL_DIR_NAME}-{delta_sha256[:12]}"
 
 
 class NeuralReader(HFReader):
