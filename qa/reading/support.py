@@ -14,20 +14,28 @@ import re
 from qa.reading.near_miss import SWAPPABLE_TAGS
 from qa.reading.spans import Tagger, tagged_words
 
-# Question words jieba tags as numerals or names (`多少`, `几级`, `哪些项目`): they ask, they name nothing.
+# Question words jieba tags as numerals or names (`多少`, `几级`, `哪些项目`): they ask, they name nothing; nor does the
+# word right after one (`哪一种`, `什么东西`: a classifier or a noun jieba may tag as a numeral or a place).
 _ASKING = re.compile(r"多少|几|哪|什么|谁|多久|怎")
 # A word that names something: with a Chinese character or a digit (a bare Latin word is a translation's, not a code).
 _NAMING = re.compile(r"[\u4e00-\u9fff\d]")
+_DIGIT = re.compile(r"\d")
+_NUMERAL_TAG = "m"
 _MIN_CHARS = 2
 
 
 def named_words(question: str, tag: Tagger = tagged_words) -> tuple[str, ...]:
-    """Return the question's names, places, organizations, numerals and codes (two characters or more), in order,
-    without question words; pass the question folded (qa.folding) to match folded passages."""
+    """Return the question's names, places, organizations, numbers written in digits and codes (two characters or
+    more), in order, without question words or the word right after one; pass the question folded (qa.folding) to
+    match folded passages. Numerals in words (`一种`, `三千年`) are left out: a passage may write them in digits."""
     found: dict[str, None] = {}
+    after_asking = False
     for _, _, word, kind in tag(question):
-        if kind in SWAPPABLE_TAGS and len(word) >= _MIN_CHARS and _NAMING.search(word) and not _ASKING.search(word):
+        asking = bool(_ASKING.search(word))
+        numeral_in_words = kind == _NUMERAL_TAG and not _DIGIT.search(word)
+        if kind in SWAPPABLE_TAGS and len(word) >= _MIN_CHARS and _NAMING.search(word) and not (asking or after_asking or numeral_in_words):
             found[word] = None
+        after_asking = asking
     return tuple(found)
 
 
