@@ -8,7 +8,7 @@ its own contexts. Never a benchmark's dev set, never the gold set's `test` split
 
 For each window count the reader answers every tuning question at threshold 0 and a calibration is fitted on every
 candidate it returns (up to four per question: raw confidence, and whether the span is of the kind the question asks
-for, and with `--support` whether its passage names the question's names and numbers, qa.reading.support;
+for, and, unless `--no-support`, whether its passage names the question's names and numbers, qa.reading.support;
 qa.reading.calibration), then rescaled on the answers it ranks first; the count (and way of choosing the windows,
 qa.reading.hf.WINDOW_CHOICES) whose re-ranked first answers have the best mean F1 over the answerable tuning
 questions wins among those whose reading p95 on the gold tuning split fits the latency budget (`--read-budget-ms`);
@@ -159,9 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         "--choices", default=",".join(WINDOW_CHOICES), help=f"ways of choosing the windows to try (default {','.join(WINDOW_CHOICES)})"
     )
     parser.add_argument(
-        "--support",
-        action="store_true",
-        help="also fit a weight on whether a candidate's passage names the question's names and numbers (qa.reading.support)",
+        "--no-support", action="store_true", help="fit no weight on whether a candidate's passage names the question's names and numbers"
     )
     parser.add_argument("--write", action="store_true", help="record the chosen windows and calibration in the delta's card")
     args = parser.parse_args(argv)
@@ -199,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{summary['read_p50_ms']:.0f} | {summary['read_p95_ms']:.0f} |"
             )
         candidates = tuned_candidates(records, texts)
-        if not args.support:
+        if args.no_support:
             candidates = [replace(candidate, unsupported=False) for candidate in candidates]
         answerable = {number for number, record in enumerate(records) if record.example.answers}
         ranking = fit_calibration(
