@@ -129,10 +129,18 @@ def open_tab(page, name: str) -> None:
 
 
 def upload(page, path: Path) -> str:
+    """Upload a file and return the status line of this upload (not the previous one, which stays on the page until
+    the new one is done: waiting for any "Indexed" line raced a slow indexing run)."""
     open_tab(page, "Your documents")
+    status = page.locator("#upload-status")
+    before = status.inner_text() if status.count() else ""
     page.set_input_files("#upload input[type=file]", str(path))
     page.wait_for_function(
-        "document.querySelector('#upload-status') && /Indexed|Not indexed/.test(document.querySelector('#upload-status').innerText)",
+        """before => {
+            const status = document.querySelector('#upload-status');
+            return status && status.innerText !== before && /Indexed|Not indexed/.test(status.innerText);
+        }""",
+        arg=before,
         timeout=120_000,
     )
     return page.inner_text("#upload-status")
