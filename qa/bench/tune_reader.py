@@ -81,7 +81,7 @@ def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str]) -> 
         spans = [first, *((c.text, c.score, c.citation.passage_id) for c in record.answer.alternatives)]
         for text, raw, passage in spans:
             correctness = f1_score(text, record.example.answers) if record.example.answers else 0.0
-            lacking = lacks_named_word(named, normalize(passages[passage]))
+            lacking = bool(named) and lacks_named_word(named, normalize(passages[passage]))
             candidates.append(TunedCandidate(number, raw, not has_expected_kind(asked, text), correctness, lacking))
     return candidates
 

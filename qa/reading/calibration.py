@@ -43,11 +43,17 @@ class Calibration:
     def __call__(self, raw: float, off_kind: bool = False, unsupported: bool = False) -> float:
         """Return the calibrated confidence of a raw confidence in [0, 1], for a span of the asked kind or not, from a
         passage that names what the question names or not."""
-        shift = (self.off_kind if off_kind else 0.0) + (self.unsupported if unsupported else 0.0)
-        if self.slope == 1.0 and self.intercept == 0.0 and shift == 0.0:
+        if self.slope == 1.0 and self.intercept == 0.0 and self._penalty(off_kind, unsupported) == 0.0:
             return raw
-        z = self.slope * _logit(raw) + self.intercept + shift
+        z = self.ranking_score(raw, off_kind, unsupported) + self.intercept
         return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+
+    def ranking_score(self, raw: float, off_kind: bool = False, unsupported: bool = False) -> float:
+        """Return the part of the calibrated logit that orders candidates: slope * logit(raw) plus the flags' weights."""
+        return self.slope * _logit(raw) + self._penalty(off_kind, unsupported)
+
+    def _penalty(self, off_kind: bool, unsupported: bool) -> float:
+        return (self.off_kind if off_kind else 0.0) + (self.unsupported if unsupported else 0.0)
 
 
 def fit_calibration(
@@ -87,10 +93,7 @@ def fit_answer_confidence(
     lacking = unsupported if unsupported is not None else [False] * len(raw)
     if not len(raw) == len(off_kind) == len(correctness) == len(lacking) or len(raw) < 10:
         raise ValueError("fitting answer confidence needs the same number (at least 10) of confidences, flags and correctness values")
-    ranked = [
-        ranking.slope * _logit(value) + (ranking.off_kind if off else 0.0) + (ranking.unsupported if lacks else 0.0)
-        for value, off, lacks in zip(raw, off_kind, lacking, strict=True)
-    ]
+    ranked = [ranking.ranking_score(value, off, lacks) for value, off, lacks in zip(raw, off_kind, lacking, strict=True)]
     scale, intercept, _ = _fit(ranked, correctness, [])
     if scale <= 0:
         raise ValueError("the ranking score does not predict the answers' correctness (fitted scale <= 0); keep the ranking calibration")

@@ -161,7 +161,7 @@ class HFReader:
             passage = readable[span.passage]
             if span.passage not in sentences:
                 sentences[span.passage] = sentence_spans(passage.text)
-                lacking[span.passage] = lacks_named_word(named, self._normalize(passage.text))
+                lacking[span.passage] = bool(named) and lacks_named_word(named, self._normalize(passage.text))
             evidence = next(((s, e) for s, e in sentences[span.passage] if s <= span.start < e), (span.start, span.end))
             text = passage.text[span.start : span.end]
             confidence = self.calibration(span.confidence, not has_expected_kind(asked, text), lacking[span.passage])

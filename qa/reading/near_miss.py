@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 Tagger = Callable[[str], list[tuple[int, int, str, str]]]
 # jieba's tags for person, place, organization and other proper names, numerals and Latin words (codes).
 SWAPPABLE_TAGS = frozenset({"nr", "ns", "nt", "nz", "m", "eng"})
-_MIN_CHARS = 2
+# Shorter words are too often a particle or a bare classifier to name anything.
+MIN_WORD_CHARS = 2
 
 
 def word_shape(word: str) -> str:
@@ -35,7 +36,7 @@ def word_shape(word: str) -> str:
 def swappable_words(question: str, context: str, tag: Tagger) -> list[tuple[int, int, str, str]]:
     """Return the question's words (start, end, word, tag) of a swappable kind, two characters or more, that its
     context holds: the words that tie the question to what the context says."""
-    return [word for word in tag(question) if word[3] in SWAPPABLE_TAGS and len(word[2]) >= _MIN_CHARS and word[2] in context]
+    return [word for word in tag(question) if word[3] in SWAPPABLE_TAGS and len(word[2]) >= MIN_WORD_CHARS and word[2] in context]
 
 
 def near_miss_questions(items: Sequence[tuple[str, str, str]], tag: Tagger, seed: int = 0) -> dict[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from qa.reading.near_miss import SWAPPABLE_TAGS
+from qa.reading.near_miss import MIN_WORD_CHARS, SWAPPABLE_TAGS
 from qa.reading.spans import Tagger, tagged_words
 
 # Question words jieba tags as numerals or names (`多少`, `几级`, `哪些项目`): they ask, they name nothing; nor does the
@@ -21,7 +21,6 @@ _ASKING = re.compile(r"多少|几|哪|什么|谁|多久|怎")
 _NAMING = re.compile(r"[\u4e00-\u9fff\d]")
 _DIGIT = re.compile(r"\d")
 _NUMERAL_TAG = "m"
-_MIN_CHARS = 2
 
 
 def named_words(question: str, tag: Tagger = tagged_words) -> tuple[str, ...]:
@@ -33,7 +32,12 @@ def named_words(question: str, tag: Tagger = tagged_words) -> tuple[str, ...]:
     for _, _, word, kind in tag(question):
         asking = bool(_ASKING.search(word))
         numeral_in_words = kind == _NUMERAL_TAG and not _DIGIT.search(word)
-        if kind in SWAPPABLE_TAGS and len(word) >= _MIN_CHARS and _NAMING.search(word) and not (asking or after_asking or numeral_in_words):
+        if (
+            kind in SWAPPABLE_TAGS
+            and len(word) >= MIN_WORD_CHARS
+            and _NAMING.search(word)
+            and not (asking or after_asking or numeral_in_words)
+        ):
             found[word] = None
         after_asking = asking
     return tuple(found)
