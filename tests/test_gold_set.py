@@ -75,3 +75,19 @@ def test_heldout_corpus_has_enough_questions_and_verbatim_answers():
             for answer in row["answers"][:1]:  # a headline is the passage's title, not its text
                 assert any(answer in passage.text or answer in (passage.title or "") for passage in passages), (row["id"], answer)
     assert total >= 40 and unanswerable >= 8
+
+
+def test_tuning_documents_answers_are_verbatim_in_their_passages_and_never_the_held_out_ones():
+    from qa.bench.tune_reader import TUNING_SETS
+
+    ids = set()
+    for questions, corpus in TUNING_SETS:
+        passages = ingest_paths([corpus]).passages
+        rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+        ids |= {row["id"] for row in rows}
+        assert corpus.parent != HELDOUT
+        for row in rows:
+            assert row["answers"] or row["type"] == "unanswerable", row["id"]
+            for answer in row["answers"][:1]:
+                assert any(answer in passage.text or answer in (passage.title or "") for passage in passages), (row["id"], answer)
+    assert len(ids) == 90

@@ -7,7 +7,15 @@ from dataclasses import replace
 import pytest
 
 from qa.answers import Answer, Candidate, Citation
-from qa.bench.tune_reader import TunedCandidate, choose_threshold, first_answers, near_miss_examples, reranked_f1, tuned_candidates
+from qa.bench.tune_reader import (
+    TunedCandidate,
+    balanced_f1,
+    choose_threshold,
+    first_answers,
+    near_miss_examples,
+    reranked_f1,
+    tuned_candidates,
+)
 from qa.datasets import EvalExample
 from qa.evaluation import EvalRecord
 from qa.metrics import score_answer
@@ -55,6 +63,17 @@ def test_reranking_by_the_calibration_changes_the_first_answer() -> None:
     assert reranked_f1(candidates, Calibration(1.0, 0.0, -2.0), {0, 1}) == pytest.approx(1.0)
     assert first_answers(candidates, Calibration()) == {0: candidates[0], 1: candidates[2], 2: candidates[3]}
     assert first_answers(candidates, Calibration(1.0, 0.0, -2.0)) == {0: candidates[1], 1: candidates[2], 2: candidates[3]}
+
+
+def test_the_balanced_f1_weighs_each_group_of_tuning_questions_alike() -> None:
+    # One newspaper question answered wrongly, two encyclopedia questions answered rightly: pooled 2/3, balanced 1/2.
+    records = [*RECORDS, record("谁主持了会议？", ("仲旭东",), [("仲旭东", 0.8)])]
+    candidates = tuned_candidates(records, PASSAGES)
+    assert reranked_f1(candidates, Calibration(), {0, 1, 3}) == pytest.approx(2 / 3)
+    assert balanced_f1(candidates, Calibration(), [{0}, {1, 3}]) == pytest.approx(0.5)
+    assert balanced_f1(candidates, Calibration(), [{0}, {1, 3}, set()]) == pytest.approx(0.5)
+    assert balanced_f1(candidates, Calibration(1.0, 0.0, -2.0), [{0}, {1, 3}]) == pytest.approx(1.0)
+    assert balanced_f1(candidates, Calibration(), []) == 0.0
 
 
 def test_the_threshold_weighs_answers_kept_against_unanswerable_questions_turned_down() -> None:
