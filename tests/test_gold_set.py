@@ -63,31 +63,26 @@ def test_split_rows_load_alone():
 HELDOUT = GOLD.parent / "heldout"
 
 
+def checked_rows(questions: Path, corpus: Path) -> list[dict]:
+    """Return the rows of a question file, having checked that every row is answerable or marked unanswerable and
+    that each first answer is verbatim in a passage of the corpus (a headline is the passage's title, not its text)."""
+    passages = ingest_paths([corpus]).passages
+    rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for row in rows:
+        assert row["answers"] or row["type"] == "unanswerable", row["id"]
+        for answer in row["answers"][:1]:
+            assert any(answer in passage.text or answer in (passage.title or "") for passage in passages), (row["id"], answer)
+    return rows
+
+
 def test_heldout_corpus_has_enough_questions_and_verbatim_answers():
-    total = unanswerable = 0
-    for name in ("notice", "report", "annual"):
-        passages = ingest_paths([HELDOUT / f"{name}.txt"]).passages
-        rows = [json.loads(line) for line in (HELDOUT / f"{name}_gold.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-        total += len(rows)
-        unanswerable += sum(1 for row in rows if not row["answers"])
-        for row in rows:
-            assert row["answers"] or row["type"] == "unanswerable", row["id"]
-            for answer in row["answers"][:1]:  # a headline is the passage's title, not its text
-                assert any(answer in passage.text or answer in (passage.title or "") for passage in passages), (row["id"], answer)
-    assert total == 162 and unanswerable == 33
+    rows = [row for name in ("notice", "report", "annual") for row in checked_rows(HELDOUT / f"{name}_gold.jsonl", HELDOUT / f"{name}.txt")]
+    assert len(rows) == 162 and sum(1 for row in rows if not row["answers"]) == 33
 
 
 def test_tuning_documents_answers_are_verbatim_in_their_passages_and_never_the_held_out_ones():
     from qa.bench.tune_reader import TUNING_SETS
 
-    ids = set()
-    for questions, corpus in TUNING_SETS:
-        passages = ingest_paths([corpus]).passages
-        rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
-        ids |= {row["id"] for row in rows}
-        assert corpus.parent != HELDOUT
-        for row in rows:
-            assert row["answers"] or row["type"] == "unanswerable", row["id"]
-            for answer in row["answers"][:1]:
-                assert any(answer in passage.text or answer in (passage.title or "") for passage in passages), (row["id"], answer)
-    assert len(ids) == 90
+    assert all(corpus.parent != HELDOUT for _, corpus in TUNING_SETS)
+    rows = [row for questions, corpus in TUNING_SETS for row in checked_rows(questions, corpus)]
+    assert len({row["id"] for row in rows}) == 90
