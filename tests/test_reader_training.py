@@ -201,6 +201,21 @@ def test_neural_reader_names_an_unknown_runtime_and_int8_off_torch(base_dir: Pat
         NeuralReader(tmp_path, delta, int8=True, runtime="openvino")
 
 
+def test_neural_reader_reads_with_the_settings_its_card_records(tmp_path: Path) -> None:
+    delta = tmp_path / "reader-delta.safetensors"
+    delta.write_bytes(b"")
+    reading = {"max_windows": 3, "window_choice": "idf", "length_penalty": 0.2, "calibration": {"slope": 0.5, "intercept": 0.1}}
+    card = {"max_length": 24, "stride": 4, "null_rule": "shared", "reading": reading}
+    delta.with_suffix(".json").write_text(json.dumps(card), encoding="utf-8")
+    reader = NeuralReader(tmp_path, delta)
+    assert (reader.max_windows, reader.window_choice, reader.length_penalty, reader.null_rule) == (3, "idf", 0.2, "shared")
+    assert (reader.calibration.slope, reader.calibration.intercept) == (0.5, 0.1)
+    assert NeuralReader(tmp_path, delta, length_penalty=0.0).length_penalty == 0.0
+    del reading["length_penalty"]
+    delta.with_suffix(".json").write_text(json.dumps(card), encoding="utf-8")
+    assert NeuralReader(tmp_path, delta).length_penalty == 0.0
+
+
 def test_a_second_stage_starts_from_an_exported_delta_and_keeps_its_untrained_layers(base_dir: Path, tmp_path: Path) -> None:
     first = TrainConfig(
         base_dir=base_dir,

@@ -76,6 +76,19 @@ def test_variants_of_one_answer_pool_their_mass_and_are_not_alternatives() -> No
     assert ranking.spans[1].confidence == pytest.approx(min(second_mass, first_mass))
 
 
+def test_a_length_prior_prefers_the_short_span_to_one_that_runs_on() -> None:
+    # 北京 (tokens 1-2) scores 5, 北京是首 (tokens 1-4) 7 and 是首 (tokens 3-4) 5; a prior of 1.5 per token after the
+    # first makes them 3.5, 2.5 and 3.5, so 北京 comes first and 是首, no longer overlapping the answer, is an alternative
+    w = window(0, FIRST, [0.0, 3.0, LOW, 1.0, LOW, LOW], [0.0, LOW, 2.0, LOW, 4.0, LOW])
+    assert sorted(window_spans(w, TEXTS[0], top_n=2, max_answer_tokens=30, length_penalty=1.5)) == [(2.5, 0, 4), (3.5, 0, 2), (3.5, 2, 4)]
+    assert [(s.start, s.end) for s in rank_spans([w], TEXTS[:1], top_n=2).spans] == [(0, 4)]
+    ranking = rank_spans([w], TEXTS[:1], top_n=2, length_penalty=1.5)
+    total = 2 * math.exp(3.5) + math.exp(2.5) + math.exp(0.0)
+    assert [(s.start, s.end) for s in ranking.spans] == [(0, 2), (2, 4)]
+    assert ranking.spans[0].confidence == pytest.approx((math.exp(3.5) + math.exp(2.5)) / total)
+    assert ranking.no_answer == pytest.approx(1.0 / total)
+
+
 def test_no_windows_means_no_answer() -> None:
     ranking = rank_spans([], TEXTS)
     assert ranking.spans == () and ranking.no_answer == 1.0

@@ -8,9 +8,12 @@ import pytest
 
 from qa.answers import Answer, Candidate, Citation
 from qa.bench.tune_reader import (
+    Setting,
     TunedCandidate,
     balanced_f1,
+    choose_setting,
     choose_threshold,
+    first_answer_only,
     first_answers,
     near_miss_examples,
     reranked_f1,
@@ -74,6 +77,24 @@ def test_the_balanced_f1_weighs_each_group_of_tuning_questions_alike() -> None:
     assert balanced_f1(candidates, Calibration(), [{0}, {1, 3}, set()]) == pytest.approx(0.5)
     assert balanced_f1(candidates, Calibration(1.0, 0.0, -2.0), [{0}, {1, 3}]) == pytest.approx(1.0)
     assert balanced_f1(candidates, Calibration(), []) == 0.0
+
+
+def test_a_setting_replaces_the_reference_only_by_the_margin_asked() -> None:
+    shipped, short, cheap, dear = Setting(4, "overlap"), Setting(4, "overlap", 0.1), Setting(2, "overlap"), Setting(6, "idf", 0.1)
+    settings = [shipped, short, cheap, dear]
+    balanced = {shipped: 0.700, short: 0.708, cheap: 0.650, dear: 0.750}
+    assert choose_setting(settings, balanced, [shipped, short, cheap], min_gain=0.0) == short
+    assert choose_setting(settings, balanced, [shipped, short, cheap], min_gain=0.01) == shipped
+    assert choose_setting(settings, balanced, settings, min_gain=0.01) == dear
+    assert choose_setting(settings, {**balanced, short: 0.700}, [shipped, short], min_gain=0.0) == shipped
+    assert choose_setting(settings, balanced, [], min_gain=0.01) == cheap
+    assert str(short) == "4 overlap length 0.1"
+
+
+def test_newspaper_tuning_answers_can_be_scored_against_the_first_answer_alone() -> None:
+    examples = [EvalExample("a", "总投资多少？", ("46亿元", "总投资46亿元")), EvalExample("b", "明天呢？", ())]
+    assert [e.answers for e in first_answer_only(examples)] == [("46亿元",), ()]
+    assert [e.question for e in first_answer_only(examples)] == ["总投资多少？", "明天呢？"]
 
 
 def test_the_threshold_weighs_answers_kept_against_unanswerable_questions_turned_down() -> None:

@@ -36,11 +36,12 @@ class HFReader:
 
     Spans and confidence come from `qa.reading.span_scoring.rank_spans` over the logits of every window read: one
     softmax over every distinct span of every window and a "no answer" option made by `null_rule` (`min` for a model
-    trained window by window, `shared` for one trained with shared normalization), a candidate's score being the
-    probability that the answer overlaps its span, mapped through `calibration` (fitted on tuning questions, see
-    qa.reading.calibration), which also weighs whether the span is of the kind the question asks for and whether its
-    passage names the question's names and numbers (qa.reading.support), so candidates are returned in the order of
-    their calibrated confidence; they never overlap an earlier one of the same passage.
+    trained window by window, `shared` for one trained with shared normalization), each span's score lowered by
+    `length_penalty` per token after its first, a candidate's score being the probability that the answer overlaps its
+    span, mapped through `calibration` (fitted on tuning questions, see qa.reading.calibration), which also weighs
+    whether the span is of the kind the question asks for and whether its passage names the question's names and
+    numbers (qa.reading.support), so candidates are returned in the order of their calibrated confidence; they never
+    overlap an earlier one of the same passage.
     """
 
     def __init__(
@@ -56,6 +57,7 @@ class HFReader:
         window_choice: str = "overlap",
         null_rule: str = "min",
         calibration: Calibration | None = None,
+        length_penalty: float = 0.0,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -69,6 +71,7 @@ class HFReader:
         self.max_windows = max_windows
         self.window_choice = window_choice
         self.null_rule = null_rule
+        self.length_penalty = length_penalty
         self.calibration = calibration or Calibration()
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
@@ -151,7 +154,7 @@ class HFReader:
             spans = tuple(tuple(offsets[window][i]) if part == context_id else None for i, part in enumerate(sequence))
             cls = ids.index(cls_id) if cls_id is not None and cls_id in ids else 0
             windows.append(WindowLogits(owners[window], spans, tuple(starts[row]), tuple(ends[row]), cls))
-        ranking = rank_spans(windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule)
+        ranking = rank_spans(windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule, self.length_penalty)
         asked = analyze(question, self._normalize).answer_type if self.calibration.off_kind else AnswerType.OTHER
         named = named_words(self._normalize(question)) if self.calibration.unsupported else ()
         sentences: dict[int, list[tuple[int, int]]] = {}

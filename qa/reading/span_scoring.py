@@ -2,8 +2,10 @@
 
 Pure functions over logits (no model, no tokenizer), so every rule here is tested on forced logits.
 
-Every distinct span (passage, start, end) of every window is one option, scored start_logit + end_logit (a span
-found in several windows keeps its best score); "no answer" is one more option. One softmax runs over all of them,
+Every distinct span (passage, start, end) of every window is one option, scored start_logit + end_logit, less a
+length prior of `length_penalty` per token after its first (0 by default; a model whose answers run on past the
+asked span is held back by a positive one, chosen on tuning data), a span found in several windows keeping its best
+score; "no answer" is one more option. One softmax runs over all of them,
 across windows and passages alike, so spans from different passages compete on one scale. How the windows' null
 scores (start_logits[cls] + end_logits[cls]) make the "no answer" option depends on how the model was trained:
 
@@ -89,9 +91,12 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
             return start, end
 
 
-def window_spans(window: WindowLogits, text: str, top_n: int, max_answer_tokens: int) -> list[tuple[float, int, int]]:
+def window_spans(
+    window: WindowLogits, text: str, top_n: int, max_answer_tokens: int, length_penalty: float = 0.0
+) -> list[tuple[float, int, int]]:
     """Return (score, start, end) of a window's candidate spans in passage characters: every pair of the `top_n` best
-    start and end tokens of the passage with start <= end and at most `max_answer_tokens` tokens, trimmed (trim_span)."""
+    start and end tokens of the passage with start <= end and at most `max_answer_tokens` tokens, trimmed (trim_span),
+    scored start logit + end logit - `length_penalty` * (tokens - 1)."""
     offsets = {i: span for i, span in enumerate(window.offsets) if span is not None and span[1] > span[0]}
     context = list(offsets)
     if not context:
@@ -105,7 +110,8 @@ def window_spans(window: WindowLogits, text: str, top_n: int, max_answer_tokens:
                 continue
             start, end = trim_span(text, offsets[first][0], offsets[last][1])
             if end > start:
-                spans.append((window.start_logits[first] + window.end_logits[last], start, end))
+                score = window.start_logits[first] + window.end_logits[last] - length_penalty * (last - first)
+                spans.append((score, start, end))
     return spans
 
 
@@ -127,14 +133,16 @@ def rank_spans(
     max_answer_tokens: int = 30,
     max_candidates: int = 4,
     null_rule: str = "min",
+    length_penalty: float = 0.0,
 ) -> SpanRanking:
     """Return up to `max_candidates` distinct spans (none overlapping an earlier one of the same passage), best first,
-    each with its overlap confidence, and the no-answer probability; `texts` are the passages the windows index."""
+    each with its overlap confidence, and the no-answer probability; `texts` are the passages the windows index, and
+    each span's score is lowered by `length_penalty` per token after its first."""
     if not windows:
         return SpanRanking((), 1.0)
     best: dict[tuple[int, int, int], float] = {}
     for window in windows:
-        for score, start, end in window_spans(window, texts[window.passage], top_n, max_answer_tokens):
+        for score, start, end in window_spans(window, texts[window.passage], top_n, max_answer_tokens, length_penalty):
             key = (window.passage, start, end)
             if key not in best or score > best[key]:
                 best[key] = score

@@ -65,7 +65,8 @@ def model_dir_name(delta_path: Path, delta_sha256: str) -> str:
 
 class NeuralReader(HFReader):
     """The shipped reader: an HFReader on the materialized model, windows as in training, and the windows read per
-    question (how many and how chosen), no-answer rule and confidence calibration its card records (chosen on tuning data).
+    question (how many and how chosen), span-length prior, no-answer rule and confidence calibration its card records
+    (chosen on tuning data).
 
     `runtime` names what runs the network (qa.reading.neural.runtime.RUNTIMES): `openvino` (default; bfloat16 where
     the CPU has bfloat16 units, else float32), `openvino-f32` or `torch` (float32, the reference); `int8` quantizes the
@@ -81,6 +82,7 @@ class NeuralReader(HFReader):
         max_windows: int | None = None,
         window_choice: str | None = None,
         runtime: str = DEFAULT_RUNTIME,
+        length_penalty: float | None = None,
     ) -> None:
         card = read_card(delta_path)
         reading = card.get("reading", {})
@@ -92,6 +94,7 @@ class NeuralReader(HFReader):
             window_choice=window_choice or str(reading.get("window_choice", "overlap")),
             null_rule=str(card.get("null_rule", "min")),
             calibration=Calibration(**reading["calibration"]) if "calibration" in reading else None,
+            length_penalty=length_penalty if length_penalty is not None else float(reading.get("length_penalty", 0.0)),
         )
         if runtime not in RUNTIMES:
             raise QAError(f"unknown reader runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
