@@ -52,9 +52,10 @@ STAGE1 ?= .qa/reader-stage1
 STAGE2 ?= .qa/reader-stage2
 STAGE3 ?= .qa/reader-stage3
 STAGE4 ?= .qa/reader-stage4
+STAGE7 ?= .qa/reader-stage7
 reader: setup
 	$(BIN)/qa train-reader --out $(STAGE1) --export $(STAGE1)/reader-delta.safetensors
 	$(BIN)/qa train-reader --init $(STAGE1)/reader-delta.safetensors --frozen-layers 2 --learning-rate 7e-5 --seed 14 --out $(STAGE2) --export $(STAGE2)/reader-delta.safetensors
 	$(BIN)/qa train-reader --init $(STAGE2)/reader-delta.safetensors --group-size 3 --batch-size 4 --no-answer-share 0.3 --distractors 2 --tune-share 0.05 --frozen-layers 6 --learning-rate 5e-5 --epochs 0.6 --seed 15 --out $(STAGE3) --export $(STAGE3)/reader-delta.safetensors
 	$(BIN)/qa train-reader --init $(STAGE3)/reader-delta.safetensors --group-size 3 --batch-size 4 --no-answer-share 0.3 --distractors 2 --tune-share 0.05 --frozen-layers 4 --learning-rate 3e-5 --epochs 0.45 --seed 16 --out $(STAGE4) --export $(STAGE4)/reader-delta.safetensors
-	$(BIN)/qa train-reader --init $(STAGE4)/reader-delta.safetensors --group-size 3 --batch-size 4 --no-answer-share 0.3 --distractors 2 --tune-share 0.05 --frozen-layers 2 --learning-rate 2e-5 --near-miss-share 0.1 --max-steps 1000 --seed 19 --out .qa/reader-stage7 --export qa/reading/neural/reader-delta.safetensors
+	$(BIN)/qa train-reader --init $(STAGE4)/reader-delta.safetensors --group-size 3 --batch-size 4 --no-answer-share 0.3 --distractors 2 --tune-share 0.05 --frozen-layers 2 --learning-rate 2e-5 --near-miss-share 0.1 --max-steps 1000 --seed 19 --out $(STAGE7) --export qa/reading/neural/reader-delta.safetensors
