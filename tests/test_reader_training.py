@@ -52,6 +52,37 @@ def test_load_training_file_relocates_answers_and_skips_unlocatable_ones(tmp_pat
         load_training_file(tmp_path / "missing.json")
 
 
+def test_load_training_file_keeps_unanswerable_questions_and_the_tuning_split_marks_them(tmp_path: Path) -> None:
+    from qa.evaluation import load_eval_set
+    from qa.training.data import tuning_squad
+
+    qas = [
+        {"id": "q1", "question": "哪？", "answers": [{"text": "北京", "answer_start": 0}]},
+        {"id": "q2", "question": "多大？", "answers": [], "is_impossible": True},
+        {"id": "q3", "question": "何？", "answers": []},
+    ]
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps({"data": [{"paragraphs": [{"context": "北京是中国的首都。", "qas": qas}]}]}), encoding="utf-8")
+    examples = load_training_file(path)
+    assert examples == (
+        TrainExample("q1", "哪？", "北京是中国的首都。", 0, "北京"),
+        TrainExample("q2", "多大？", "北京是中国的首都。", -1, ""),
+    )
+    assert [e.answerable for e in examples] == [True, False]
+    written = tmp_path / "tune.json"
+    written.write_text(json.dumps(tuning_squad(examples), ensure_ascii=False), encoding="utf-8")
+    assert [(e.id, e.answers) for e in load_eval_set(written).examples] == [("q1", ("北京",)), ("q2", ())]
+    assert load_training_file(written) == examples
+
+
+def test_build_windows_gives_an_unanswerable_question_a_window_without_answer(base_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
+    windows = build_windows(tokenizer, [TrainExample("q", QUESTION, CONTEXT, -1, "")], 16, 4, negative_share=0.0, seed=0)
+    assert [(w.start, w.end) for w in windows] == [(0, 0)]
+
+
 def test_traditional_to_simplified_keeps_lengths() -> None:
     convert = traditional_to_simplified()
     assert convert("臺灣的國語") == "台湾的国语"

@@ -58,6 +58,19 @@ def test_a_near_miss_adds_a_no_answer_group_led_by_the_window_that_held_the_answ
     assert len(holding) == 1 and list(near.windows[0].input_ids) == holding[0]
 
 
+def test_an_unanswerable_question_is_always_a_no_answer_group_and_never_a_near_miss(base_dir: Path) -> None:  # noqa: F811
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
+    example = TrainExample("q", QUESTION, CONTEXT, -1, "")
+    groups = build_groups(
+        tokenizer, [example], {"q": (OTHER,)}, 16, 4, group_size=3, no_answer_share=0.0, seed=0, near_misses={"q": "问答"}
+    )
+    assert len(groups) == 1 and not groups[0].answerable
+    assert [(w.start, w.end) for w in groups[0].windows] == [(0, 0)] * 3
+    assert len({w.input_ids for w in groups[0].windows}) == 3
+
+
 def test_collate_groups_marks_answer_tokens_or_every_cls() -> None:
     answer = Window((2, 5, 6, 3), (0, 0, 1, 1), 2, 3)
     negative = Window((2, 5, 3), (0, 0, 1), 0, 0)
@@ -90,6 +103,11 @@ def test_retrieved_distractors_share_words_but_not_the_answer() -> None:
     assert distractors["a"] == ("长江是中国最长的河流，珠江流经广东。",)
     assert distractors["b"] == ()
     assert distractors["c"] == ()
+    unanswerable = TrainExample("d", "长江有多长？", "黄河发源于青海省巴颜喀拉山。", -1, "")
+    assert retrieved_distractors([*examples, unanswerable], per_question=2)["d"] == (
+        "长江流经青海、西藏、四川等省份。",
+        "长江是中国最长的河流，珠江流经广东。",
+    )
 
 
 def test_tuning_split_is_held_out_of_training_by_context(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.commands.common import data_dir
+from qa.training.written import CORPUS_DIR
 
 if TYPE_CHECKING:
     from qa.training.train import TrainConfig
@@ -46,6 +47,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "training files in traditional script, converted with OpenCC "
             f"(default {' '.join(map(str, DEFAULT_TRADITIONAL))}; none: --traditional with no file)"
         ),
+    )
+    parser.add_argument(
+        "--written",
+        nargs="?",
+        type=Path,
+        const=CORPUS_DIR,
+        metavar="DIR",
+        help=f"also train on questions written over made-up documents (NAME.txt + NAME_qa.jsonl; default {CORPUS_DIR})",
     )
     parser.add_argument("--out", type=Path, help="checkpoint folder (default DATA_DIR/reader-training); a run resumes from it")
     parser.add_argument(
@@ -130,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         out_dir=out_dir,
         train_files=tuple(args.train),
         traditional_files=tuple(args.traditional),
+        written=args.written,
         max_length=args.max_length,
         stride=args.stride,
         batch_size=args.batch_size,

@@ -178,7 +178,19 @@ def _wrap_joint(head: TracedText, tail: TracedText) -> TracedText:
         return TracedText.empty()
     last, first = head.text[-1], tail.text[0]
     needs_space = is_latin_word_char(last) and is_latin_word_char(first) and not (last.isdigit() and first.isdigit())
-    if needs_space or (last in ",.;:!?" and is_latin_word_char(first)):
+    if needs_space or (last in ",.;:!?" and is_latin_word_char(first) and not _number_cut_at_separator(head.text, first)):
         line, column = head.positions[-1]
         return TracedText(" ", ((line, column + 1),))
     return TracedText.empty()
+
+
+def _number_cut_at_separator(head: str, first: str) -> bool:
+    """Return whether a line ends inside a number at its decimal point or thousands comma (`增长27.` + `4%`): digits
+    before the separator that follow CJK text (or start the line), and a digit after it. After a Latin word (`in
+    1999.` + `2000 ...`) the separator may end a sentence, so the space stays."""
+    if not first.isdigit() or len(head) < 2 or not head[-2].isdigit():
+        return False
+    start = len(head) - 1
+    while start > 0 and (head[start - 1].isdigit() or head[start - 1] in ",."):
+        start -= 1
+    return start == 0 or is_cjk(head[start - 1])

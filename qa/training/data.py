@@ -12,7 +12,8 @@ from qa.errors import QAError
 
 @dataclass(frozen=True)
 class TrainExample:
-    """One question over one context with the character span [answer_start, answer_start + len(answer)) of its answer."""
+    """One question over one context with the character span [answer_start, answer_start + len(answer)) of its answer;
+    an unanswerable question (the context does not answer it) has answer "" and answer_start -1."""
 
     id: str
     question: str
@@ -26,6 +27,11 @@ class TrainExample:
     def answer_end(self) -> int:
         """Return the end (exclusive) of the answer in context characters."""
         return self.answer_start + len(self.answer)
+
+    @property
+    def answerable(self) -> bool:
+        """Return whether the context answers the question (it is trained as "no answer" otherwise)."""
+        return bool(self.answer)
 
 
 def locate_answer(context: str, answer: str, start: int) -> int | None:
@@ -42,8 +48,9 @@ def locate_answer(context: str, answer: str, start: int) -> int | None:
 
 
 def load_training_file(path: Path, convert: Callable[[str], str] | None = None) -> tuple[TrainExample, ...]:
-    """Return the answerable questions of a SQuAD v1 file, first answer each, re-located by text; `convert` maps text
-    (e.g. traditional to simplified, length-preserving) before locating. Raises QAError when the file cannot be read."""
+    """Return the questions of a SQuAD v1/v2 file: answerable ones with their first answer, re-located by text (skipped
+    when it is not in the context), and those marked `is_impossible` as unanswerable; `convert` maps text (e.g.
+    traditional to simplified, length-preserving) before locating. Raises QAError when the file cannot be read."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         examples = []
@@ -52,7 +59,11 @@ def load_training_file(path: Path, convert: Callable[[str], str] | None = None) 
                 context = paragraph["context"]
                 context = convert(context) if convert else context
                 for qa in paragraph["qas"]:
-                    if qa.get("is_impossible") or not qa.get("answers"):
+                    if qa.get("is_impossible"):
+                        question = convert(qa["question"]) if convert else qa["question"]
+                        examples.append(TrainExample(str(qa["id"]), question, context, -1, ""))
+                        continue
+                    if not qa.get("answers"):
                         continue
                     text, *others = ((convert(a["text"]) if convert else a["text"]).strip() for a in qa["answers"])
                     start = locate_answer(context, text, int(qa["answers"][0].get("answer_start", -1)))
@@ -90,10 +101,16 @@ def in_tuning_split(context: str, share: float) -> bool:
 
 
 def tuning_squad(examples: Sequence[TrainExample]) -> dict:
-    """Return SQuAD v1 JSON (one article, a paragraph per context) of training questions, for `qa eval`: the answer the
-    training used first, then the source's other reference answers (text only; a question is scored against all)."""
+    """Return SQuAD JSON (one article, a paragraph per context) of training questions, for `qa eval`: the answer the
+    training used first, then the source's other reference answers (text only; a question is scored against all);
+    unanswerable questions are marked `is_impossible` with no answers."""
     paragraphs: dict[str, list[dict]] = {}
     for example in examples:
+        if not example.answerable:
+            paragraphs.setdefault(example.context, []).append(
+                {"id": example.id, "question": example.question, "answers": [], "is_impossible": True}
+            )
+            continue
         paragraphs.setdefault(example.context, []).append(
             {
                 "id": example.id,

@@ -10,7 +10,7 @@ from qa.training.data import TrainExample
 
 def retrieved_distractors(examples: Sequence[TrainExample], per_question: int) -> dict[str, tuple[str, ...]]:
     """Return, per question id, up to `per_question` other contexts of the examples, best BM25 match to the question
-    first, that do not contain its answer text."""
+    first, that do not contain its answer text (any other context for an unanswerable question)."""
     from qa.retrieval.bm25 import BM25Index
 
     contexts = list(dict.fromkeys(example.context for example in examples))
@@ -20,7 +20,7 @@ def retrieved_distractors(examples: Sequence[TrainExample], per_question: int) -
         chosen = []
         for hit in index.search(example.question, per_question + 4):
             context = contexts[int(hit.passage_id)]
-            if context != example.context and example.answer not in context:
+            if context != example.context and not (example.answerable and example.answer in context):
                 chosen.append(context)
             if len(chosen) == per_question:
                 break

@@ -43,7 +43,8 @@ def build_windows(
     seed: int,
 ) -> list[Window]:
     """Return one window holding its question's answer per question (a random one when the answer is in several) and,
-    for a `negative_share` of the questions with any, one window without it; picks are made with `seed`. The
+    for a `negative_share` of the questions with any (every unanswerable question), one window without it; picks are
+    made with `seed`. The
     tokenizer must be fast and put the question first."""
     rng = random.Random(seed)
     windows: list[Window] = []
@@ -65,14 +66,18 @@ def build_windows(
             example = batch[owner]
             ids = encoding["input_ids"][index]
             types = encoding["token_type_ids"][index] if "token_type_ids" in encoding else [0] * len(ids)
-            start, end = label_window(
-                encoding["offset_mapping"][index], encoding.sequence_ids(index), example.answer_start, example.answer_end
+            start, end = (
+                label_window(
+                    encoding["offset_mapping"][index], encoding.sequence_ids(index), example.answer_start, example.answer_end
+                )
+                if example.answerable
+                else (0, 0)
             )
             (positives if start > 0 else negatives).setdefault(owner, []).append(Window(tuple(ids), tuple(types), start, end))
         for owner in range(len(batch)):
             if owner in positives:
                 windows.append(rng.choice(positives[owner]))
-            if owner in negatives and rng.random() < negative_share:
+            if owner in negatives and (not batch[owner].answerable or rng.random() < negative_share):
                 windows.append(rng.choice(negatives[owner]))
     return windows
 
@@ -128,7 +133,7 @@ def build_groups(
     """Return one group of `group_size` windows per question: a window holding the answer (a random one when several
     do) and `group_size - 1` windows without it, drawn from the other windows of its context and of its `distractors`
     (retrieved contexts without the answer). For a `no_answer_share` of the questions the answer window is left out and
-    the group is all windows without it. Each question with a near miss (`near_misses`: its id -> the question about a
+    the group is all windows without it; an unanswerable question's group is always so. Each question with a near miss (`near_misses`: its id -> the question about a
     neighbouring thing, qa.reading.near_miss) adds a no-answer group of that question: the window that holds the
     original answer first, then others as above. Draws are made with `seed`; a question with no window to draw is
     skipped."""
@@ -136,15 +141,14 @@ def build_groups(
     near_rng = random.Random(f"{seed}-near-miss")
     groups: list[WindowGroup] = []
     for example in examples:
-        if near_misses and example.id in near_misses:
+        if near_misses and example.answerable and example.id in near_misses:
             groups.extend(
                 _near_miss_group(tokenizer, example, near_misses[example.id], distractors, max_length, stride, group_size, near_rng)
             )
         contexts = [example.context, *distractors.get(example.id, ())]
-        positives, negatives = _windows_of(
-            tokenizer, example.question, contexts, max_length, stride, (example.answer_start, example.answer_end)
-        )
-        unanswerable = bool(negatives) and rng.random() < no_answer_share
+        span = (example.answer_start, example.answer_end) if example.answerable else None
+        positives, negatives = _windows_of(tokenizer, example.question, contexts, max_length, stride, span)
+        unanswerable = bool(negatives) and (not example.answerable or rng.random() < no_answer_share)
         if not positives and not unanswerable:
             continue
         chosen = [] if unanswerable else [rng.choice(positives)]

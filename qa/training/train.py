@@ -57,6 +57,8 @@ class TrainConfig:
     device: str = "auto"
     tune_share: float = 0.0
     near_miss_share: float = 0.0
+    # A folder of questions written over made-up documents (qa.training.written); read first, before the files.
+    written: Path | None = None
 
     @property
     def shared(self) -> bool:
@@ -72,13 +74,18 @@ class TrainConfig:
         for name in ("out_dir", "checkpoint_every", "log_every", "threads", "until", "device"):
             fields.pop(name)
         fields["init_from"] = file_sha256(Path(self.init_from)) if self.init_from else None
+        if self.written is None:
+            fields.pop("written")  # runs from before written questions existed resume as they were
         return json.loads(json.dumps(fields, default=str))
 
 
 def _configured_examples(config: TrainConfig) -> list[TrainExample]:
-    """Return the questions of every configured file (traditional ones folded to simplified), tuning split included."""
+    """Return the written questions (when configured), then those of every configured file (traditional ones folded to
+    simplified), tuning split included."""
+    from qa.training.written import corpus_examples
+
     check_files((*config.train_files, *config.traditional_files))
-    examples: list[TrainExample] = []
+    examples: list[TrainExample] = list(corpus_examples(config.written)) if config.written else []
     for path in config.train_files:
         examples.extend(load_training_file(path))
     if config.traditional_files:
@@ -318,7 +325,7 @@ def _near_misses(examples: Sequence[TrainExample], share: float, seed: int) -> d
     from qa.reading.spans import tagged_words
 
     rng = random.Random(f"{seed}-near-miss-share")
-    drawn = [example for example in examples if rng.random() < share]
+    drawn = [example for example in examples if example.answerable and rng.random() < share]
     return near_miss_questions([(e.id, e.question, e.context) for e in drawn], tagged_words, seed)
 
 
