@@ -55,3 +55,17 @@ def test_the_shipped_written_corpus_reads_cleanly() -> None:
     assert (len(examples), sum(e.answerable for e in examples)) == (377, 305)
     assert len({e.id for e in examples}) == len(examples)
     assert all(e.context[e.answer_start : e.answer_end] == e.answer for e in examples if e.answerable)
+
+
+def test_sample_draws_file_questions_beside_every_written_one(tmp_path: Path) -> None:
+    from qa.training.train import TrainConfig, load_examples
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus, [{"question": "能停多大的船？", "answer": "5万吨级", "evidence": "可停靠5万吨级船舶", "type": "number"}])
+    qas = [{"id": f"f{n}", "question": "何？", "answers": [{"text": "甲", "answer_start": 0}]} for n in range(10)]
+    squad = tmp_path / "train.json"
+    squad.write_text(json.dumps({"data": [{"paragraphs": [{"context": "甲乙丙", "qas": qas}]}]}), encoding="utf-8")
+    config = TrainConfig(Path(), tmp_path, (squad,), written=corpus, sample=3, seed=5)
+    assert [e.id for e in load_examples(config)] == ["port-001", "f0", "f1", "f7"]  # seed 5 draws 0, 1 and 7
+    assert [e.id for e in load_examples(TrainConfig(Path(), tmp_path, (squad,), written=corpus))] == ["port-001", *(q["id"] for q in qas)]

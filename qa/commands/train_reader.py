@@ -106,6 +106,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "thing (a name or number swapped; learns to turn down passages about something else)",
     )
     parser.add_argument("--device", default=defaults.device, help="auto (CUDA when available, else CPU), cpu or cuda")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="train on N questions of the training files drawn at random with --seed, beside every written question",
+    )
     parser.add_argument("--limit", type=int, help="use only the first N questions (smoke tests)")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads")
@@ -140,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
         train_files=tuple(args.train),
         traditional_files=tuple(args.traditional),
         written=args.written,
+        sample=args.sample,
         max_length=args.max_length,
         stride=args.stride,
         batch_size=args.batch_size,

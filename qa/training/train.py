@@ -59,6 +59,8 @@ class TrainConfig:
     near_miss_share: float = 0.0
     # A folder of questions written over made-up documents (qa.training.written); read first, before the files.
     written: Path | None = None
+    # Train on this many questions of the files, drawn with the seed (outside the tuning split), beside every written one.
+    sample: int | None = None
 
     @property
     def shared(self) -> bool:
@@ -74,36 +76,46 @@ class TrainConfig:
         for name in ("out_dir", "checkpoint_every", "log_every", "threads", "until", "device"):
             fields.pop(name)
         fields["init_from"] = file_sha256(Path(self.init_from)) if self.init_from else None
-        if self.written is None:
-            fields.pop("written")  # runs from before written questions existed resume as they were
+        for newer in ("written", "sample"):
+            if fields[newer] is None:
+                fields.pop(newer)  # runs from before these settings existed resume as they were
         return json.loads(json.dumps(fields, default=str))
 
 
-def _configured_examples(config: TrainConfig) -> list[TrainExample]:
-    """Return the written questions (when configured), then those of every configured file (traditional ones folded to
+def _configured_examples(config: TrainConfig) -> tuple[list[TrainExample], list[TrainExample]]:
+    """Return the written questions (when configured) and those of every configured file (traditional ones folded to
     simplified), tuning split included."""
     from qa.training.written import corpus_examples
 
     check_files((*config.train_files, *config.traditional_files))
-    examples: list[TrainExample] = list(corpus_examples(config.written)) if config.written else []
+    written = list(corpus_examples(config.written)) if config.written else []
+    files: list[TrainExample] = []
     for path in config.train_files:
-        examples.extend(load_training_file(path))
+        files.extend(load_training_file(path))
     if config.traditional_files:
         convert = traditional_to_simplified()
         for path in config.traditional_files:
-            examples.extend(load_training_file(path, convert))
-    return examples
+            files.extend(load_training_file(path, convert))
+    return written, files
 
 
 def load_examples(config: TrainConfig) -> list[TrainExample]:
-    """Return the training questions of every configured file, the tuning split (`tune_share`) left out, first `limit`."""
-    examples = [e for e in _configured_examples(config) if not in_tuning_split(e.context, config.tune_share)]
+    """Return the training questions, the tuning split (`tune_share`) left out: every written question, then those of
+    the files (with `sample`, that many of them drawn with the seed, in file order); then the first `limit`."""
+    written, files = (
+        [e for e in part if not in_tuning_split(e.context, config.tune_share)] for part in _configured_examples(config)
+    )
+    if config.sample is not None:
+        drawn = set(random.Random(f"{config.seed}-sample").sample(range(len(files)), min(config.sample, len(files))))
+        files = [example for index, example in enumerate(files) if index in drawn]
+    examples = written + files
     return examples[: config.limit] if config.limit else examples
 
 
 def load_tuning_examples(config: TrainConfig) -> list[TrainExample]:
     """Return the questions of the configured files held out of training as the tuning split (`tune_share`)."""
-    return [e for e in _configured_examples(config) if in_tuning_split(e.context, config.tune_share)]
+    written, files = _configured_examples(config)
+    return [e for e in written + files if in_tuning_split(e.context, config.tune_share)]
 
 
 def trainable(name: str, frozen_layers: int) -> bool:
