@@ -67,9 +67,7 @@ def build_windows(
             ids = encoding["input_ids"][index]
             types = encoding["token_type_ids"][index] if "token_type_ids" in encoding else [0] * len(ids)
             start, end = (
-                label_window(
-                    encoding["offset_mapping"][index], encoding.sequence_ids(index), example.answer_start, example.answer_end
-                )
+                label_window(encoding["offset_mapping"][index], encoding.sequence_ids(index), example.answer_start, example.answer_end)
                 if example.answerable
                 else (0, 0)
             )
@@ -133,10 +131,10 @@ def build_groups(
     """Return one group of `group_size` windows per question: a window holding the answer (a random one when several
     do) and `group_size - 1` windows without it, drawn from the other windows of its context and of its `distractors`
     (retrieved contexts without the answer). For a `no_answer_share` of the questions the answer window is left out and
-    the group is all windows without it; an unanswerable question's group is always so. Each question with a near miss (`near_misses`: its id -> the question about a
-    neighbouring thing, qa.reading.near_miss) adds a no-answer group of that question: the window that holds the
-    original answer first, then others as above. Draws are made with `seed`; a question with no window to draw is
-    skipped."""
+    the group is all windows without it; an unanswerable question's group is always so. Each answerable question with a
+    near miss (`near_misses`: its id -> the question about a neighbouring thing, qa.reading.near_miss) adds a no-answer
+    group of that question: the window that holds the original answer first, then others as above. Draws are made with
+    `seed`; a question with no window to draw is skipped."""
     rng = random.Random(seed)
     near_rng = random.Random(f"{seed}-near-miss")
     groups: list[WindowGroup] = []

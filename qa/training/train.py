@@ -102,9 +102,7 @@ def _configured_examples(config: TrainConfig) -> tuple[list[TrainExample], list[
 def load_examples(config: TrainConfig) -> list[TrainExample]:
     """Return the training questions, the tuning split (`tune_share`) left out: every written question, then those of
     the files (with `sample`, that many of them drawn with the seed, in file order); then the first `limit`."""
-    written, files = (
-        [e for e in part if not in_tuning_split(e.context, config.tune_share)] for part in _configured_examples(config)
-    )
+    written, files = ([e for e in part if not in_tuning_split(e.context, config.tune_share)] for part in _configured_examples(config))
     if config.sample is not None:
         drawn = set(random.Random(f"{config.seed}-sample").sample(range(len(files)), min(config.sample, len(files))))
         files = [example for index, example in enumerate(files) if index in drawn]
