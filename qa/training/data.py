@@ -59,8 +59,8 @@ def load_training_file(path: Path, convert: Callable[[str], str] | None = None) 
                 context = paragraph["context"]
                 context = convert(context) if convert else context
                 for qa in paragraph["qas"]:
+                    question = convert(qa["question"]) if convert else qa["question"]
                     if qa.get("is_impossible"):
-                        question = convert(qa["question"]) if convert else qa["question"]
                         examples.append(TrainExample(str(qa["id"]), question, context, -1, ""))
                         continue
                     if not qa.get("answers"):
@@ -69,7 +69,6 @@ def load_training_file(path: Path, convert: Callable[[str], str] | None = None) 
                     start = locate_answer(context, text, int(qa["answers"][0].get("answer_start", -1)))
                     if start is None:
                         continue
-                    question = convert(qa["question"]) if convert else qa["question"]
                     distinct = tuple(dict.fromkeys(other for other in others if other and other != text))
                     examples.append(TrainExample(str(qa["id"]), question, context, start, text, distinct))
     except (OSError, UnicodeDecodeError) as error:
@@ -106,21 +105,14 @@ def tuning_squad(examples: Sequence[TrainExample]) -> dict:
     unanswerable questions are marked `is_impossible` with no answers."""
     paragraphs: dict[str, list[dict]] = {}
     for example in examples:
+        answers = [
+            {"text": example.answer, "answer_start": example.answer_start},
+            *({"text": other, "answer_start": example.context.find(other)} for other in example.other_answers),
+        ]
+        record: dict = {"id": example.id, "question": example.question, "answers": answers if example.answerable else []}
         if not example.answerable:
-            paragraphs.setdefault(example.context, []).append(
-                {"id": example.id, "question": example.question, "answers": [], "is_impossible": True}
-            )
-            continue
-        paragraphs.setdefault(example.context, []).append(
-            {
-                "id": example.id,
-                "question": example.question,
-                "answers": [
-                    {"text": example.answer, "answer_start": example.answer_start},
-                    *({"text": other, "answer_start": example.context.find(other)} for other in example.other_answers),
-                ],
-            }
-        )
+            record["is_impossible"] = True
+        paragraphs.setdefault(example.context, []).append(record)
     return {
         "version": "tuning",
         "data": [{"title": "tuning split", "paragraphs": [{"context": c, "qas": q} for c, q in paragraphs.items()]}],

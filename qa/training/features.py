@@ -44,8 +44,7 @@ def build_windows(
 ) -> list[Window]:
     """Return one window holding its question's answer per question (a random one when the answer is in several) and,
     for a `negative_share` of the questions with any (every unanswerable question), one window without it; picks are
-    made with `seed`. The
-    tokenizer must be fast and put the question first."""
+    made with `seed`. The tokenizer must be fast and put the question first."""
     rng = random.Random(seed)
     windows: list[Window] = []
     chunk = 256
