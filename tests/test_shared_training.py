@@ -16,7 +16,7 @@ from qa.evaluation import load_eval_set  # noqa: E402
 from qa.training.data import TrainExample, in_tuning_split, load_training_file, tuning_squad  # noqa: E402
 from qa.training.distractors import retrieved_distractors  # noqa: E402
 from qa.training.features import Window, WindowGroup, build_groups, label_window  # noqa: E402
-from qa.training.train import TrainConfig, collate_groups, load_examples, load_tuning_examples, shared_norm_loss, train  # noqa: E402
+from qa.training.train import TrainConfig, collate_groups, shared_norm_loss, split_examples, train  # noqa: E402
 from tests.test_reader_training import CONTEXT, QUESTION, base_dir  # noqa: E402,F401 - the tiny encoder fixture
 
 OTHER = "子丑寅卯辰巳午未申酉" * 2
@@ -122,7 +122,8 @@ def test_tuning_split_is_held_out_of_training_by_context(tmp_path: Path) -> None
     path = tmp_path / "train.json"
     path.write_text(json.dumps({"data": [{"paragraphs": paragraphs}]}, ensure_ascii=False), encoding="utf-8")
     config = TrainConfig(Path(), tmp_path, (path,), tune_share=0.25)
-    trained, tuning = load_examples(config), load_tuning_examples(config)
+    split = split_examples(config)
+    trained, tuning = split.training, split.tuning
     assert {e.context for e in tuning} == set(held)
     assert not {e.context for e in trained} & set(held)
     assert len(trained) + len(tuning) == 40

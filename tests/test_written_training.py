@@ -58,7 +58,7 @@ def test_the_shipped_written_corpus_reads_cleanly() -> None:
 
 
 def test_sample_draws_file_questions_beside_every_written_one(tmp_path: Path) -> None:
-    from qa.training.train import TrainConfig, load_examples
+    from qa.training.train import TrainConfig, split_examples
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -67,5 +67,6 @@ def test_sample_draws_file_questions_beside_every_written_one(tmp_path: Path) ->
     squad = tmp_path / "train.json"
     squad.write_text(json.dumps({"data": [{"paragraphs": [{"context": "甲乙丙", "qas": qas}]}]}), encoding="utf-8")
     config = TrainConfig(Path(), tmp_path, (squad,), written=corpus, sample=3, seed=5)
-    assert [e.id for e in load_examples(config)] == ["port-001", "f0", "f1", "f7"]  # seed 5 draws 0, 1 and 7
-    assert [e.id for e in load_examples(TrainConfig(Path(), tmp_path, (squad,), written=corpus))] == ["port-001", *(q["id"] for q in qas)]
+    assert [e.id for e in split_examples(config).training] == ["port-001", "f0", "f1", "f7"]  # seed 5 draws 0, 1 and 7
+    every = split_examples(TrainConfig(Path(), tmp_path, (squad,), written=corpus)).training
+    assert [e.id for e in every] == ["port-001", *(q["id"] for q in qas)]

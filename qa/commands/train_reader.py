@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from qa.commands.common import data_dir
 from qa.training.written import CORPUS_DIR
 
 if TYPE_CHECKING:
-    from qa.training.train import TrainConfig
+    from qa.training.data import TrainExample
 
 # The shipped reader's data: CMRC 2018 train and trial, and DRCD test (traditional script); never the dev sets.
 DEFAULT_TRAIN = (Path("../shared/train/cmrc2018_train.json"), Path("../shared/benchmarks/cmrc2018_trial.json"))
@@ -118,14 +119,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def write_tuning_split(config: TrainConfig) -> Path:
+def write_tuning_split(out_dir: Path, examples: Sequence[TrainExample]) -> Path:
     """Write the questions held out of training (`--tune-share`) as SQuAD JSON in the checkpoint folder; return its path."""
     from qa.training.data import tuning_squad
-    from qa.training.train import load_tuning_examples
 
-    path = Path(config.out_dir) / "tune.json"
+    path = Path(out_dir) / "tune.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    examples = load_tuning_examples(config)
     path.write_text(json.dumps(tuning_squad(examples), ensure_ascii=False), encoding="utf-8")
     print(f"tuning split: {len(examples)} questions held out of training -> {path}", file=sys.stderr)
     return path
@@ -135,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     """Train from the default encoder (resuming when possible), then export the trained weights; returns 0."""
     from embeddings.default_model import ensure_default_model
     from qa.training.export import export_delta
-    from qa.training.train import TrainConfig, check_files, train
+    from qa.training.train import TrainConfig, check_files, split_examples, train
 
     check_files((*args.train, *args.traditional))
     folder = data_dir(args)
@@ -167,9 +166,10 @@ def run(args: argparse.Namespace) -> int:
         near_miss_share=args.near_miss_share,
         device=args.device,
     )
+    split = split_examples(config)
     if config.tune_share > 0:
-        write_tuning_split(config)
-    checkpoint = train(config)
+        write_tuning_split(config.out_dir, split.tuning)
+    checkpoint = train(config, examples=split.training)
     delta = export_delta(checkpoint, args.export or out_dir / DELTA_NAME)
     print(f"exported {delta} ({delta.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)
     return 0

@@ -82,9 +82,18 @@ class TrainConfig:
         return json.loads(json.dumps(fields, default=str))
 
 
-def _configured_examples(config: TrainConfig) -> tuple[list[TrainExample], list[TrainExample]]:
-    """Return the written questions (when configured) and those of every configured file (traditional ones folded to
-    simplified), tuning split included."""
+@dataclass(frozen=True)
+class ExampleSplit:
+    """The configured questions, read once: those trained on and those held out as the tuning split (`tune_share`)."""
+
+    training: tuple[TrainExample, ...]
+    tuning: tuple[TrainExample, ...]
+
+
+def split_examples(config: TrainConfig) -> ExampleSplit:
+    """Return the configured questions split into training and tuning (`tune_share`, by context). Training holds every
+    written question outside the split, then those of the files (with `sample`, that many drawn with the seed, in file
+    order), then only the first `limit`; tuning holds the written and file questions inside the split."""
     from qa.training.written import corpus_examples
 
     check_files((*config.train_files, *config.traditional_files))
@@ -96,24 +105,13 @@ def _configured_examples(config: TrainConfig) -> tuple[list[TrainExample], list[
         convert = traditional_to_simplified()
         for path in config.traditional_files:
             files.extend(load_training_file(path, convert))
-    return written, files
-
-
-def load_examples(config: TrainConfig) -> list[TrainExample]:
-    """Return the training questions, the tuning split (`tune_share`) left out: every written question, then those of
-    the files (with `sample`, that many of them drawn with the seed, in file order); then the first `limit`."""
-    written, files = ([e for e in part if not in_tuning_split(e.context, config.tune_share)] for part in _configured_examples(config))
+    tuning = tuple(e for e in written + files if in_tuning_split(e.context, config.tune_share))
+    written, files = ([e for e in part if not in_tuning_split(e.context, config.tune_share)] for part in (written, files))
     if config.sample is not None:
         drawn = set(random.Random(f"{config.seed}-sample").sample(range(len(files)), min(config.sample, len(files))))
         files = [example for index, example in enumerate(files) if index in drawn]
-    examples = written + files
-    return examples[: config.limit] if config.limit else examples
-
-
-def load_tuning_examples(config: TrainConfig) -> list[TrainExample]:
-    """Return the questions of the configured files held out of training as the tuning split (`tune_share`)."""
-    written, files = _configured_examples(config)
-    return [e for e in written + files if in_tuning_split(e.context, config.tune_share)]
+    training = written + files
+    return ExampleSplit(tuple(training[: config.limit] if config.limit else training), tuning)
 
 
 def trainable(name: str, frozen_layers: int) -> bool:
@@ -213,8 +211,9 @@ def pick_device(requested: str) -> str:
     return requested
 
 
-def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path:
-    """Train (resuming from `out_dir`'s checkpoint when its settings match) and return the final checkpoint's path."""
+def train(config: TrainConfig, log: Callable[[str], None] | None = None, examples: Sequence[TrainExample] | None = None) -> Path:
+    """Train on `examples` (by default the configured training questions), resuming from `out_dir`'s checkpoint when its
+    settings match, and return the final checkpoint's path."""
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -229,7 +228,7 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None) -> Path
     started = time.monotonic()
 
     tokenizer = AutoTokenizer.from_pretrained(str(config.base_dir))
-    examples = load_examples(config)
+    examples = list(split_examples(config).training if examples is None else examples)
     if not examples:
         raise QAError("no training questions with a locatable answer in the given files")
     groups: list[WindowGroup] = []
