@@ -8,12 +8,16 @@ import pytest
 
 from qa.answers import Answer, Candidate, Citation
 from qa.bench.tune_reader import (
+    LeftOut,
     Setting,
     TunedCandidate,
     balanced_f1,
+    calibration_argument,
+    choose_calibration,
     choose_setting,
     choose_threshold,
     first_answers,
+    leave_one_out,
     near_miss_examples,
     reranked_f1,
     tuned_candidates,
@@ -100,6 +104,50 @@ def test_the_choice_can_score_an_answer_against_the_first_reference_alone() -> N
     assert reranked_f1(candidates, Calibration(), {0}) == 1.0
     assert reranked_f1(candidates, Calibration(), {0}, against_first=frozenset({0})) == pytest.approx(2 / 3)
     assert balanced_f1(candidates, Calibration(), [{0}], against_first=frozenset({0})) == pytest.approx(2 / 3)
+
+
+def test_a_refit_replaces_the_cards_calibration_only_by_re_ranking_better() -> None:
+    candidates = tuned_candidates(RECORDS, PASSAGES)
+    card, refit = Calibration(), Calibration(1.0, 0.0, -2.0)
+    assert choose_calibration([("card", card), ("refit", refit)], candidates, [{0, 1}]) == (1, [0.5, 1.0])
+    assert choose_calibration([("card", refit), ("refit", card)], candidates, [{0, 1}]) == (0, [1.0, 0.5])
+    # of equals the card's current calibration, listed first, stays
+    assert choose_calibration([("card", refit), ("refit", Calibration(1.0, 0.0, -3.0))], candidates, [{0, 1}]) == (0, [1.0, 1.0])
+    with pytest.raises(ValueError, match="at least one contender"):
+        choose_calibration([], candidates, [{0, 1}])
+
+
+def pair(question: int, off_kind_right: bool) -> list[TunedCandidate]:
+    """Return a question's two candidates: an off-kind span with raw 0.6 and one of the asked kind with raw 0.4, the
+    off-kind one right or the other."""
+    right, wrong = (1.0, 0.0) if off_kind_right else (0.0, 1.0)
+    return [
+        TunedCandidate(question, 0.6, True, right, first_correctness=right),
+        TunedCandidate(question, 0.4, False, wrong, first_correctness=wrong),
+    ]
+
+
+def test_leaving_a_document_out_fits_its_calibration_on_the_others_alone() -> None:
+    # Document a rewards the asked kind, document b the other kind; twelve one-candidate questions make confidence
+    # predict correctness. Fitted without b (on a), the off-kind weight turns b's answers wrong; fitted without a (on b),
+    # the weight comes out positive, is left at 0, and a keeps the raw order, which is wrong for a.
+    singles = [TunedCandidate(q, 0.9 if q % 2 else 0.1, False, float(q % 2), first_correctness=float(q % 2)) for q in range(12, 24)]
+    candidates = [*(c for q in range(6) for c in pair(q, False)), *(c for q in range(6, 12) for c in pair(q, True)), *singles]
+    documents = {"a": range(6), "b": range(6, 12)}
+    answerable = set(range(24))
+    assert leave_one_out(candidates, documents, answerable, Calibration()) == [
+        LeftOut("a", 6, 0.0, 0.0, 0.0),
+        LeftOut("b", 6, 0.0, 1.0, 1.0),
+    ]
+    assert leave_one_out(candidates, documents, answerable, None)[1] == LeftOut("b", 6, 0.0, None, 1.0)
+
+
+def test_a_contender_calibration_is_four_numbers() -> None:
+    import argparse
+
+    assert calibration_argument("0.2382,-0.1025,-0.6330,-0.2775") == Calibration(0.2382, -0.1025, -0.633, -0.2775)
+    with pytest.raises(argparse.ArgumentTypeError, match="is not four numbers"):
+        calibration_argument("0.2,-0.1")
 
 
 def test_the_threshold_weighs_answers_kept_against_unanswerable_questions_turned_down() -> None:

@@ -1,7 +1,7 @@
 """Choose the neural reader's reading settings on tuning data only, and record them in its card.
 
     python -m qa.bench.tune_reader --squad .qa/reader-training/tune.json [--windows 1,2,3] [--choices overlap,idf]
-        [--length-penalties 0,0.1] [--min-gain 0.01] [--write]
+        [--length-penalties 0,0.1] [--min-gain 0.01] [--contender SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED] [--write]
 
 Tuning data, in two groups of equal weight: newspaper-like documents (the gold set's `tune` split over seeds/ and the
 tuning documents of qa/gold/tuning/, each read open-domain over its own corpus; unanswerable questions included) and a
@@ -22,7 +22,12 @@ qa.reading.hf.WINDOW_CHOICES) whose re-ranked first answers have the best balanc
 F1 over their answerable questions, so that 400 encyclopedia questions do not drown a hundred newspaper ones) wins among
 those whose reading p95 on the gold tuning split fits the latency budget (`--read-budget-ms`), provided it beats the
 first setting listed (the reference, say the shipped one) by `--min-gain`, a margin a question or two cannot cross;
-then the abstention threshold is chosen on calibrated confidences (choose_threshold): the best weighted accuracy,
+then the calibration is chosen (choose_calibration): of the card's current one, the one just fitted and any
+`--contender`, the one whose re-ranked first answers have the best balanced F1 on the chosen setting's candidates, the
+card's own on a tie, so that a refit, fitted by likelihood, replaces the card only where it re-ranks better; a table
+of each newspaper tuning document's re-ranked F1 under a calibration fitted without it (leave_one_out) shows whether a
+fit carries over to a document it has not seen; then the abstention threshold is chosen on calibrated confidences
+(choose_threshold): the best weighted accuracy,
 answerable tuning questions (both groups) counting by their F1 and unanswerable ones (the newspaper group's and near
 misses of the SQuAD questions, qa.reading.near_miss: the same question about a neighbouring thing) by abstention,
 weighted by the newspaper group's share of unanswerable questions; the middle one when several tie.
@@ -47,7 +52,7 @@ from qa.metrics import f1_score
 from qa.reading.calibration import Calibration, fit_answer_confidence, fit_calibration
 from qa.reading.hf import WINDOW_CHOICES
 from qa.reading.near_miss import near_miss_questions
-from qa.reading.neural.model import DELTA_PATH, NeuralReader
+from qa.reading.neural.model import DELTA_PATH, NeuralReader, read_card
 from qa.reading.question import analyze
 from qa.reading.spans import has_expected_kind, tagged_words
 from qa.reading.support import lacks_named_word, named_words
@@ -138,6 +143,79 @@ def balanced_f1(
     return statistics.fmean(means) if means else 0.0
 
 
+def fit_card_calibration(candidates: Sequence[TunedCandidate]) -> Calibration:
+    """Return the calibration fitted on the candidates in two steps: on every candidate, which ranks them, then
+    rescaled on the answers it ranks first (qa.reading.calibration). Raises ValueError as the fits do."""
+    ranking = fit_calibration(
+        [c.raw for c in candidates],
+        [c.correctness for c in candidates],
+        [c.off_kind for c in candidates],
+        [c.unsupported for c in candidates],
+    )
+    answers = list(first_answers(list(candidates), ranking).values())
+    return fit_answer_confidence(
+        ranking,
+        [a.raw for a in answers],
+        [a.off_kind for a in answers],
+        [a.correctness for a in answers],
+        [a.unsupported for a in answers],
+    )
+
+
+def choose_calibration(
+    contenders: Sequence[tuple[str, Calibration]],
+    candidates: list[TunedCandidate],
+    groups: Sequence[set[int]],
+    against_first: frozenset[int] = frozenset(),
+) -> tuple[int, list[float]]:
+    """Return the index of the named calibration whose re-ranked first answers have the best balanced F1 (balanced_f1)
+    on the candidates, the earliest listed of equals (list the card's current one first, so that a refit replaces it
+    only by doing better), and every contender's balanced F1. Raises ValueError when there is no contender."""
+    if not contenders:
+        raise ValueError("choosing a calibration needs at least one contender")
+    scores = [balanced_f1(candidates, calibration, groups, against_first) for _, calibration in contenders]
+    best = max(range(len(scores)), key=lambda index: (scores[index], -index))
+    return best, scores
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Re-ranked F1 on one tuning document's answerable questions: of a calibration fitted without the document, of
+    the card's current calibration (None without one), and of the reader's own order."""
+
+    document: str
+    questions: int
+    fitted_without: float
+    current: float | None
+    raw_order: float
+
+
+def leave_one_out(
+    candidates: list[TunedCandidate],
+    documents: Mapping[str, range],
+    answerable: set[int],
+    current: Calibration | None,
+    against_first: frozenset[int] = frozenset(),
+) -> list[LeftOut]:
+    """Return, for each document (by name, the numbers of its questions), how its answerable questions' answers re-rank
+    under a calibration fitted on the candidates of every other question (fit_card_calibration), under `current`, and
+    under the reader's own order: whether a fitted calibration carries over to a document it has not seen."""
+    rows = []
+    for name, questions in documents.items():
+        asked = answerable.intersection(questions)
+        fitted = fit_card_calibration([c for c in candidates if c.question not in questions])
+        rows.append(
+            LeftOut(
+                name,
+                len(asked),
+                reranked_f1(candidates, fitted, asked, against_first),
+                reranked_f1(candidates, current, asked, against_first) if current else None,
+                reranked_f1(candidates, Calibration(), asked, against_first),
+            )
+        )
+    return rows
+
+
 @dataclass(frozen=True)
 class ThresholdChoice:
     """What a threshold gives on the tuning questions: mean F1 over the answerable ones (0 when abstained), the share
@@ -203,6 +281,17 @@ def near_miss_examples(examples: Sequence[EvalExample], contexts: Mapping[str, s
     ]
 
 
+def calibration_argument(text: str) -> Calibration:
+    """Return the calibration written as SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED; raises ArgumentTypeError otherwise."""
+    try:
+        slope, intercept, off_kind, unsupported = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not four numbers SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED, e.g. 0.24,-0.1,-0.6,-0.3"
+        ) from None
+    return Calibration(slope, intercept, off_kind, unsupported)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the tuning, print a table of every setting tried and the choices; return 0."""
     parser = argparse.ArgumentParser(prog="python -m qa.bench.tune_reader", description=__doc__.split("\n\n")[0])
@@ -252,6 +341,14 @@ def main(argv: list[str] | None = None) -> int:
         "against every variant (calibration and threshold always count every variant)",
     )
     parser.add_argument(
+        "--contender",
+        action="append",
+        type=calibration_argument,
+        default=[],
+        metavar="SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED",
+        help="a calibration to weigh beside the card's current one and the refit; repeatable",
+    )
+    parser.add_argument(
         "--write", action="store_true", help="record the chosen windows, span-length prior and calibration in the delta's card"
     )
     args = parser.parse_args(argv)
@@ -268,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     sets = {name: (examples, _system(passages, data_dir, args.k)) for name, (examples, passages) in newspaper.items()}
     sets[SQUAD_SET] = (squad_examples, _system(squad_passages, data_dir, args.k))
     fitted: dict[Setting, tuple[Calibration, float]] = {}
+    runs: dict[Setting, tuple[list[TunedCandidate], list[set[int]], frozenset[int], dict[str, range]]] = {}
+    current = read_card(args.delta).get("reading", {}).get("calibration")
+    incumbent = Calibration(**current) if current else None
     read_p95: dict[Setting, float] = {}
     print("| setting | set | n | EM | F1 (answerable, threshold 0) | re-ranked F1 (for the choice) | read p50 ms | read p95 ms |")
     print("|---|---|---|---|---|---|---|---|")
@@ -284,12 +384,14 @@ def main(argv: list[str] | None = None) -> int:
         reader.calibration = Calibration()
         records: list[EvalRecord] = []
         numbers: dict[str, set[int]] = {}
+        asked_in: dict[str, range] = {}
         summaries = {}
         for name, (examples, corpus) in sets.items():
             system = corpus.using_reader(reader)
             system.evaluate(examples[:2])  # warm-up
             outcome = system.evaluate(examples)
             numbers[name] = {len(records) + i for i, record in enumerate(outcome) if record.example.answers}
+            asked_in[name] = range(len(records), len(records) + len(outcome))
             records.extend(outcome)
             summaries[name] = summarize(outcome, retrieval=False)
             if name == "gold tune":
@@ -297,23 +399,11 @@ def main(argv: list[str] | None = None) -> int:
         candidates = tuned_candidates(records, texts)
         if args.no_support:
             candidates = [replace(candidate, unsupported=False) for candidate in candidates]
-        ranking = fit_calibration(
-            [c.raw for c in candidates],
-            [c.correctness for c in candidates],
-            [c.off_kind for c in candidates],
-            [c.unsupported for c in candidates],
-        )
-        answers = list(first_answers(candidates, ranking).values())
-        calibration = fit_answer_confidence(
-            ranking,
-            [a.raw for a in answers],
-            [a.off_kind for a in answers],
-            [a.correctness for a in answers],
-            [a.unsupported for a in answers],
-        )
+        calibration = fit_card_calibration(candidates)
         groups = [set().union(*(numbers[name] for name in newspaper)), numbers[SQUAD_SET]]
         against_first = frozenset(groups[0]) if args.newspaper_answers == "first" else frozenset()
         fitted[setting] = (calibration, balanced_f1(candidates, calibration, groups, against_first))
+        runs[setting] = (candidates, groups, against_first, {name: asked_in[name] for name in newspaper})
         for name, summary in summaries.items():
             chosen_f1 = reranked_f1(candidates, calibration, numbers[name], against_first)
             print(
@@ -328,7 +418,26 @@ def main(argv: list[str] | None = None) -> int:
 
     affordable = [s for s in settings if read_p95[s] <= args.read_budget_ms]
     chosen = choose_setting(settings, {s: balanced for s, (_, balanced) in fitted.items()}, affordable, args.min_gain)
-    calibration = fitted[chosen][0]
+    candidates, groups, against_first, documents = runs[chosen]
+    contenders = [
+        *([("card", incumbent)] if incumbent else []),
+        ("refit", fitted[chosen][0]),
+        *((f"contender {i}", c) for i, c in enumerate(args.contender, 1)),
+    ]
+    kept, balanced = choose_calibration(contenders, candidates, groups, against_first)
+    calibration = contenders[kept][1]
+    print(f"\ncalibrations weighed on {chosen}'s candidates (the card's current one wins ties):")
+    print("| calibration | slope | intercept | off-kind | unsupported | balanced re-ranked F1 |")
+    print("|---|---|---|---|---|---|")
+    for (name, c), score in zip(contenders, balanced, strict=True):
+        print(f"| {name} | {c.slope:.4f} | {c.intercept:.4f} | {c.off_kind:.4f} | {c.unsupported:.4f} | {score:.3f} |")
+    answerable = set().union(*groups)
+    print("\nleave one document out (for information; re-ranked F1 on the document's answerable questions):")
+    print("| document | answerable | fitted without it | card's current | reader's own order |")
+    print("|---|---|---|---|---|")
+    for left in leave_one_out(candidates, documents, answerable, incumbent, against_first):
+        shown = f"{left.current:.3f}" if left.current is not None else "–"
+        print(f"| {left.document} | {left.questions} | {left.fitted_without:.3f} | {shown} | {left.raw_order:.3f} |")
     reader = NeuralReader(
         data_dir, args.delta, max_windows=chosen.windows, window_choice=chosen.choice, length_penalty=chosen.length_penalty
     )
@@ -355,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
         f"within the reading budget of {args.read_budget_ms:.0f} ms: {', '.join(map(str, affordable)) or 'none'})"
     )
     print(
-        f"calibration: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, off-kind {calibration.off_kind:.4f}, "
+        f"calibration ({contenders[kept][0]}): slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, "
+        f"off-kind {calibration.off_kind:.4f}, "
         f"unsupported {calibration.unsupported:.4f}"
     )
     print(
@@ -377,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
                 "unsupported": round(calibration.unsupported, 4),
             },
             "threshold": best.threshold,
+            "calibration_kept": f"{contenders[kept][0]} (weighed: {', '.join(name for name, _ in contenders)})",
             "chosen_on": f"{' + '.join(newspaper)} + {args.squad.name} (first {len(squad_examples)}) + {len(near_misses)} near misses",
         }
         card_file.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
