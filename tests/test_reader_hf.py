@@ -336,6 +336,8 @@ def test_idf_choice_prefers_the_window_with_the_rare_question_words(model_dir: P
     assert readers["idf"]._chosen_windows(encoding, 1) == [2]
     with pytest.raises(QAError, match="unknown window choice 'best'; use one of overlap, idf"):
         HFReader(str(model_dir), window_choice="best")
+    with pytest.raises(QAError, match="unknown decoding 'mode'; use one of argmax, expected_f1"):
+        HFReader(str(model_dir), decoding="mode")
 
 
 def test_a_span_from_a_passage_lacking_the_questions_place_ranks_below_one_that_names_it(

@@ -89,6 +89,22 @@ def test_a_length_prior_prefers_the_short_span_to_one_that_runs_on() -> None:
     assert ranking.no_answer == pytest.approx(1.0 / total)
 
 
+def test_expected_f1_decoding_takes_the_span_the_distribution_agrees_on() -> None:
+    # 北京是首都 (0-5) scores 4.0, 首都 (3-5) 3.5 and 是首都 (2-5) 3.4: the most probable span is the longest, but
+    # against the three (character F1 weighed by probability) 是首都 is right most: p = 0.460, 0.279, 0.253 of the
+    # mass, and its expected F1 0.253 + 0.460 * 6/8 + 0.279 * 4/5 = 0.821 against 0.460 + 0.279 * 4/7 + 0.253 * 6/8 =
+    # 0.809 for 北京是首都 and 0.744 for 首都
+    w = window(0, FIRST, [0.0, 2.0, LOW, 1.4, 1.5, LOW], [0.0, LOW, LOW, LOW, LOW, 2.0])
+    assert [(s.start, s.end) for s in rank_spans([w], TEXTS[:1], top_n=3).spans][0] == (0, 5)
+    ranking = rank_spans([w], TEXTS[:1], top_n=3, decoding="expected_f1")
+    total = math.exp(4.0) + math.exp(3.5) + math.exp(3.4) + math.exp(0.0)
+    assert (ranking.spans[0].start, ranking.spans[0].end) == (2, 5)
+    assert ranking.spans[0].confidence == pytest.approx((total - 1.0) / total)
+    assert ranking.no_answer == pytest.approx(1.0 / total)
+    with pytest.raises(ValueError, match="unknown decoding 'mode'"):
+        rank_spans([w], TEXTS[:1], decoding="mode")
+
+
 def test_no_windows_means_no_answer() -> None:
     ranking = rank_spans([], TEXTS)
     assert ranking.spans == () and ranking.no_answer == 1.0

@@ -91,7 +91,8 @@ def test_a_setting_replaces_the_reference_only_by_the_margin_asked() -> None:
     assert choose_setting(settings, balanced, settings, min_gain=0.01) == dear
     assert choose_setting(settings, {**balanced, short: 0.700}, [shipped, short], min_gain=0.0) == shipped
     assert choose_setting(settings, balanced, [], min_gain=0.01) == cheap
-    assert str(short) == "4 overlap length 0.1"
+    assert str(short) == "4 overlap length 0.1 argmax"
+    assert str(Setting(4, "overlap", 0.0, "expected_f1")) == "4 overlap length 0 expected_f1"
 
 
 def test_the_choice_can_score_an_answer_against_the_first_reference_alone() -> None:

@@ -1,7 +1,8 @@
 """Choose the neural reader's reading settings on tuning data only, and record them in its card.
 
     python -m qa.bench.tune_reader --squad .qa/reader-training/tune.json [--windows 1,2,3] [--choices overlap,idf]
-        [--length-penalties 0,0.1] [--min-gain 0.01] [--contender SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED] [--write]
+        [--length-penalties 0,0.1] [--decodings argmax,expected_f1] [--min-gain 0.01]
+        [--contender SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED] [--write]
 
 Tuning data, in two groups of equal weight: newspaper-like documents (the gold set's `tune` split over seeds/ and the
 tuning documents of qa/gold/tuning/, each read open-domain over its own corpus; unanswerable questions included) and a
@@ -13,8 +14,8 @@ an answer that runs on past the asked span score as well as the answer itself (d
 calibration and the threshold are fitted on correctness as `qa eval` judges it, against every reference answer, so
 that a confidence predicts the F1 an evaluation will count.
 
-For each window count (and way of choosing the windows, and span-length prior, `--length-penalties`; see
-qa.reading.span_scoring) the reader answers every tuning question at threshold 0 and a calibration is fitted on every
+For each window count (and way of choosing the windows, span-length prior, `--length-penalties`, and span decoding,
+`--decodings`; see qa.reading.span_scoring) the reader answers every tuning question at threshold 0 and a calibration is fitted on every
 candidate it returns (up to four per question: raw confidence, and whether the span is of the kind the question asks
 for, and, unless `--no-support`, whether its passage names the question's names and numbers, qa.reading.support;
 qa.reading.calibration), then rescaled on the answers it ranks first; the count (and way of choosing the windows,
@@ -54,6 +55,7 @@ from qa.reading.hf import WINDOW_CHOICES
 from qa.reading.near_miss import near_miss_questions
 from qa.reading.neural.model import DELTA_PATH, NeuralReader, read_card
 from qa.reading.question import analyze
+from qa.reading.span_scoring import DECODINGS
 from qa.reading.spans import has_expected_kind, tagged_words
 from qa.reading.support import lacks_named_word, named_words
 from qa.records import Passage
@@ -247,14 +249,15 @@ def choose_threshold(
 
 @dataclass(frozen=True)
 class Setting:
-    """A way of reading tried: how many windows, how they are chosen, and the span-length prior."""
+    """A way of reading tried: how many windows, how they are chosen, the span-length prior and the decoding."""
 
     windows: int
     choice: str
     length_penalty: float = 0.0
+    decoding: str = "argmax"
 
     def __str__(self) -> str:
-        return f"{self.windows} {self.choice} length {self.length_penalty:g}"
+        return f"{self.windows} {self.choice} length {self.length_penalty:g} {self.decoding}"
 
 
 def choose_setting(
@@ -328,6 +331,11 @@ def main(argv: list[str] | None = None) -> int:
         help="span-length priors to try, per token after a span's first (default 0; qa.reading.span_scoring)",
     )
     parser.add_argument(
+        "--decodings",
+        default="argmax",
+        help=f"span decodings to try (default argmax; of {', '.join(DECODINGS)}; qa.reading.span_scoring)",
+    )
+    parser.add_argument(
         "--min-gain",
         type=float,
         default=0.0,
@@ -372,14 +380,20 @@ def main(argv: list[str] | None = None) -> int:
     print("| setting | set | n | EM | F1 (answerable, threshold 0) | re-ranked F1 (for the choice) | read p50 ms | read p95 ms |")
     print("|---|---|---|---|---|---|---|---|")
     settings = [
-        Setting(int(w), choice, float(penalty))
+        Setting(int(w), choice, float(penalty), decoding)
+        for decoding in args.decodings.split(",")
         for penalty in args.length_penalties.split(",")
         for choice in args.choices.split(",")
         for w in args.windows.split(",")
     ]
     for setting in settings:
         reader = NeuralReader(
-            data_dir, args.delta, max_windows=setting.windows, window_choice=setting.choice, length_penalty=setting.length_penalty
+            data_dir,
+            args.delta,
+            max_windows=setting.windows,
+            window_choice=setting.choice,
+            length_penalty=setting.length_penalty,
+            decoding=setting.decoding,
         )
         reader.calibration = Calibration()
         records: list[EvalRecord] = []
@@ -439,7 +453,12 @@ def main(argv: list[str] | None = None) -> int:
         shown = f"{left.current:.3f}" if left.current is not None else "–"
         print(f"| {left.document} | {left.questions} | {left.fitted_without:.3f} | {shown} | {left.raw_order:.3f} |")
     reader = NeuralReader(
-        data_dir, args.delta, max_windows=chosen.windows, window_choice=chosen.choice, length_penalty=chosen.length_penalty
+        data_dir,
+        args.delta,
+        max_windows=chosen.windows,
+        window_choice=chosen.choice,
+        length_penalty=chosen.length_penalty,
+        decoding=chosen.decoding,
     )
     reader.calibration = calibration
     newspaper_records = [record for name in newspaper for record in sets[name][1].using_reader(reader).evaluate(sets[name][0])]
@@ -459,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {row.threshold:.2f} | {row.answerable_f1:.3f} | {row.abstained:.3f} | {row.weighted:.3f} |")
     newspaper_outcome = next(o for o in threshold_sweep(newspaper_records, THRESHOLDS) if o.threshold == best.threshold)
     print(
-        f"\nsetting: {chosen} (windows, way of choosing them, span-length prior; balanced re-ranked F1 {fitted[chosen][1]:.3f}; "
+        f"\nsetting: {chosen} (windows, way of choosing them, span-length prior, decoding; balanced re-ranked F1 {fitted[chosen][1]:.3f}; "
         f"reference {settings[0]} {fitted[settings[0]][1]:.3f}, min gain {args.min_gain}; "
         f"within the reading budget of {args.read_budget_ms:.0f} ms: {', '.join(map(str, affordable)) or 'none'})"
     )
@@ -480,6 +499,7 @@ def main(argv: list[str] | None = None) -> int:
             "max_windows": chosen.windows,
             "window_choice": chosen.choice,
             "length_penalty": chosen.length_penalty,
+            "decoding": chosen.decoding,
             "calibration": {
                 "slope": round(calibration.slope, 4),
                 "intercept": round(calibration.intercept, 4),

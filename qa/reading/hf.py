@@ -13,7 +13,7 @@ from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
 from qa.reading.calibration import Calibration
 from qa.reading.question import AnswerType, analyze
-from qa.reading.span_scoring import WindowLogits, rank_spans
+from qa.reading.span_scoring import DECODINGS, WindowLogits, rank_spans
 from qa.reading.spans import has_expected_kind
 from qa.reading.support import lacks_named_word, named_words
 from qa.records import RetrievedPassage
@@ -37,7 +37,8 @@ class HFReader:
     Spans and confidence come from `qa.reading.span_scoring.rank_spans` over the logits of every window read: one
     softmax over every distinct span of every window and a "no answer" option made by `null_rule` (`min` for a model
     trained window by window, `shared` for one trained with shared normalization), each span's score lowered by
-    `length_penalty` per token after its first, a candidate's score being the probability that the answer overlaps its
+    `length_penalty` per token after its first, the first span the most probable one or, with `decoding` `expected_f1`,
+    the one with the highest expected F1 against the others, a candidate's score being the probability that the answer overlaps its
     span, mapped through `calibration` (fitted on tuning questions, see qa.reading.calibration), which also weighs
     whether the span is of the kind the question asks for and whether its passage names the question's names and
     numbers (qa.reading.support), so candidates are returned in the order of their calibrated confidence; they never
@@ -58,6 +59,7 @@ class HFReader:
         null_rule: str = "min",
         calibration: Calibration | None = None,
         length_penalty: float = 0.0,
+        decoding: str = "argmax",
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -71,7 +73,10 @@ class HFReader:
         self.max_windows = max_windows
         self.window_choice = window_choice
         self.null_rule = null_rule
+        if decoding not in DECODINGS:
+            raise QAError(f"unknown decoding {decoding!r}; use one of {', '.join(DECODINGS)}")
         self.length_penalty = length_penalty
+        self.decoding = decoding
         self.calibration = calibration or Calibration()
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
@@ -154,7 +159,9 @@ class HFReader:
             spans = tuple(tuple(offsets[window][i]) if part == context_id else None for i, part in enumerate(sequence))
             cls = ids.index(cls_id) if cls_id is not None and cls_id in ids else 0
             windows.append(WindowLogits(owners[window], spans, tuple(starts[row]), tuple(ends[row]), cls))
-        ranking = rank_spans(windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule, self.length_penalty)
+        ranking = rank_spans(
+            windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule, self.length_penalty, self.decoding
+        )
         asked = analyze(question, self._normalize).answer_type if self.calibration.off_kind else AnswerType.OTHER
         named = named_words(self._normalize(question)) if self.calibration.unsupported else ()
         sentences: dict[int, list[tuple[int, int]]] = {}

@@ -17,6 +17,13 @@ scores (start_logits[cls] + end_logits[cls]) make the "no answer" option depends
 A candidate's confidence is the probability that the answer overlaps its span: the softmax summed over the spans of
 its passage that share a character with it, capped by the confidence of the candidate before it, so that a
 confident answer's mass is not split among its variants with a word more or less.
+
+Which spans come first depends on `decoding`: `argmax` takes the most probable span, then the most probable one not
+overlapping it, and so on; `expected_f1` (minimum Bayes risk decoding, Kumar & Byrne 2004) takes, among the
+`_HYPOTHESES` most probable spans, the one with the highest expected character F1 against the span distribution (the
+`_EVIDENCE` most probable spans, each weighed by its probability; a span of another passage shares nothing), the
+metric an answer is scored by, so that where the model spreads its mass over an answer and longer spans running on
+past it, the span they agree on wins.
 """
 
 from __future__ import annotations
@@ -26,6 +33,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 NULL_RULES = ("min", "shared")
+DECODINGS = ("argmax", "expected_f1")
+_HYPOTHESES = 30
+_EVIDENCE = 200
 # Marks a span never starts or ends with (a model's span often takes the comma or full stop after an answer).
 _EDGE_PUNCTUATION = frozenset("，。；：、！？,.;:!?")
 _PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "「": "」", "『": "』", "【": "】"}
@@ -134,10 +144,13 @@ def rank_spans(
     max_candidates: int = 4,
     null_rule: str = "min",
     length_penalty: float = 0.0,
+    decoding: str = "argmax",
 ) -> SpanRanking:
-    """Return up to `max_candidates` distinct spans (none overlapping an earlier one of the same passage), best first,
-    each with its overlap confidence, and the no-answer probability; `texts` are the passages the windows index, and
-    each span's score is lowered by `length_penalty` per token after its first."""
+    """Return up to `max_candidates` distinct spans (none overlapping an earlier one of the same passage), best first by
+    `decoding`, each with its overlap confidence, and the no-answer probability; `texts` are the passages the windows
+    index, and each span's score is lowered by `length_penalty` per token after its first."""
+    if decoding not in DECODINGS:
+        raise ValueError(f"unknown decoding {decoding!r}; use one of {', '.join(DECODINGS)}")
     if not windows:
         return SpanRanking((), 1.0)
     best: dict[tuple[int, int, int], float] = {}
@@ -154,7 +167,10 @@ def rank_spans(
     probability = {key: math.exp(score - top) / total for key, score in best.items()}
     spans: list[ScoredSpan] = []
     confidence = 1.0
-    for key in sorted(best, key=lambda span: -best[span]):
+    order = sorted(best, key=lambda span: -best[span])
+    if decoding == "expected_f1":
+        order = _by_expected_f1(order, probability)
+    for key in order:
         if any(_overlap(key, (taken.passage, taken.start, taken.end)) for taken in spans):
             continue
         mass = sum(p for other, p in probability.items() if _overlap(key, other))
@@ -163,6 +179,27 @@ def rank_spans(
         if len(spans) == max_candidates:
             break
     return SpanRanking(tuple(spans), math.exp(null - top) / total)
+
+
+def _by_expected_f1(order: list[tuple[int, int, int]], probability: dict[tuple[int, int, int], float]) -> list[tuple[int, int, int]]:
+    """Return the spans (most probable first) reordered so that the `_HYPOTHESES` most probable come first by their
+    expected character F1 against the `_EVIDENCE` most probable (the more probable of equals first), the rest after."""
+    evidence = order[:_EVIDENCE]
+
+    def expected_f1(span: tuple[int, int, int]) -> float:
+        return sum(probability[other] * _char_f1(span, other) for other in evidence)
+
+    hypotheses = order[:_HYPOTHESES]
+    ranked = sorted(range(len(hypotheses)), key=lambda i: (-expected_f1(hypotheses[i]), i))
+    return [hypotheses[i] for i in ranked] + order[_HYPOTHESES:]
+
+
+def _char_f1(first: tuple[int, int, int], second: tuple[int, int, int]) -> float:
+    """Return the character F1 of two (passage, start, end) spans: 0 unless they are in the same passage and overlap."""
+    if first[0] != second[0]:
+        return 0.0
+    shared = min(first[2], second[2]) - max(first[1], second[1])
+    return 2 * shared / (first[2] - first[1] + second[2] - second[1]) if shared > 0 else 0.0
 
 
 def _overlap(first: tuple[int, int, int], second: tuple[int, int, int]) -> bool:

@@ -65,7 +65,7 @@ def model_dir_name(delta_path: Path, delta_sha256: str) -> str:
 
 class NeuralReader(HFReader):
     """The shipped reader: an HFReader on the materialized model, windows as in training, and the windows read per
-    question (how many and how chosen), span-length prior, no-answer rule and confidence calibration its card records
+    question (how many and how chosen), span-length prior, decoding, no-answer rule and confidence calibration its card records
     (chosen on tuning data).
 
     `runtime` names what runs the network (qa.reading.neural.runtime.RUNTIMES): `openvino` (default; bfloat16 where
@@ -83,6 +83,7 @@ class NeuralReader(HFReader):
         window_choice: str | None = None,
         runtime: str = DEFAULT_RUNTIME,
         length_penalty: float | None = None,
+        decoding: str | None = None,
     ) -> None:
         card = read_card(delta_path)
         reading = card.get("reading", {})
@@ -95,6 +96,7 @@ class NeuralReader(HFReader):
             null_rule=str(card.get("null_rule", "min")),
             calibration=Calibration(**reading["calibration"]) if "calibration" in reading else None,
             length_penalty=length_penalty if length_penalty is not None else float(reading.get("length_penalty", 0.0)),
+            decoding=decoding or str(reading.get("decoding", "argmax")),
         )
         if runtime not in RUNTIMES:
             raise QAError(f"unknown reader runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
