@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from qa.evaluation import CALIBRATION_MIN_BIN, EvalRecord, calibration_bins, summarize_by_kind, threshold_sweep
+from qa.evaluation import CALIBRATION_MIN_BIN, EvalRecord, calibration_bins, miss_counts, summarize_by_kind, threshold_sweep
 from qa.serialize import answer_to_dict
 
 METRIC_COLUMNS = (
@@ -75,6 +75,19 @@ def kind_table(records: Sequence[EvalRecord]) -> str:
     return "\n".join(rows)
 
 
+def miss_table(records: Sequence[EvalRecord]) -> str:
+    """Return a Markdown table of how the answers relate to their reference answers (qa.evaluation.miss_kind): count
+    and share of the answerable questions, or of the unanswerable ones for those."""
+    rows = ["| answer | n | share |", "|---|---|---|"]
+    rows += [f"| {count.kind} | {count.n} | {count.share:.3f} |" for count in miss_counts(records)]
+    rows += [
+        "",
+        "Runs on: holds a whole reference answer and more; cut short: lies inside one; overlaps: shares some tokens; "
+        "elsewhere: shares none (texts compared as the metric does).",
+    ]
+    return "\n".join(rows)
+
+
 def calibration_table(records: Sequence[EvalRecord]) -> str:
     """Return a Markdown table of the confidence bins: count, mean confidence, mean correctness and their gap, with
     the largest gap over the bins of at least CALIBRATION_MIN_BIN questions."""
@@ -119,6 +132,7 @@ def _markdown(title: str, runs: dict[str, tuple[list[EvalRecord], dict]], plots:
         lines += [f"![{plot}]({plot})", ""]
     for name, (records, _) in runs.items():
         lines += [f"## By question kind ({name})", "", kind_table(records), ""]
+        lines += [f"## How answers miss ({name})", "", miss_table(records), ""]
         lines += [f"## Calibration ({name})", "", calibration_table(records), ""]
         lines += [f"## Threshold sweep ({name})", "", sweep_table(records), ""]
     for name, (records, _) in runs.items():

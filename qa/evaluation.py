@@ -13,7 +13,7 @@ from qa.answers import Answer
 from qa.datasets import EvalExample, load_squad
 from qa.errors import QAError
 from qa.ingest.pipeline import text_passages
-from qa.metrics import AnswerScore, no_answer_scores, recall_at, reciprocal_rank, score_answer
+from qa.metrics import AnswerScore, no_answer_scores, recall_at, reciprocal_rank, score_answer, strip_punctuation
 from qa.records import Passage, RetrievedPassage
 
 RECALL_DEPTH = 20
@@ -186,6 +186,57 @@ def summarize_by_kind(records: Sequence[EvalRecord]) -> list[KindSummary]:
         for kind, group in grouped.items()
     ]
     return sorted(summaries, key=lambda summary: (-summary.n, summary.kind))
+
+
+# How an answer relates to its question's reference answers (miss_kind), in the order reports list them.
+ANSWERABLE_MISS_KINDS = ("exact", "runs on", "cut short", "overlaps", "elsewhere", "abstained")
+UNANSWERABLE_MISS_KINDS = ("abstained (no answer exists)", "answered (no answer exists)")
+MISS_KINDS = ANSWERABLE_MISS_KINDS + UNANSWERABLE_MISS_KINDS
+
+
+def miss_kind(record: EvalRecord) -> str:
+    """Return how the record's answer relates to its reference answers (one of MISS_KINDS), comparing texts as the
+    metric does (lowercased, without punctuation): `exact` (EM 1), `runs on` (it holds a whole reference answer and
+    more), `cut short` (it lies inside one), `overlaps` (shares some tokens, F1 > 0), `elsewhere` (none), `abstained`;
+    for an unanswerable question, whether the system abstained."""
+    references = record.example.answers
+    if not references:
+        return UNANSWERABLE_MISS_KINDS[0] if record.score.abstained else UNANSWERABLE_MISS_KINDS[1]
+    if record.score.abstained:
+        return "abstained"
+    if record.score.em == 1.0:
+        return "exact"
+    answer = strip_punctuation(record.answer.text or "")
+    cleaned = [strip_punctuation(reference) for reference in references]
+    if any(reference and reference in answer for reference in cleaned):
+        return "runs on"
+    if answer and any(answer in reference for reference in cleaned):
+        return "cut short"
+    return "overlaps" if record.score.f1 > 0 else "elsewhere"
+
+
+@dataclass(frozen=True)
+class MissCount:
+    """How many of a run's answerable (or unanswerable) questions were answered in one way (MISS_KINDS), and their
+    share of those questions."""
+
+    kind: str
+    n: int
+    share: float
+
+
+def miss_counts(records: Sequence[EvalRecord]) -> list[MissCount]:
+    """Return, for each kind of MISS_KINDS that occurs, how many records are of it (miss_kind) and their share of the
+    answerable questions (of the unanswerable ones for the last two kinds), in the order of MISS_KINDS."""
+    kinds = [miss_kind(record) for record in records]
+    unanswerable = sum(1 for record in records if not record.example.answers)
+    answerable = len(records) - unanswerable
+    counts = []
+    for kind in MISS_KINDS:
+        n = kinds.count(kind)
+        if n:
+            counts.append(MissCount(kind, n, n / (unanswerable if kind in UNANSWERABLE_MISS_KINDS else answerable)))
+    return counts
 
 
 @dataclass(frozen=True)

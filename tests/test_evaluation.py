@@ -224,6 +224,40 @@ def test_report_has_kind_calibration_and_sweep_sections(tmp_path):
     assert "## Calibration (hybrid)" in report and "| 0.9–1.0 | 2 | 0.900 | 1.000 | 0.100 |" in report
     assert "Largest gap over bins of 20+ questions: – (no bin that large)." in report
     assert "| 0.35 |" in report
+    assert "## How answers miss (hybrid)" in report and "| runs on | 1 | 0.333 |" in report
+
+
+def test_each_answer_is_put_in_one_kind_of_miss():
+    from qa.evaluation import MissCount, miss_counts, miss_kind
+
+    others = [
+        kinded("A3泊位", ["独山港区A3"], "place", 0.5),  # shares the token a3 alone
+        kinded("许静", ["仲旭东"], "person", 0.5),
+        kinded(None, ["许静"], "person", 0.1),
+        kinded("“169万吨”", ["169万吨，"], "number", 0.9),  # punctuation aside, exact
+    ]
+    assert [miss_kind(r) for r in [*SWEEP_RECORDS, *others]] == [
+        "exact",
+        "runs on",
+        "cut short",
+        "answered (no answer exists)",
+        "abstained (no answer exists)",
+        "overlaps",
+        "elsewhere",
+        "abstained",
+        "exact",
+    ]
+    assert miss_counts([*SWEEP_RECORDS, *others]) == [
+        MissCount("exact", 2, 2 / 7),
+        MissCount("runs on", 1, 1 / 7),
+        MissCount("cut short", 1, 1 / 7),
+        MissCount("overlaps", 1, 1 / 7),
+        MissCount("elsewhere", 1, 1 / 7),
+        MissCount("abstained", 1, 1 / 7),
+        MissCount("abstained (no answer exists)", 1, 0.5),
+        MissCount("answered (no answer exists)", 1, 0.5),
+    ]
+    assert miss_counts([]) == []
 
 
 def test_split_is_for_jsonl_with_that_split(tmp_path):
