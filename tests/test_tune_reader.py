@@ -20,6 +20,7 @@ from qa.bench.tune_reader import (
     leave_one_out,
     near_miss_examples,
     reranked_f1,
+    rescored,
     tuned_candidates,
 )
 from qa.datasets import EvalExample
@@ -48,17 +49,20 @@ RECORDS = [
 
 def test_every_candidate_is_kept_with_its_kind_and_correctness() -> None:
     assert tuned_candidates(RECORDS, PASSAGES) == [
-        TunedCandidate(0, 0.33, True, 0.0),
-        TunedCandidate(0, 0.10, False, 1.0, first_correctness=1.0),
-        TunedCandidate(1, 0.8, False, 1.0, first_correctness=1.0),
-        TunedCandidate(2, 0.2, False, 0.0),
+        TunedCandidate(0, 0.33, True, 0.0, text="外轮"),
+        TunedCandidate(0, 0.10, False, 1.0, first_correctness=1.0, text="3万吨级"),
+        TunedCandidate(1, 0.8, False, 1.0, first_correctness=1.0, text="仲旭东"),
+        TunedCandidate(2, 0.2, False, 0.0, text="阴有小雨"),
     ]
 
 
 def test_a_candidate_whose_passage_lacks_the_questions_code_is_flagged() -> None:
     answer = Answer("A4泊位可以停靠多大的船？", "3万吨级", 0.6, (CITATION,), (Candidate("小雨", 0.1, ELSEWHERE),), ())
     asked = EvalRecord(EvalExample("q", answer.question, ()), answer, score_answer("3万吨级", ()), 1, True, 1.0, 1.0)
-    assert tuned_candidates([asked], PASSAGES) == [TunedCandidate(0, 0.6, False, 0.0, True), TunedCandidate(0, 0.1, True, 0.0, True)]
+    assert tuned_candidates([asked], PASSAGES) == [
+        TunedCandidate(0, 0.6, False, 0.0, True, text="3万吨级"),
+        TunedCandidate(0, 0.1, True, 0.0, True, text="小雨"),
+    ]
     same_code = replace(asked, example=replace(asked.example, question="A3泊位可以停靠多大的船？"))
     assert [c.unsupported for c in tuned_candidates([same_code], PASSAGES)] == [False, True]
 
@@ -69,6 +73,21 @@ def test_reranking_by_the_calibration_changes_the_first_answer() -> None:
     assert reranked_f1(candidates, Calibration(1.0, 0.0, -2.0), {0, 1}) == pytest.approx(1.0)
     assert first_answers(candidates, Calibration()) == {0: candidates[0], 1: candidates[2], 2: candidates[3]}
     assert first_answers(candidates, Calibration(1.0, 0.0, -2.0)) == {0: candidates[1], 1: candidates[2], 2: candidates[3]}
+
+
+def test_a_calibration_is_replayed_on_the_records_without_reading_again() -> None:
+    candidates = tuned_candidates(RECORDS, PASSAGES)
+    penalised = Calibration(1.0, 0.0, -2.0)
+    replayed = rescored(RECORDS, candidates, penalised)
+    # 外轮 (0.33, off kind) falls to sigmoid(logit(0.33) - 2) = 0.0625 under 3万吨级 (0.10): the right answer first
+    assert [(r.answer.text, round(r.answer.score, 4), r.score.em) for r in replayed] == [
+        ("3万吨级", 0.1, 1.0),
+        ("仲旭东", 0.8, 1.0),
+        ("阴有小雨", 0.2, 0.0),
+    ]
+    assert replayed[1] == RECORDS[1]
+    unanswered = replace(RECORDS[2], answer=replace(RECORDS[2].answer, text=None, alternatives=()))
+    assert rescored([*RECORDS[:2], unanswered], tuned_candidates([*RECORDS[:2], unanswered], PASSAGES), penalised)[2] == unanswered
 
 
 def test_the_balanced_f1_weighs_each_group_of_tuning_questions_alike() -> None:

@@ -28,7 +28,8 @@ then the calibration is chosen (choose_calibration): of the card's current one, 
 card's own on a tie, so that a refit, fitted by likelihood, replaces the card only where it re-ranks better; a table
 of each newspaper tuning document's re-ranked F1 under a calibration fitted without it (leave_one_out) shows whether a
 fit carries over to a document it has not seen; then the abstention threshold is chosen on calibrated confidences
-(choose_threshold): the best weighted accuracy,
+(the first reading's answers re-ranked under the chosen calibration, rescored; only the SQuAD near misses are read
+again; choose_threshold): the best weighted accuracy,
 answerable tuning questions (both groups) counting by their F1 and unanswerable ones (the newspaper group's and near
 misses of the SQuAD questions, qa.reading.near_miss: the same question about a neighbouring thing) by abstention,
 weighted by the newspaper group's share of unanswerable questions; the middle one when several tie.
@@ -49,7 +50,7 @@ from qa.datasets import EvalExample
 from qa.evaluation import GOLD_SET, EvalRecord, context_passages, load_eval_set, summarize, threshold_sweep
 from qa.folding import TextNormalizer
 from qa.ingest.pipeline import ingest_paths
-from qa.metrics import f1_score
+from qa.metrics import f1_score, score_answer
 from qa.reading.calibration import Calibration, fit_answer_confidence, fit_calibration
 from qa.reading.hf import WINDOW_CHOICES
 from qa.reading.near_miss import near_miss_questions
@@ -75,7 +76,7 @@ SQUAD_SET = "squad tune"
 class TunedCandidate:
     """One candidate a reader gave a tuning question: its question, raw confidence, whether it is of the asked kind,
     how right it is (its F1 against every reference answer, or 0 for any answer to an unanswerable question), whether
-    its passage lacks a name or number of the question, and its F1 against the first reference answer alone."""
+    its passage lacks a name or number of the question, its F1 against the first reference answer alone, and its text."""
 
     question: int
     raw: float
@@ -83,6 +84,7 @@ class TunedCandidate:
     correctness: float
     unsupported: bool = False
     first_correctness: float = 0.0
+    text: str = ""
 
 
 def _system(passages: list[Passage], data_dir: Path, k: int) -> QASystem:
@@ -107,7 +109,8 @@ def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str]) -> 
             correctness = f1_score(text, answers) if answers else 0.0
             first_correctness = f1_score(text, answers[:1]) if answers else 0.0
             lacking = bool(named) and lacks_named_word(named, normalize(passages[passage]))
-            candidates.append(TunedCandidate(number, raw, not has_expected_kind(asked, text), correctness, lacking, first_correctness))
+            off_kind = not has_expected_kind(asked, text)
+            candidates.append(TunedCandidate(number, raw, off_kind, correctness, lacking, first_correctness, text))
     return candidates
 
 
@@ -119,6 +122,22 @@ def first_answers(candidates: list[TunedCandidate], calibration: Calibration) ->
         if candidate.question not in first or score > first[candidate.question][0]:
             first[candidate.question] = (score, candidate)
     return {question: candidate for question, (_, candidate) in first.items()}
+
+
+def rescored(records: Sequence[EvalRecord], candidates: list[TunedCandidate], calibration: Calibration) -> list[EvalRecord]:
+    """Return the records (read at threshold 0 with no calibration; `candidates` are theirs, tuned_candidates) as the
+    reader would have answered them with `calibration`: each answer the candidate it ranks first, scored by it, so a
+    threshold can be replayed without reading the questions again. A record without an answer stays as it is."""
+    first = first_answers(candidates, calibration)
+    answers = []
+    for number, record in enumerate(records):
+        if number not in first:
+            answers.append(record)
+            continue
+        chosen = first[number]
+        answer = replace(record.answer, text=chosen.text, score=calibration(chosen.raw, chosen.off_kind, chosen.unsupported))
+        answers.append(replace(record, answer=answer, score=score_answer(chosen.text, record.example.answers)))
+    return answers
 
 
 def reranked_f1(
@@ -248,6 +267,19 @@ def choose_threshold(
 
 
 @dataclass(frozen=True)
+class TuningRun:
+    """What one setting gave: every tuning question's record at threshold 0 with no calibration (newspaper sets, then
+    the SQuAD split), their candidates (tuned_candidates), the groups of answerable question numbers the choice
+    weighs alike, the questions scored against their first reference answer, and each set's question numbers."""
+
+    records: tuple[EvalRecord, ...]
+    candidates: tuple[TunedCandidate, ...]
+    groups: tuple[set[int], ...]
+    against_first: frozenset[int]
+    asked_in: Mapping[str, range]
+
+
+@dataclass(frozen=True)
 class Setting:
     """A way of reading tried: how many windows, how they are chosen, the span-length prior and the decoding."""
 
@@ -373,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     sets = {name: (examples, _system(passages, data_dir, args.k)) for name, (examples, passages) in newspaper.items()}
     sets[SQUAD_SET] = (squad_examples, _system(squad_passages, data_dir, args.k))
     fitted: dict[Setting, tuple[Calibration, float]] = {}
-    runs: dict[Setting, tuple[list[TunedCandidate], list[set[int]], frozenset[int], dict[str, range]]] = {}
+    runs: dict[Setting, TuningRun] = {}
     current = read_card(args.delta).get("reading", {}).get("calibration")
     incumbent = Calibration(**current) if current else None
     read_p95: dict[Setting, float] = {}
@@ -417,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         groups = [set().union(*(numbers[name] for name in newspaper)), numbers[SQUAD_SET]]
         against_first = frozenset(groups[0]) if args.newspaper_answers == "first" else frozenset()
         fitted[setting] = (calibration, balanced_f1(candidates, calibration, groups, against_first))
-        runs[setting] = (candidates, groups, against_first, {name: asked_in[name] for name in newspaper})
+        runs[setting] = TuningRun(tuple(records), tuple(candidates), tuple(groups), against_first, asked_in)
         for name, summary in summaries.items():
             chosen_f1 = reranked_f1(candidates, calibration, numbers[name], against_first)
             print(
@@ -432,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
 
     affordable = [s for s in settings if read_p95[s] <= args.read_budget_ms]
     chosen = choose_setting(settings, {s: balanced for s, (_, balanced) in fitted.items()}, affordable, args.min_gain)
-    candidates, groups, against_first, documents = runs[chosen]
+    run = runs[chosen]
+    candidates, groups, against_first = list(run.candidates), list(run.groups), run.against_first
     contenders = [
         *([("card", incumbent)] if incumbent else []),
         ("refit", fitted[chosen][0]),
@@ -449,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nleave one document out (for information; re-ranked F1 on the document's answerable questions):")
     print("| document | answerable | fitted without it | card's current | reader's own order |")
     print("|---|---|---|---|---|")
+    documents = {name: run.asked_in[name] for name in newspaper}
     for left in leave_one_out(candidates, documents, answerable, incumbent, against_first):
         shown = f"{left.current:.3f}" if left.current is not None else "–"
         print(f"| {left.document} | {left.questions} | {left.fitted_without:.3f} | {shown} | {left.raw_order:.3f} |")
@@ -461,10 +495,11 @@ def main(argv: list[str] | None = None) -> int:
         decoding=chosen.decoding,
     )
     reader.calibration = calibration
-    newspaper_records = [record for name in newspaper for record in sets[name][1].using_reader(reader).evaluate(sets[name][0])]
+    calibrated = rescored(run.records, candidates, calibration)
+    newspaper_records = [calibrated[number] for name in newspaper for number in run.asked_in[name]]
     squad_corpus = sets[SQUAD_SET][1].using_reader(reader)
     near_misses = near_miss_examples(squad_examples, squad.contexts or {})
-    answered = [r for r in newspaper_records if r.example.answers] + squad_corpus.evaluate(squad_examples)
+    answered = [r for r in newspaper_records if r.example.answers] + [calibrated[number] for number in run.asked_in[SQUAD_SET]]
     turned_down = [r for r in newspaper_records if not r.example.answers] + squad_corpus.evaluate(near_misses)
     share = sum(1 for r in newspaper_records if not r.example.answers) / len(newspaper_records)
     best, sweep = choose_threshold(answered, turned_down, share)
