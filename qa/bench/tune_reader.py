@@ -316,6 +316,20 @@ def near_miss_examples(examples: Sequence[EvalExample], contexts: Mapping[str, s
     ]
 
 
+def _reader(data_dir: Path, delta: Path, setting: Setting, calibration: Calibration) -> NeuralReader:
+    """Return the neural reader of the delta reading as the setting says, with the calibration given."""
+    reader = NeuralReader(
+        data_dir,
+        delta,
+        max_windows=setting.windows,
+        window_choice=setting.choice,
+        length_penalty=setting.length_penalty,
+        decoding=setting.decoding,
+    )
+    reader.calibration = calibration
+    return reader
+
+
 def calibration_argument(text: str) -> Calibration:
     """Return the calibration written as SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED; raises ArgumentTypeError otherwise."""
     try:
@@ -419,15 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         for w in args.windows.split(",")
     ]
     for setting in settings:
-        reader = NeuralReader(
-            data_dir,
-            args.delta,
-            max_windows=setting.windows,
-            window_choice=setting.choice,
-            length_penalty=setting.length_penalty,
-            decoding=setting.decoding,
-        )
-        reader.calibration = Calibration()
+        reader = _reader(data_dir, args.delta, setting, Calibration())
         records: list[EvalRecord] = []
         numbers: dict[str, set[int]] = {}
         asked_in: dict[str, range] = {}
@@ -486,15 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     for left in leave_one_out(candidates, documents, answerable, incumbent, against_first):
         shown = f"{left.current:.3f}" if left.current is not None else "–"
         print(f"| {left.document} | {left.questions} | {left.fitted_without:.3f} | {shown} | {left.raw_order:.3f} |")
-    reader = NeuralReader(
-        data_dir,
-        args.delta,
-        max_windows=chosen.windows,
-        window_choice=chosen.choice,
-        length_penalty=chosen.length_penalty,
-        decoding=chosen.decoding,
-    )
-    reader.calibration = calibration
+    reader = _reader(data_dir, args.delta, chosen, calibration)
     calibrated = rescored(run.records, candidates, calibration)
     newspaper_records = [calibrated[number] for name in newspaper for number in run.asked_in[name]]
     squad_corpus = sets[SQUAD_SET][1].using_reader(reader)
