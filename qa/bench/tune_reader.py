@@ -114,7 +114,7 @@ def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str]) -> 
     return candidates
 
 
-def first_answers(candidates: list[TunedCandidate], calibration: Calibration) -> dict[int, TunedCandidate]:
+def first_answers(candidates: Sequence[TunedCandidate], calibration: Calibration) -> dict[int, TunedCandidate]:
     """Return, by question, the candidate the calibration ranks first (the earliest of equals)."""
     first: dict[int, tuple[float, TunedCandidate]] = {}
     for candidate in candidates:
@@ -124,7 +124,7 @@ def first_answers(candidates: list[TunedCandidate], calibration: Calibration) ->
     return {question: candidate for question, (_, candidate) in first.items()}
 
 
-def rescored(records: Sequence[EvalRecord], candidates: list[TunedCandidate], calibration: Calibration) -> list[EvalRecord]:
+def rescored(records: Sequence[EvalRecord], candidates: Sequence[TunedCandidate], calibration: Calibration) -> list[EvalRecord]:
     """Return the records (read at threshold 0 with no calibration; `candidates` are theirs, tuned_candidates) as the
     reader would have answered them with `calibration`: each answer the candidate it ranks first, scored by it, so a
     threshold can be replayed without reading the questions again. A record without an answer stays as it is."""
@@ -141,7 +141,7 @@ def rescored(records: Sequence[EvalRecord], candidates: list[TunedCandidate], ca
 
 
 def reranked_f1(
-    candidates: list[TunedCandidate], calibration: Calibration, answerable: set[int], against_first: frozenset[int] = frozenset()
+    candidates: Sequence[TunedCandidate], calibration: Calibration, answerable: set[int], against_first: frozenset[int] = frozenset()
 ) -> float:
     """Return the mean F1 over the answerable questions of the candidate each ranks first under the calibration, scored
     against the first reference answer alone for the questions in `against_first` and against every one for others."""
@@ -156,7 +156,7 @@ def reranked_f1(
 
 
 def balanced_f1(
-    candidates: list[TunedCandidate], calibration: Calibration, groups: Sequence[set[int]], against_first: frozenset[int] = frozenset()
+    candidates: Sequence[TunedCandidate], calibration: Calibration, groups: Sequence[set[int]], against_first: frozenset[int] = frozenset()
 ) -> float:
     """Return the mean over the groups (of answerable question numbers) of each group's re-ranked mean F1 (reranked_f1,
     with `against_first`); groups without a question take no part."""
@@ -173,7 +173,7 @@ def fit_card_calibration(candidates: Sequence[TunedCandidate]) -> Calibration:
         [c.off_kind for c in candidates],
         [c.unsupported for c in candidates],
     )
-    answers = list(first_answers(list(candidates), ranking).values())
+    answers = list(first_answers(candidates, ranking).values())
     return fit_answer_confidence(
         ranking,
         [a.raw for a in answers],
@@ -185,7 +185,7 @@ def fit_card_calibration(candidates: Sequence[TunedCandidate]) -> Calibration:
 
 def choose_calibration(
     contenders: Sequence[tuple[str, Calibration]],
-    candidates: list[TunedCandidate],
+    candidates: Sequence[TunedCandidate],
     groups: Sequence[set[int]],
     against_first: frozenset[int] = frozenset(),
 ) -> tuple[int, list[float]]:
@@ -212,7 +212,7 @@ class LeftOut:
 
 
 def leave_one_out(
-    candidates: list[TunedCandidate],
+    candidates: Sequence[TunedCandidate],
     documents: Mapping[str, range],
     answerable: set[int],
     current: Calibration | None,
@@ -270,13 +270,16 @@ def choose_threshold(
 class TuningRun:
     """What one setting gave: every tuning question's record at threshold 0 with no calibration (newspaper sets, then
     the SQuAD split), their candidates (tuned_candidates), the groups of answerable question numbers the choice
-    weighs alike, the questions scored against their first reference answer, and each set's question numbers."""
+    weighs alike, the questions scored against their first reference answer, each set's question numbers, the
+    calibration fitted on the candidates and its balanced re-ranked F1."""
 
     records: tuple[EvalRecord, ...]
     candidates: tuple[TunedCandidate, ...]
     groups: tuple[set[int], ...]
     against_first: frozenset[int]
     asked_in: Mapping[str, range]
+    calibration: Calibration
+    balanced: float
 
 
 @dataclass(frozen=True)
@@ -418,7 +421,6 @@ def main(argv: list[str] | None = None) -> int:
     texts = {passage.id: passage.text for passage in every_passage}
     sets = {name: (examples, _system(passages, data_dir, args.k)) for name, (examples, passages) in newspaper.items()}
     sets[SQUAD_SET] = (squad_examples, _system(squad_passages, data_dir, args.k))
-    fitted: dict[Setting, tuple[Calibration, float]] = {}
     runs: dict[Setting, TuningRun] = {}
     current = read_card(args.delta).get("reading", {}).get("calibration")
     incumbent = Calibration(**current) if current else None
@@ -454,8 +456,8 @@ def main(argv: list[str] | None = None) -> int:
         calibration = fit_card_calibration(candidates)
         groups = [set().union(*(numbers[name] for name in newspaper)), numbers[SQUAD_SET]]
         against_first = frozenset(groups[0]) if args.newspaper_answers == "first" else frozenset()
-        fitted[setting] = (calibration, balanced_f1(candidates, calibration, groups, against_first))
-        runs[setting] = TuningRun(tuple(records), tuple(candidates), tuple(groups), against_first, asked_in)
+        balanced = balanced_f1(candidates, calibration, groups, against_first)
+        runs[setting] = TuningRun(tuple(records), tuple(candidates), tuple(groups), against_first, asked_in, calibration, balanced)
         for name, summary in summaries.items():
             chosen_f1 = reranked_f1(candidates, calibration, numbers[name], against_first)
             print(
@@ -465,35 +467,34 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"| {setting} | calibrated: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, "
             f"off-kind {calibration.off_kind:.4f}, unsupported {calibration.unsupported:.4f} | {len(candidates)} candidates | | | "
-            f"newspaper {reranked_f1(candidates, calibration, groups[0], against_first):.3f}, balanced {fitted[setting][1]:.3f} | | |"
+            f"newspaper {reranked_f1(candidates, calibration, groups[0], against_first):.3f}, balanced {balanced:.3f} | | |"
         )
 
     affordable = [s for s in settings if read_p95[s] <= args.read_budget_ms]
-    chosen = choose_setting(settings, {s: balanced for s, (_, balanced) in fitted.items()}, affordable, args.min_gain)
+    chosen = choose_setting(settings, {s: run.balanced for s, run in runs.items()}, affordable, args.min_gain)
     run = runs[chosen]
-    candidates, groups, against_first = list(run.candidates), list(run.groups), run.against_first
     contenders = [
         *([("card", incumbent)] if incumbent else []),
-        ("refit", fitted[chosen][0]),
+        ("refit", run.calibration),
         *((f"contender {i}", c) for i, c in enumerate(args.contender, 1)),
     ]
-    kept, balanced = choose_calibration(contenders, candidates, groups, against_first)
+    kept, weighed = choose_calibration(contenders, run.candidates, run.groups, run.against_first)
     calibration = contenders[kept][1]
     print(f"\ncalibrations weighed on {chosen}'s candidates (the card's current one wins ties):")
     print("| calibration | slope | intercept | off-kind | unsupported | balanced re-ranked F1 |")
     print("|---|---|---|---|---|---|")
-    for (name, c), score in zip(contenders, balanced, strict=True):
+    for (name, c), score in zip(contenders, weighed, strict=True):
         print(f"| {name} | {c.slope:.4f} | {c.intercept:.4f} | {c.off_kind:.4f} | {c.unsupported:.4f} | {score:.3f} |")
-    answerable = set().union(*groups)
+    answerable = set().union(*run.groups)
     print("\nleave one document out (for information; re-ranked F1 on the document's answerable questions):")
     print("| document | answerable | fitted without it | card's current | reader's own order |")
     print("|---|---|---|---|---|")
     documents = {name: run.asked_in[name] for name in newspaper}
-    for left in leave_one_out(candidates, documents, answerable, incumbent, against_first):
+    for left in leave_one_out(run.candidates, documents, answerable, incumbent, run.against_first):
         shown = f"{left.current:.3f}" if left.current is not None else "–"
         print(f"| {left.document} | {left.questions} | {left.fitted_without:.3f} | {shown} | {left.raw_order:.3f} |")
     reader = _reader(data_dir, args.delta, chosen, calibration)
-    calibrated = rescored(run.records, candidates, calibration)
+    calibrated = rescored(run.records, run.candidates, calibration)
     newspaper_records = [calibrated[number] for name in newspaper for number in run.asked_in[name]]
     squad_corpus = sets[SQUAD_SET][1].using_reader(reader)
     near_misses = near_miss_examples(squad_examples, squad.contexts or {})
@@ -511,8 +512,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {row.threshold:.2f} | {row.answerable_f1:.3f} | {row.abstained:.3f} | {row.weighted:.3f} |")
     newspaper_outcome = next(o for o in threshold_sweep(newspaper_records, THRESHOLDS) if o.threshold == best.threshold)
     print(
-        f"\nsetting: {chosen} (windows, way of choosing them, span-length prior, decoding; balanced re-ranked F1 {fitted[chosen][1]:.3f}; "
-        f"reference {settings[0]} {fitted[settings[0]][1]:.3f}, min gain {args.min_gain}; "
+        f"\nsetting: {chosen} (windows, way of choosing them, span-length prior, decoding; balanced re-ranked F1 {run.balanced:.3f}; "
+        f"reference {settings[0]} {runs[settings[0]].balanced:.3f}, min gain {args.min_gain}; "
         f"within the reading budget of {args.read_budget_ms:.0f} ms: {', '.join(map(str, affordable)) or 'none'})"
     )
     print(
