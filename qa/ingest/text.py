@@ -156,30 +156,42 @@ def join_wrapped(head: TracedText, tail: TracedText) -> TracedText:
     CJK text is joined directly. Between two Latin words a space is put back, traced to the line
     break it replaces; digits wrapped next to digits are joined directly, as they are one number.
     """
-    return TracedText.concat([head, _wrap_joint(head, tail), tail])
+    end = head.positions[-1] if head.text else None
+    return TracedText.concat([head, _wrap_joint(head.text, end, tail), tail])
 
 
 def join_wrapped_lines(lines: Sequence[TracedText]) -> TracedText:
     """Return hard-wrapped lines joined into one paragraph as `join_wrapped` joins two, in linear time."""
     pieces: list[TracedText] = []
-    last: TracedText | None = None  # the last piece with text: what `join_wrapped` would see as the head's end
+    # What `join_wrapped` would read of the text joined so far: its end (_joint_context) and the last character's place.
+    context, end = "", None
     for line in lines:
-        if last is not None:
-            pieces.append(_wrap_joint(last, line))
-        pieces.append(line)
+        joint = _wrap_joint(context, end, line)
+        pieces += [joint, line]
         if line.text:
-            last = line
+            context, end = _joint_context(context + joint.text + line.text), line.positions[-1]
     return TracedText.concat(pieces)
 
 
-def _wrap_joint(head: TracedText, tail: TracedText) -> TracedText:
-    """Return what goes between two wrapped pieces: a space traced to the line break between Latin words, else nothing."""
-    if not head.text or not tail.text:
+def _joint_context(text: str) -> str:
+    """Return the end of a text that decides how the next line joins it: its trailing run of digits and number
+    separators with the character before the run (all of it when the run starts the text)."""
+    start = len(text)
+    while start > 0 and (text[start - 1].isdigit() or text[start - 1] in ",."):
+        start -= 1
+    return text[max(start - 1, 0) :] if start < len(text) else text[-1:]
+
+
+def _wrap_joint(head: str, end: Position | None, tail: TracedText) -> TracedText:
+    """Return what goes between a wrapped text (`head`, or its end as _joint_context keeps it; `end` the place of its
+    last character, None when there is none) and the next piece: a space traced to the line break between Latin
+    words, else nothing."""
+    if end is None or not head or not tail.text:
         return TracedText.empty()
-    last, first = head.text[-1], tail.text[0]
+    last, first = head[-1], tail.text[0]
     needs_space = is_latin_word_char(last) and is_latin_word_char(first) and not (last.isdigit() and first.isdigit())
-    if needs_space or (last in ",.;:!?" and is_latin_word_char(first) and not _number_cut_at_separator(head.text, first)):
-        line, column = head.positions[-1]
+    if needs_space or (last in ",.;:!?" and is_latin_word_char(first) and not _number_cut_at_separator(head, first)):
+        line, column = end
         return TracedText(" ", ((line, column + 1),))
     return TracedText.empty()
 
