@@ -185,3 +185,49 @@ def test_shared_training_runs_and_records_the_shared_null_rule(base_dir: Path, t
     state = torch.load(checkpoint, weights_only=False)
     assert state["step"] == 2 and state["sizes"]["null_rule"] == "shared"
     assert all(math.isfinite(float(line.split("loss ")[1].split()[0])) for line in lines if line.startswith("step"))
+
+
+def test_prepared_items_round_trip_and_train_as_the_questions_they_were_built_from(base_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    from qa.errors import QAError
+    from qa.training.prepared import data_fingerprint, load_prepared
+    from qa.training.train import prepare, prepare_file
+
+    qas = [{"id": f"q{n}", "question": QUESTION, "answers": [{"text": CONTEXT[n : n + 2], "answer_start": n}]} for n in range(4)]
+    data = tmp_path / "train.json"
+    data.write_text(
+        json.dumps({"data": [{"paragraphs": [{"context": CONTEXT, "qas": qas}, {"context": OTHER, "qas": []}]}]}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    config = TrainConfig(
+        base_dir=base_dir,
+        out_dir=tmp_path / "direct",
+        train_files=(data,),
+        max_length=16,
+        stride=4,
+        batch_size=2,
+        max_steps=2,
+        frozen_layers=1,
+        threads=1,
+        group_size=3,
+        no_answer_share=0.5,
+        device="cpu",
+    )
+    examples = split_examples(config).training
+    path = prepare_file(config, examples, tmp_path / "items.npz", lambda line: None)
+    elsewhere = TrainConfig(**{**config.__dict__, "out_dir": tmp_path / "prepared", "train_files": (Path("/nowhere/train.json"),)})
+    prepared = load_prepared(path, data_fingerprint(elsewhere.fingerprint()))
+    assert prepared.questions == 4 and prepared.items == 4 and prepared.window_count == 12
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
+    assert prepared == prepare(config, tokenizer, examples, lambda line: None)
+    direct = torch.load(train(config, lambda line: None, examples), weights_only=False)
+    moved = torch.load(train(elsewhere, lambda line: None, prepared=prepared), weights_only=False)
+    assert direct["model"].keys() == moved["model"].keys()
+    assert all(torch.equal(direct["model"][name], moved["model"][name]) for name in direct["model"])
+    other = TrainConfig(**{**config.__dict__, "seed": 14})
+    with pytest.raises(QAError, match="prepared under other data settings"):
+        load_prepared(path, data_fingerprint(other.fingerprint()))
+    single = TrainConfig(**{**elsewhere.__dict__, "group_size": 1, "out_dir": tmp_path / "single"})
+    with pytest.raises(QAError, match="do not fit --group-size"):
+        train(single, lambda line: None, prepared=prepared)

@@ -113,6 +113,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="train on N questions of the training files drawn at random with --seed, beside every written question",
     )
+    parser.add_argument(
+        "--prepare-only",
+        type=Path,
+        metavar="FILE",
+        help="build the training items (windows, distractors, near misses) into FILE and stop, to train elsewhere with --prepared",
+    )
+    parser.add_argument(
+        "--prepared",
+        type=Path,
+        metavar="FILE",
+        help="train on items written by --prepare-only under the same options (no training files or corpus needed)",
+    )
     parser.add_argument("--limit", type=int, help="use only the first N questions (smoke tests)")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads")
@@ -134,9 +146,11 @@ def run(args: argparse.Namespace) -> int:
     """Train from the default encoder (resuming when possible), then export the trained weights; returns 0."""
     from embeddings.default_model import ensure_default_model
     from qa.training.export import export_delta
-    from qa.training.train import TrainConfig, check_files, split_examples, train
+    from qa.training.prepared import data_fingerprint, load_prepared
+    from qa.training.train import TrainConfig, check_files, prepare_file, split_examples, train
 
-    check_files((*args.train, *args.traditional))
+    if not args.prepared:
+        check_files((*args.train, *args.traditional))
     folder = data_dir(args)
     out_dir = args.out or folder / "reader-training"
     config = TrainConfig(
@@ -166,10 +180,18 @@ def run(args: argparse.Namespace) -> int:
         near_miss_share=args.near_miss_share,
         device=args.device,
     )
-    split = split_examples(config)
-    if config.tune_share > 0:
-        write_tuning_split(config.out_dir, split.tuning)
-    checkpoint = train(config, examples=split.training)
+    if args.prepared:
+        data = load_prepared(args.prepared, data_fingerprint(config.fingerprint()))
+        checkpoint = train(config, prepared=data)
+    else:
+        split = split_examples(config)
+        if config.tune_share > 0:
+            write_tuning_split(config.out_dir, split.tuning)
+        if args.prepare_only:
+            path = prepare_file(config, split.training, args.prepare_only)
+            print(f"prepared {path} ({path.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)
+            return 0
+        checkpoint = train(config, examples=split.training)
     delta = export_delta(checkpoint, args.export or out_dir / DELTA_NAME)
     print(f"exported {delta} ({delta.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)
     return 0

@@ -19,6 +19,7 @@ from qa.reading.neural.delta import apply_delta
 from qa.training.data import TrainExample, in_tuning_split, load_training_file, traditional_to_simplified
 from qa.training.distractors import retrieved_distractors
 from qa.training.features import Window, WindowGroup, build_groups, build_windows
+from qa.training.prepared import PreparedData
 
 CHECKPOINT_FILE = "checkpoint.pt"
 FROZEN_ALWAYS = ("embeddings.word_embeddings.",)
@@ -211,9 +212,55 @@ def pick_device(requested: str) -> str:
     return requested
 
 
-def train(config: TrainConfig, log: Callable[[str], None] | None = None, examples: Sequence[TrainExample] | None = None) -> Path:
-    """Train on `examples` (by default the configured training questions), resuming from `out_dir`'s checkpoint when its
-    settings match, and return the final checkpoint's path."""
+def prepare(config: TrainConfig, tokenizer: Any, examples: Sequence[TrainExample], log: Callable[[str], None]) -> PreparedData:
+    """Return the training items of `examples` under the config: groups of windows (with retrieved distractors and
+    near misses) when training under shared normalization, else single windows. Raises QAError when there are none."""
+    if not examples:
+        raise QAError("no training questions with a locatable answer in the given files")
+    if not config.shared:
+        windows = build_windows(tokenizer, examples, config.max_length, config.stride, config.negative_share, config.seed)
+        log(f"{len(examples)} questions -> {len(windows)} windows ({sum(w.start > 0 for w in windows)} with the answer)")
+        return PreparedData((), tuple(windows), len(examples))
+    distractors = retrieved_distractors(examples, config.distractors) if config.distractors else {}
+    near_misses = _near_misses(examples, config.near_miss_share, config.seed) if config.near_miss_share else None
+    groups = build_groups(
+        tokenizer,
+        examples,
+        distractors,
+        config.max_length,
+        config.stride,
+        config.group_size,
+        config.no_answer_share,
+        config.seed,
+        near_misses,
+    )
+    log(
+        f"{len(examples)} questions -> {len(groups)} groups of {config.group_size} windows "
+        f"({sum(g.answerable for g in groups)} holding the answer)"
+    )
+    return PreparedData(tuple(groups), (), len(examples))
+
+
+def prepare_file(config: TrainConfig, examples: Sequence[TrainExample], path: Path, log: Callable[[str], None] | None = None) -> Path:
+    """Build the training items of `examples` and save them at `path` with the config's data fingerprint (for
+    `train-reader --prepared` elsewhere); returns `path`."""
+    from transformers import AutoTokenizer
+
+    from qa.training.prepared import data_fingerprint, save_prepared
+
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    tokenizer = AutoTokenizer.from_pretrained(str(config.base_dir))
+    return save_prepared(path, prepare(config, tokenizer, examples, log), data_fingerprint(config.fingerprint()))
+
+
+def train(
+    config: TrainConfig,
+    log: Callable[[str], None] | None = None,
+    examples: Sequence[TrainExample] | None = None,
+    prepared: PreparedData | None = None,
+) -> Path:
+    """Train on `prepared` items, else on those of `examples` (by default the configured training questions), resuming
+    from `out_dir`'s checkpoint when its settings match, and return the final checkpoint's path."""
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -227,34 +274,13 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None, example
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
 
-    tokenizer = AutoTokenizer.from_pretrained(str(config.base_dir))
-    examples = list(split_examples(config).training if examples is None else examples)
-    if not examples:
-        raise QAError("no training questions with a locatable answer in the given files")
-    groups: list[WindowGroup] = []
-    windows: list[Window] = []
-    if config.shared:
-        distractors = retrieved_distractors(examples, config.distractors) if config.distractors else {}
-        near_misses = _near_misses(examples, config.near_miss_share, config.seed) if config.near_miss_share else None
-        groups = build_groups(
-            tokenizer,
-            examples,
-            distractors,
-            config.max_length,
-            config.stride,
-            config.group_size,
-            config.no_answer_share,
-            config.seed,
-            near_misses,
-        )
-        log(
-            f"{len(examples)} questions -> {len(groups)} groups of {config.group_size} windows "
-            f"({sum(g.answerable for g in groups)} holding the answer)"
-        )
-    else:
-        windows = build_windows(tokenizer, examples, config.max_length, config.stride, config.negative_share, config.seed)
-        log(f"{len(examples)} questions -> {len(windows)} windows ({sum(w.start > 0 for w in windows)} with the answer)")
-    item_count = len(groups) if config.shared else len(windows)
+    if prepared is None:
+        tokenizer = AutoTokenizer.from_pretrained(str(config.base_dir))
+        prepared = prepare(config, tokenizer, split_examples(config).training if examples is None else examples, log)
+    if config.shared != bool(prepared.groups):
+        raise QAError("the prepared items do not fit --group-size (groups against single windows); prepare them again")
+    groups, windows = list(prepared.groups), list(prepared.windows)
+    item_count = prepared.items
     per_epoch = math.ceil(item_count / config.batch_size)
     total = config.max_steps or max(1, math.ceil(config.epochs * per_epoch))
     log(f"{total} steps of {config.batch_size} ({time.monotonic() - started:.0f} s to prepare)")
@@ -278,7 +304,7 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None, example
     step = _resume(out_dir / CHECKPOINT_FILE, fingerprint, model, optimizer, scheduler, log, device)
 
     model.train()
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    pad_id = model.config.pad_token_id if model.config.pad_token_id is not None else 0
     losses: list[float] = []
     clock = time.monotonic()
     first_step = step
@@ -319,8 +345,8 @@ def train(config: TrainConfig, log: Callable[[str], None] | None = None, example
                 saved,
                 {
                     "steps": total,
-                    "windows": sum(len(g.windows) for g in groups) if config.shared else len(windows),
-                    "questions": len(examples),
+                    "windows": prepared.window_count,
+                    "questions": prepared.questions,
                     "null_rule": "shared" if config.shared else "min",
                 },
             )
