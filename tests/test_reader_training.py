@@ -294,6 +294,16 @@ def test_cli_train_reader_names_a_missing_training_file(tmp_path: Path, capsys: 
     )
 
 
+def test_cli_train_reader_names_missing_prepared_items(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from qa.cli import main
+
+    assert main(["--data-dir", str(tmp_path), "train-reader", "--prepared", str(tmp_path / "items.npz")]) == 2
+    assert (
+        capsys.readouterr().err.strip()
+        == f"error: prepared training items {tmp_path / 'items.npz'} not found; write them with `qa train-reader --prepare-only FILE`"
+    )
+
+
 def test_only_the_shipped_delta_builds_into_the_plain_folder(tmp_path: Path) -> None:
     from qa.reading.neural.model import DELTA_PATH, model_dir_name
 

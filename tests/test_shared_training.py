@@ -228,6 +228,10 @@ def test_prepared_items_round_trip_and_train_as_the_questions_they_were_built_fr
     other = TrainConfig(**{**config.__dict__, "seed": 14})
     with pytest.raises(QAError, match="prepared under other data settings"):
         load_prepared(path, data_fingerprint(other.fingerprint()))
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(QAError, match="cannot read prepared training items"):
+        load_prepared(cut, data_fingerprint(config.fingerprint()))
     single = TrainConfig(**{**elsewhere.__dict__, "group_size": 1, "out_dir": tmp_path / "single"})
     with pytest.raises(QAError, match="do not fit --group-size"):
         train(single, lambda line: None, prepared=prepared)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.commands.common import data_dir
+from qa.errors import QAError
 from qa.training.written import CORPUS_DIR
 
 if TYPE_CHECKING:
@@ -149,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
     from qa.training.prepared import data_fingerprint, load_prepared
     from qa.training.train import TrainConfig, check_files, prepare_file, split_examples, train
 
+    if args.prepared and not args.prepared.is_file():
+        raise QAError(f"prepared training items {args.prepared} not found; write them with `qa train-reader --prepare-only FILE`")
     if not args.prepared:
         check_files((*args.train, *args.traditional))
     folder = data_dir(args)

@@ -5,6 +5,7 @@ another machine (a GPU one) that lacks the training files, the written corpus or
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +100,7 @@ def load_prepared(path: Path, fingerprint: Mapping[str, Any]) -> PreparedData:
         with np.load(Path(path)) as saved:
             arrays = {name: saved[name] for name in saved.files}
         meta = json.loads(str(arrays["meta"]))
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
         raise QAError(f"cannot read prepared training items {path}: {error}; write them with `qa train-reader --prepare-only`") from error
     if meta.get("format") != FORMAT or meta.get("fingerprint") != json.loads(json.dumps(dict(fingerprint))):
         raise QAError(f"{path} was prepared under other data settings; prepare it again with the same training options")
