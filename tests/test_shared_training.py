@@ -3,6 +3,7 @@ distractors, the tuning split held out of training, and a few real steps on a ti
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -158,16 +159,17 @@ def test_tuning_split_keeps_every_reference_answer_for_scoring(tmp_path: Path) -
     assert load_eval_set(written).examples[0].answers == ("甲乙", "甲乙丙")
 
 
-def test_shared_training_runs_and_records_the_shared_null_rule(base_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+def _tiny_shared_run(encoder: Path, tmp_path: Path, out: str) -> TrainConfig:
+    """Return a two-step shared-normalization run on the tiny encoder: four questions over CONTEXT beside OTHER."""
     qas = [{"id": f"q{n}", "question": QUESTION, "answers": [{"text": CONTEXT[n : n + 2], "answer_start": n}]} for n in range(4)]
     data = tmp_path / "train.json"
     data.write_text(
         json.dumps({"data": [{"paragraphs": [{"context": CONTEXT, "qas": qas}, {"context": OTHER, "qas": []}]}]}, ensure_ascii=False),
         encoding="utf-8",
     )
-    config = TrainConfig(
-        base_dir=base_dir,
-        out_dir=tmp_path / "run",
+    return TrainConfig(
+        base_dir=encoder,
+        out_dir=tmp_path / out,
         train_files=(data,),
         max_length=16,
         stride=4,
@@ -179,6 +181,10 @@ def test_shared_training_runs_and_records_the_shared_null_rule(base_dir: Path, t
         no_answer_share=0.5,
         device="cpu",
     )
+
+
+def test_shared_training_runs_and_records_the_shared_null_rule(base_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    config = _tiny_shared_run(base_dir, tmp_path, "run")
     lines: list[str] = []
     checkpoint = train(config, lines.append)
     assert any("groups of 3 windows" in line for line in lines)
@@ -192,29 +198,10 @@ def test_prepared_items_round_trip_and_train_as_the_questions_they_were_built_fr
     from qa.training.prepared import data_fingerprint, load_prepared
     from qa.training.train import prepare, prepare_file
 
-    qas = [{"id": f"q{n}", "question": QUESTION, "answers": [{"text": CONTEXT[n : n + 2], "answer_start": n}]} for n in range(4)]
-    data = tmp_path / "train.json"
-    data.write_text(
-        json.dumps({"data": [{"paragraphs": [{"context": CONTEXT, "qas": qas}, {"context": OTHER, "qas": []}]}]}, ensure_ascii=False),
-        encoding="utf-8",
-    )
-    config = TrainConfig(
-        base_dir=base_dir,
-        out_dir=tmp_path / "direct",
-        train_files=(data,),
-        max_length=16,
-        stride=4,
-        batch_size=2,
-        max_steps=2,
-        frozen_layers=1,
-        threads=1,
-        group_size=3,
-        no_answer_share=0.5,
-        device="cpu",
-    )
+    config = _tiny_shared_run(base_dir, tmp_path, "direct")
     examples = split_examples(config).training
     path = prepare_file(config, examples, tmp_path / "items.npz", lambda line: None)
-    elsewhere = TrainConfig(**{**config.__dict__, "out_dir": tmp_path / "prepared", "train_files": (Path("/nowhere/train.json"),)})
+    elsewhere = dataclasses.replace(config, out_dir=tmp_path / "prepared", train_files=(Path("/nowhere/train.json"),))
     prepared = load_prepared(path, data_fingerprint(elsewhere.fingerprint()))
     assert prepared.questions == 4 and prepared.items == 4 and prepared.window_count == 12
     from transformers import AutoTokenizer
@@ -225,13 +212,13 @@ def test_prepared_items_round_trip_and_train_as_the_questions_they_were_built_fr
     moved = torch.load(train(elsewhere, lambda line: None, prepared=prepared), weights_only=False)
     assert direct["model"].keys() == moved["model"].keys()
     assert all(torch.equal(direct["model"][name], moved["model"][name]) for name in direct["model"])
-    other = TrainConfig(**{**config.__dict__, "seed": 14})
+    other = dataclasses.replace(config, seed=14)
     with pytest.raises(QAError, match="prepared under other data settings"):
         load_prepared(path, data_fingerprint(other.fingerprint()))
     cut = tmp_path / "cut.npz"
     cut.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(QAError, match="cannot read prepared training items"):
         load_prepared(cut, data_fingerprint(config.fingerprint()))
-    single = TrainConfig(**{**elsewhere.__dict__, "group_size": 1, "out_dir": tmp_path / "single"})
+    single = dataclasses.replace(elsewhere, group_size=1, out_dir=tmp_path / "single")
     with pytest.raises(QAError, match="do not fit --group-size"):
         train(single, lambda line: None, prepared=prepared)

