@@ -11,6 +11,7 @@ from qa.bench.tune_reader import (
     LeftOut,
     Setting,
     TunedCandidate,
+    abstained_count,
     balanced_f1,
     calibration_argument,
     choose_calibration,
@@ -185,6 +186,15 @@ def test_the_threshold_weighs_answers_kept_against_unanswerable_questions_turned
     assert best == outcomes[1]
     # where unanswerable questions weigh more, turning them all down pays
     assert choose_threshold(answerable, unanswerable, 0.75, thresholds=(0.0, 0.2, 0.4, 0.6, 0.9))[0].threshold == 0.6
+
+
+def test_an_unanswerable_question_counts_as_abstained_below_the_threshold_or_with_no_answer() -> None:
+    unanswerable = [
+        record("A4泊位几时启用？", (), [("2023年", 0.5)]),
+        record("谁是副市长？", (), [("许静", 0.1)]),
+        record("后天几度？", (), [("", 0.0)]),
+    ]
+    assert [abstained_count(unanswerable, t) for t in (0.0, 0.1, 0.2, 0.5, 0.6)] == [1, 1, 2, 2, 3]
 
 
 def test_a_threshold_needs_both_kinds_of_tuning_question() -> None:

@@ -248,6 +248,11 @@ class ThresholdChoice:
     weighted: float
 
 
+def abstained_count(unanswerable: Sequence[EvalRecord], threshold: float) -> int:
+    """Return how many of the unanswerable questions' records give no answer at the threshold."""
+    return sum(1 for r in unanswerable if not (r.answer.text and r.answer.score >= threshold))
+
+
 def choose_threshold(
     answerable: list[EvalRecord], unanswerable: list[EvalRecord], unanswerable_share: float, thresholds: tuple[float, ...] = THRESHOLDS
 ) -> tuple[ThresholdChoice, list[ThresholdChoice]]:
@@ -511,6 +516,12 @@ def main(argv: list[str] | None = None) -> int:
     for row in sweep:
         print(f"| {row.threshold:.2f} | {row.answerable_f1:.3f} | {row.abstained:.3f} | {row.weighted:.3f} |")
     newspaper_outcome = next(o for o in threshold_sweep(newspaper_records, THRESHOLDS) if o.threshold == best.threshold)
+    written_unanswerable = [r for r in newspaper_records if not r.example.answers]
+    print(
+        f"abstained at {best.threshold}: written unanswerable {abstained_count(written_unanswerable, best.threshold)}"
+        f"/{len(written_unanswerable)}, near misses {abstained_count(turned_down[len(written_unanswerable) :], best.threshold)}"
+        f"/{len(near_misses)}"
+    )
     print(
         f"\nsetting: {chosen} (windows, way of choosing them, span-length prior, decoding; balanced re-ranked F1 {run.balanced:.3f}; "
         f"reference {settings[0]} {runs[settings[0]].balanced:.3f}, min gain {args.min_gain}; "
