@@ -2,7 +2,7 @@
 
 The tests share one page (an en-US browser) and run in order, as one user session: load, ask, follow
 up, upload and ask, the XSS document, an upload over the limit, removal, like and correct, evaluate,
-latency; then a zh-CN browser (Chinese labels, a follow-up without context, alternatives), a start
+latency; then a zh-CN browser (Chinese labels, a follow-up without context, alternatives), a phone-sized window, a start
 whose model loads behind the page, and a second start of `python app.py` on the same data dir.
 Screenshots and the measured latencies go to tests/artifacts/browser/.
 """
@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +125,16 @@ def last_reply(page):
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
+    """Open a tab from the tab bar, or from Gradio's "More tabs" menu where the bar has moved it there (a narrow
+    window, or the bar measured while the page's layout was changing)."""
+    tab = page.get_by_role("tab", name=name)
+    try:
+        tab.wait_for(state="visible", timeout=5_000)
+    except PlaywrightTimeout:
+        page.get_by_role("button", name="More tabs").click()
+        page.locator(".overflow-dropdown button", has_text=name).click()
+    else:
+        tab.click()
     page.wait_for_timeout(300)
 
 
@@ -353,6 +363,19 @@ def test_browser_languages_gradio_does_not_ship_get_chinese_and_english_stays_en
     assert page.get_by_role("tab").first.inner_text() == chat_tab
     ready = "就绪" if chat_tab == "对话" else "Ready"
     page.wait_for_function(f"/{ready}/.test(document.querySelector('#status').innerText)", timeout=30_000)
+    page.close()
+
+
+def test_a_phone_sized_window_reaches_every_tab(browser, app_url):
+    page = browser.new_context(locale="en-US", viewport={"width": 300, "height": 800}).new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    page.wait_for_function("/Ready/.test(document.querySelector('#status').innerText)", timeout=30_000)
+    assert page.get_by_role("button", name="More tabs").is_visible()
+    for name, shown in [("Evaluation", "#run-eval"), ("Your documents", "#remove"), ("Chat", "#question textarea")]:
+        open_tab(page, name)
+        assert page.locator(shown).is_visible(), name
+    shot(page, "18-phone-sized-window", full_page=False)
     page.close()
 
 
