@@ -174,7 +174,7 @@ def test_a_contender_calibration_is_four_numbers() -> None:
 def test_the_threshold_weighs_answers_kept_against_unanswerable_questions_turned_down() -> None:
     answerable = [record("谁主持了会议？", ("仲旭东",), [("仲旭东", 0.8)]), record("几时开幕？", ("今天",), [("今天", 0.3)])]
     unanswerable = [record("A4泊位几时启用？", (), [("2023年", 0.5)]), record("谁是副市长？", (), [("许静", 0.1)])]
-    best, outcomes = choose_threshold(answerable, unanswerable, 0.25, thresholds=(0.0, 0.2, 0.4, 0.6, 0.9))
+    best, outcomes = choose_threshold(answerable, [unanswerable], 0.25, thresholds=(0.0, 0.2, 0.4, 0.6, 0.9))
     assert [(o.threshold, o.answerable_f1, o.abstained) for o in outcomes] == [
         (0.0, 1.0, 0.0),
         (0.2, 1.0, 0.5),
@@ -185,7 +185,23 @@ def test_the_threshold_weighs_answers_kept_against_unanswerable_questions_turned
     assert [o.weighted for o in outcomes] == pytest.approx([0.75, 0.875, 0.5, 0.625, 0.25])
     assert best == outcomes[1]
     # where unanswerable questions weigh more, turning them all down pays
-    assert choose_threshold(answerable, unanswerable, 0.75, thresholds=(0.0, 0.2, 0.4, 0.6, 0.9))[0].threshold == 0.6
+    assert choose_threshold(answerable, [unanswerable], 0.75, thresholds=(0.0, 0.2, 0.4, 0.6, 0.9))[0].threshold == 0.6
+
+
+def test_each_group_of_unanswerable_questions_weighs_alike_however_many_it_holds() -> None:
+    answerable = [record("谁主持了会议？", ("仲旭东",), [("仲旭东", 0.8)]), record("几时开幕？", ("今天",), [("今天", 0.3)])]
+    written = [record("A4泊位几时启用？", (), [("2023年", 0.5)])]
+    near_misses = [record(f"A{n}泊位有多长？", (), [("300米", 0.1)]) for n in range(5, 9)]
+    best, outcomes = choose_threshold(answerable, [written, near_misses], 0.5, thresholds=(0.0, 0.2, 0.4, 0.6))
+    assert [(o.threshold, o.answerable_f1, o.abstained) for o in outcomes] == [
+        (0.0, 1.0, 0.0),
+        (0.2, 1.0, 0.5),
+        (0.4, 0.5, 0.5),
+        (0.6, 0.5, 1.0),
+    ]
+    assert [o.weighted for o in outcomes] == pytest.approx([0.5, 0.75, 0.5, 0.75])
+    # the middle of the two best; pooled, the four near misses would have made 0.2 the only best (abstained 0.8)
+    assert best.threshold == 0.6
 
 
 def test_an_unanswerable_question_counts_as_abstained_below_the_threshold_or_with_no_answer() -> None:
@@ -200,6 +216,8 @@ def test_an_unanswerable_question_counts_as_abstained_below_the_threshold_or_wit
 def test_a_threshold_needs_both_kinds_of_tuning_question() -> None:
     with pytest.raises(ValueError, match="both answerable and unanswerable"):
         choose_threshold(RECORDS[:2], [], 0.1)
+    with pytest.raises(ValueError, match="both answerable and unanswerable"):
+        choose_threshold(RECORDS[:2], [RECORDS[2:], []], 0.1)
 
 
 def test_near_miss_tuning_questions_are_unanswerable_copies_with_one_word_swapped() -> None:

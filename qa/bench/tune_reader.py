@@ -30,9 +30,11 @@ of each newspaper tuning document's re-ranked F1 under a calibration fitted with
 fit carries over to a document it has not seen; then the abstention threshold is chosen on calibrated confidences
 (the first reading's answers re-ranked under the chosen calibration, rescored; only the SQuAD near misses are read
 again; choose_threshold): the best weighted accuracy,
-answerable tuning questions (both groups) counting by their F1 and unanswerable ones (the newspaper group's and near
-misses of the SQuAD questions, qa.reading.near_miss: the same question about a neighbouring thing) by abstention,
-weighted by the newspaper group's share of unanswerable questions; the middle one when several tie.
+answerable tuning questions (both groups) counting by their F1 and unanswerable ones by abstention, weighted by the
+newspaper group's share of unanswerable questions; the middle one when several tie. Abstention is the mean of two
+groups' rates, each weighed alike: the unanswerable questions written for the newspaper tuning documents, and the near
+misses of the SQuAD questions (qa.reading.near_miss: the same question about a neighbouring thing), five times as many
+and made by the generator training also draws on, so that pooled they would decide the threshold alone.
 `--write` records windows, span-length prior and calibration in the delta's card and prints the threshold to set as the default.
 """
 
@@ -254,16 +256,21 @@ def abstained_count(unanswerable: Sequence[EvalRecord], threshold: float) -> int
 
 
 def choose_threshold(
-    answerable: list[EvalRecord], unanswerable: list[EvalRecord], unanswerable_share: float, thresholds: tuple[float, ...] = THRESHOLDS
+    answerable: list[EvalRecord],
+    unanswerable: Sequence[Sequence[EvalRecord]],
+    unanswerable_share: float,
+    thresholds: tuple[float, ...] = THRESHOLDS,
 ) -> tuple[ThresholdChoice, list[ThresholdChoice]]:
-    """Return the threshold with the best weighted accuracy, (1 - share) * answerable F1 + share * abstention (the
-    middle one of several equally good: the choice least fitted to these questions), and the outcome of every
-    threshold. Raises ValueError when either list is empty."""
-    if not answerable or not unanswerable:
+    """Return the threshold with the best weighted accuracy, (1 - share) * answerable F1 + share * abstention, where
+    abstention is the mean of the unanswerable groups' rates (each group weighs alike) (the middle one of several
+    equally good: the choice least fitted to these questions), and the outcome of every threshold. Raises ValueError
+    when there are no answerable questions or a group of unanswerable ones is missing or empty."""
+    if not answerable or not unanswerable or not all(unanswerable):
         raise ValueError("choosing a threshold needs both answerable and unanswerable tuning questions")
+    sweeps = [threshold_sweep(group, thresholds) for group in unanswerable]
     outcomes = []
-    for answered, turned_down in zip(threshold_sweep(answerable, thresholds), threshold_sweep(unanswerable, thresholds), strict=True):
-        abstained = turned_down.no_answer_accuracy or 0.0
+    for index, answered in enumerate(threshold_sweep(answerable, thresholds)):
+        abstained = statistics.fmean(sweep[index].no_answer_accuracy or 0.0 for sweep in sweeps)
         weighted = (1 - unanswerable_share) * answered.f1 + unanswerable_share * abstained
         outcomes.append(ThresholdChoice(answered.threshold, answered.f1, abstained, weighted))
     top = max(outcome.weighted for outcome in outcomes)
@@ -504,23 +511,23 @@ def main(argv: list[str] | None = None) -> int:
     squad_corpus = sets[SQUAD_SET][1].using_reader(reader)
     near_misses = near_miss_examples(squad_examples, squad.contexts or {})
     answered = [r for r in newspaper_records if r.example.answers] + [calibrated[number] for number in run.asked_in[SQUAD_SET]]
-    turned_down = [r for r in newspaper_records if not r.example.answers] + squad_corpus.evaluate(near_misses)
-    share = sum(1 for r in newspaper_records if not r.example.answers) / len(newspaper_records)
-    best, sweep = choose_threshold(answered, turned_down, share)
+    written_unanswerable = [r for r in newspaper_records if not r.example.answers]
+    near_miss_records = squad_corpus.evaluate(near_misses)
+    share = len(written_unanswerable) / len(newspaper_records)
+    best, sweep = choose_threshold(answered, (written_unanswerable, near_miss_records), share)
     print(
-        f"\nthreshold on {len(answered)} answerable and {len(turned_down)} unanswerable tuning questions "
-        f"({len(near_misses)} near misses), unanswerable share {share:.3f} (newspaper tuning sets):"
+        f"\nthreshold on {len(answered)} answerable and {len(written_unanswerable)} written unanswerable tuning questions "
+        f"and {len(near_misses)} near misses (the two groups' abstention weighed alike), unanswerable share {share:.3f} "
+        "(newspaper tuning sets):"
     )
-    print("| threshold | answerable F1 | unanswerable abstained | weighted |")
+    print("| threshold | answerable F1 | unanswerable abstained (mean of the groups) | weighted |")
     print("|---|---|---|---|")
     for row in sweep:
         print(f"| {row.threshold:.2f} | {row.answerable_f1:.3f} | {row.abstained:.3f} | {row.weighted:.3f} |")
     newspaper_outcome = next(o for o in threshold_sweep(newspaper_records, THRESHOLDS) if o.threshold == best.threshold)
-    written_unanswerable = [r for r in newspaper_records if not r.example.answers]
     print(
         f"abstained at {best.threshold}: written unanswerable {abstained_count(written_unanswerable, best.threshold)}"
-        f"/{len(written_unanswerable)}, near misses {abstained_count(turned_down[len(written_unanswerable) :], best.threshold)}"
-        f"/{len(near_misses)}"
+        f"/{len(written_unanswerable)}, near misses {abstained_count(near_miss_records, best.threshold)}/{len(near_misses)}"
     )
     print(
         f"\nsetting: {chosen} (windows, way of choosing them, span-length prior, decoding; balanced re-ranked F1 {run.balanced:.3f}; "
@@ -552,6 +559,7 @@ def main(argv: list[str] | None = None) -> int:
                 "unsupported": round(calibration.unsupported, 4),
             },
             "threshold": best.threshold,
+            "threshold_abstention": "mean of the written unanswerable questions' and the near misses' rates",
             "calibration_kept": f"{contenders[kept][0]} (weighed: {', '.join(name for name, _ in contenders)})",
             "chosen_on": f"{' + '.join(newspaper)} + {args.squad.name} (first {len(squad_examples)}) + {len(near_misses)} near misses",
         }
