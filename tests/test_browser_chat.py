@@ -372,6 +372,8 @@ def test_a_phone_sized_window_reaches_every_tab(browser, app_url):
     page.wait_for_selector("#question textarea", timeout=60_000)
     page.wait_for_function("/Ready/.test(document.querySelector('#status').innerText)", timeout=30_000)
     assert page.get_by_role("button", name="More tabs").is_visible()
+    chat, example = page.locator("#chat").bounding_box(), page.locator("#chat button.example").first.bounding_box()
+    assert example["x"] + example["width"] <= chat["x"] + chat["width"]
     for name, shown in [("Evaluation", "#run-eval"), ("Your documents", "#remove"), ("Chat", "#question textarea")]:
         open_tab(page, name)
         assert page.locator(shown).is_visible(), name

@@ -42,6 +42,7 @@ CSS = """
 #eval-status { min-height: 4em; }
 .qa-plots { display: flex; gap: 1%; }
 .qa-plots img { width: 32%; height: auto; }
+#chat .examples { grid-template-columns: repeat(auto-fit, minmax(min(240px, 100%), 1fr)); }
 """
 
 
