@@ -290,20 +290,21 @@ class ThresholdOutcome:
     no_answer_accuracy: float | None
 
 
+def answer_kept(record: EvalRecord, threshold: float) -> bool:
+    """Return whether the record's answer stays at the threshold (it has text and its confidence reaches it)."""
+    return bool(record.answer.text) and record.answer.score >= threshold
+
+
 def threshold_sweep(records: Sequence[EvalRecord], thresholds: Sequence[float]) -> list[ThresholdOutcome]:
     """Return the outcome of each threshold, replaying the run's answers: an answer stays when its confidence reaches
     the threshold. Meaningful for thresholds at or above the one the run used (run with --threshold 0 to sweep all)."""
     outcomes = []
     answerable = [r for r in records if r.example.answers]
     unanswerable = [r for r in records if not r.example.answers]
-
-    def kept(record: EvalRecord, threshold: float) -> bool:
-        return bool(record.answer.text) and record.answer.score >= threshold
-
     for threshold in thresholds:
-        em = [r.score.em if kept(r, threshold) else 0.0 for r in answerable]
-        f1 = [r.score.f1 if kept(r, threshold) else 0.0 for r in answerable]
-        abstained = [0.0 if kept(r, threshold) else 1.0 for r in unanswerable]
+        em = [r.score.em if answer_kept(r, threshold) else 0.0 for r in answerable]
+        f1 = [r.score.f1 if answer_kept(r, threshold) else 0.0 for r in answerable]
+        abstained = [0.0 if answer_kept(r, threshold) else 1.0 for r in unanswerable]
         outcomes.append(
             ThresholdOutcome(
                 threshold,

@@ -49,7 +49,7 @@ from pathlib import Path
 
 from qa.config import SEEDS, resolve_data_dir
 from qa.datasets import EvalExample
-from qa.evaluation import GOLD_SET, EvalRecord, context_passages, load_eval_set, summarize, threshold_sweep
+from qa.evaluation import GOLD_SET, EvalRecord, answer_kept, context_passages, load_eval_set, summarize, threshold_sweep
 from qa.folding import TextNormalizer
 from qa.ingest.pipeline import ingest_paths
 from qa.metrics import f1_score, score_answer
@@ -252,7 +252,7 @@ class ThresholdChoice:
 
 def abstained_count(unanswerable: Sequence[EvalRecord], threshold: float) -> int:
     """Return how many of the unanswerable questions' records give no answer at the threshold."""
-    return sum(1 for r in unanswerable if not (r.answer.text and r.answer.score >= threshold))
+    return sum(1 for r in unanswerable if not answer_kept(r, threshold))
 
 
 def choose_threshold(
