@@ -119,3 +119,41 @@ def test_answer_confidence_rescales_the_unsupported_weight_with_the_ranking() ->
         pytest.approx(-3.0, abs=0.03),
         pytest.approx(-2.0, abs=0.03),
     )
+
+
+def test_second_look_weight_multiplies_the_logit_of_the_second_confidence() -> None:
+    looking = Calibration(1.0, 0.0, -2.0, 0.0, 0.5)
+    assert looking(0.6) == pytest.approx(0.6)  # no second look: the neutral 0.5, whose logit is 0
+    assert looking(0.6, second_look=0.2) == pytest.approx(1 / (1 + math.exp(-(math.log(1.5) + 0.5 * math.log(0.25)))))
+    assert looking(0.6, off_kind=True, second_look=0.8) == pytest.approx(1 / (1 + math.exp(-(math.log(1.5) - 2.0 + 0.5 * math.log(4)))))
+    assert Calibration()(0.6, second_look=0.01) == 0.6
+
+
+def test_fit_learns_a_second_look_weight_and_never_a_negative_one() -> None:
+    truth = Calibration(0.5, -1.0, 0.0, 0.0, 0.8)
+    raw = [i / 100 for i in range(2, 99)] * 3
+    looks = [0.1] * 97 + [0.5] * 97 + [0.9] * 97
+    fitted = fit_calibration(raw, [truth(p, second_look=look) for p, look in zip(raw, looks, strict=True)], second_look=looks)
+    assert (fitted.slope, fitted.intercept, fitted.second_look) == (
+        pytest.approx(0.5, abs=0.01),
+        pytest.approx(-1.0, abs=0.02),
+        pytest.approx(0.8, abs=0.02),
+    )
+    contrary = Calibration(0.5, -1.0, 0.0, 0.0, -0.8)
+    refit = fit_calibration(raw, [contrary(p, second_look=look) for p, look in zip(raw, looks, strict=True)], second_look=looks)
+    assert refit.second_look == 0.0 and refit.slope > 0
+
+
+def test_answer_confidence_rescales_the_second_look_weight_with_the_ranking() -> None:
+    ranking = Calibration(0.5, -1.0, -1.5, 0.0, 0.4)
+    truth = Calibration(1.0, 0.4, -3.0, 0.0, 0.8)  # the ranking scaled by 2, intercept 0.4
+    raw = [i / 100 for i in range(2, 99)] * 2
+    off_kind = [False] * 97 + [True] * 97
+    looks = [0.2, 0.7] * 97
+    correctness = [truth(p, off, second_look=look) for p, off, look in zip(raw, off_kind, looks, strict=True)]
+    fitted = fit_answer_confidence(ranking, raw, off_kind, correctness, second_look=looks)
+    assert (fitted.slope, fitted.off_kind, fitted.second_look) == (
+        pytest.approx(1.0, abs=0.01),
+        pytest.approx(-3.0, abs=0.03),
+        pytest.approx(0.8, abs=0.02),
+    )

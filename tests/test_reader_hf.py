@@ -367,3 +367,59 @@ def test_a_span_from_a_passage_lacking_the_questions_place_ranks_below_one_that_
     ranked = penalized.read("上海有多少人？", passages)
     assert [c.text for c in ranked][:2] == ["2400 万人", "两千多万人"]
     assert [c.score for c in ranked][:2] == [raw[1].score, pytest.approx(penalty(raw[0].score, unsupported=True), rel=1e-12)]
+
+
+def test_a_span_the_model_drops_when_its_sentence_is_read_alone_ranks_below_one_it_keeps(
+    reader: HFReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transformers.modeling_outputs import QuestionAnsweringModelOutput
+
+    from qa.reading.calibration import Calibration
+    from qa.reading.hf import Look
+
+    ids = dict(zip("北京两人首", reader.tokenizer.convert_tokens_to_ids(list("北京两人首")), strict=True))
+
+    def forward(input_ids, **_):
+        # 两千多万人 is backed by the word 首 of the sentence before it: strong when both are read, weak alone. Every
+        # other token is far below the no-answer's 0 (the CLS token's), so that the probabilities are the ones written.
+        backed = (input_ids == ids["首"]).any(dim=1, keepdim=True).float()
+        rest = torch.where(input_ids == reader.tokenizer.cls_token_id, 0.0, -30.0)
+        starts = torch.where(input_ids == ids["北"], 8.0, torch.where(input_ids == ids["两"], 11.0 * backed - 2.0, rest))
+        ends = torch.where(input_ids == ids["京"], 8.0, torch.where(input_ids == ids["人"], 11.0 * backed - 2.0, rest))
+        return QuestionAnsweringModelOutput(start_logits=starts, end_logits=ends)
+
+    monkeypatch.setattr(reader.model, "forward", forward)
+    (passage,) = text_passages(CHINESE, "beijing.txt")
+    first, second = sentence_spans(passage.text)[:2]
+    looking = Calibration(1.0, 0.0, 0.0, 0.0, 1.0)
+    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=4)
+    looker = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=4, calibration=looking)
+    for each in (plain, looker):
+        each.tokenizer, each.model = reader.tokenizer, reader.model
+    raw = plain.read("北京有多少人？", retrieved([passage]))
+    # Read with the sentence naming the capital, 两千多万人 (9 + 9) outranks 北京 (8 + 8)...
+    assert [c.text for c in raw][:2] == ["两千多万人", "北京"]
+    # ...but read alone its sentence backs it with -2 + -2 against the no-answer's 0, while 北京's keeps its 8 + 8.
+    alone = plain.second_look("北京有多少人？", [Look(passage.text[slice(*second)], 2, 7), Look(passage.text[slice(*first)], 0, 2)])
+    assert alone == [pytest.approx(math.exp(-4) / (1 + math.exp(-4)), rel=1e-6), pytest.approx(math.exp(16) / (1 + math.exp(16)), rel=1e-6)]
+    ranked = looker.read("北京有多少人？", retrieved([passage]))
+    assert [c.text for c in ranked][:2] == ["北京", "两千多万人"]
+    assert [c.score for c in ranked][:2] == [
+        pytest.approx(looking(raw[1].score, second_look=alone[1]), rel=1e-9),
+        pytest.approx(looking(raw[0].score, second_look=alone[0]), rel=1e-9),
+    ]
+
+
+def test_a_second_look_holds_a_span_only_where_the_second_read_finds_it_or_a_part_of_it(reader: HFReader, monkeypatch) -> None:
+    from qa.reading.hf import Look
+
+    force_logits(reader, monkeypatch, "两", "人")
+    single = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=1)  # one start, one end: one span
+    single.tokenizer, single.model = reader.tokenizer, reader.model
+    sentence = "它有两千多万人口，"
+    (found,) = single.read("多少人？", retrieved([padded_passage(sentence)]))
+    assert found.text == "两千多万人" and 0.5 < found.score < 1.0
+    looks = [Look(sentence, 2, 7), Look(sentence, 2, 8), Look(sentence, 3, 5), Look(sentence, 0, 2)]
+    # The same span, one that holds it, one within it, and one that shares nothing with it.
+    assert single.second_look("多少人？", looks) == [found.score, found.score, found.score, 0.0]
+    assert single.second_look("多少人？", []) == []

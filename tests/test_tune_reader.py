@@ -68,6 +68,33 @@ def test_a_candidate_whose_passage_lacks_the_questions_code_is_flagged() -> None
     assert [c.unsupported for c in tuned_candidates([same_code], PASSAGES)] == [False, True]
 
 
+class RecordingLooker:
+    """Stands in for the reader's second look: records what it is asked to look at and gives back set confidences."""
+
+    def __init__(self, confidences: list[float]) -> None:
+        self.confidences = confidences
+        self.asked: list[tuple[str, list]] = []
+
+    def second_look(self, question: str, looks: list) -> list[float]:
+        self.asked.append((question, list(looks)))
+        return self.confidences[: len(looks)]
+
+
+def test_each_candidate_gets_the_second_look_at_its_own_sentence() -> None:
+    from qa.reading.hf import Look
+
+    passage = PASSAGES["d.txt#1.1"]
+    berth, chair = passage.index("外轮"), passage.index("仲旭东")
+    cited = [replace(CITATION, start=berth, end=berth + 2), replace(CITATION, start=chair, end=chair + 3)]
+    answer = Answer("谁可以靠泊？", "外轮", 0.5, (cited[0],), (Candidate("仲旭东", 0.2, cited[1]),), ())
+    asked = EvalRecord(EvalExample("q", answer.question, ("外轮",)), answer, score_answer("外轮", ("外轮",)), 1, True, 1.0, 1.0)
+    looker = RecordingLooker([0.9, 0.05])
+    assert [(c.text, c.second_look) for c in tuned_candidates([asked], PASSAGES, looker)] == [("外轮", 0.9), ("仲旭东", 0.05)]
+    first_sentence = "独山港区A3泊位建设等级为3万吨级，外轮可以靠泊。"
+    assert looker.asked == [("谁可以靠泊？", [Look(first_sentence, berth, berth + 2), Look("仲旭东主持会议。", 0, 3)])]
+    assert [c.second_look for c in tuned_candidates([asked], PASSAGES)] == [0.5, 0.5]  # no looker: the neutral look
+
+
 def test_reranking_by_the_calibration_changes_the_first_answer() -> None:
     candidates = tuned_candidates(RECORDS, PASSAGES)
     assert reranked_f1(candidates, Calibration(), {0, 1}) == pytest.approx(0.5)
@@ -163,12 +190,14 @@ def test_leaving_a_document_out_fits_its_calibration_on_the_others_alone() -> No
     assert leave_one_out(candidates, documents, answerable, None)[1] == LeftOut("b", 6, 0.0, None, 1.0)
 
 
-def test_a_contender_calibration_is_four_numbers() -> None:
+def test_a_contender_calibration_is_four_or_five_numbers() -> None:
     import argparse
 
     assert calibration_argument("0.2382,-0.1025,-0.6330,-0.2775") == Calibration(0.2382, -0.1025, -0.633, -0.2775)
-    with pytest.raises(argparse.ArgumentTypeError, match="is not four numbers"):
-        calibration_argument("0.2,-0.1")
+    assert calibration_argument("0.2,-0.1,-0.6,-0.3,0.4") == Calibration(0.2, -0.1, -0.6, -0.3, 0.4)
+    for wrong in ("0.2,-0.1", "0.2,-0.1,-0.6,-0.3,0.4,1", "a,b,c,d"):
+        with pytest.raises(argparse.ArgumentTypeError, match="is not four or five numbers"):
+            calibration_argument(wrong)
 
 
 def test_the_threshold_weighs_answers_kept_against_unanswerable_questions_turned_down() -> None:

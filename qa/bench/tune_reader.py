@@ -2,7 +2,7 @@
 
     python -m qa.bench.tune_reader --squad .qa/reader-training/tune.json [--windows 1,2,3] [--choices overlap,idf]
         [--length-penalties 0,0.1] [--decodings argmax,expected_f1] [--min-gain 0.01]
-        [--contender SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED] [--write]
+        [--contender SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED[,SECOND_LOOK]] [--no-second-look] [--write]
 
 Tuning data, in two groups of equal weight: newspaper-like documents (the gold set's `tune` split over seeds/ and the
 tuning documents of qa/gold/tuning/, each read open-domain over its own corpus; unanswerable questions included) and a
@@ -17,7 +17,8 @@ that a confidence predicts the F1 an evaluation will count.
 For each window count (and way of choosing the windows, span-length prior, `--length-penalties`, and span decoding,
 `--decodings`; see qa.reading.span_scoring) the reader answers every tuning question at threshold 0 and a calibration is fitted on every
 candidate it returns (up to four per question: raw confidence, and whether the span is of the kind the question asks
-for, and, unless `--no-support`, whether its passage names the question's names and numbers, qa.reading.support;
+for, and, unless `--no-support`, whether its passage names the question's names and numbers, qa.reading.support,
+and, unless `--no-second-look`, how sure the reader is of it when it reads its sentence alone, HFReader.second_look;
 qa.reading.calibration), then rescaled on the answers it ranks first; the count (and way of choosing the windows,
 qa.reading.hf.WINDOW_CHOICES) whose re-ranked first answers have the best balanced F1 (the mean of the two groups' mean
 F1 over their answerable questions, so that 400 encyclopedia questions do not drown a hundred newspaper ones) wins among
@@ -53,8 +54,9 @@ from qa.evaluation import GOLD_SET, EvalRecord, answer_kept, context_passages, l
 from qa.folding import TextNormalizer
 from qa.ingest.pipeline import ingest_paths
 from qa.metrics import f1_score, score_answer
-from qa.reading.calibration import Calibration, fit_answer_confidence, fit_calibration
-from qa.reading.hf import WINDOW_CHOICES
+from qa.reading.base import sentence_spans
+from qa.reading.calibration import NEUTRAL_LOOK, Calibration, fit_answer_confidence, fit_calibration
+from qa.reading.hf import WINDOW_CHOICES, HFReader, Look
 from qa.reading.near_miss import near_miss_questions
 from qa.reading.neural.model import DELTA_PATH, NeuralReader, read_card
 from qa.reading.question import analyze
@@ -67,7 +69,7 @@ from qa.system import QASystem, Settings
 THRESHOLDS = tuple(round(0.02 * step, 2) for step in range(50))
 TUNING_DIR = GOLD_SET.parent / "tuning"
 # Newspaper-like tuning documents written for tuning (qa/gold/tuning/README.md): (questions, corpus).
-TUNING_NAMES = ("page", "notice", "county", "gazette", "earnings")
+TUNING_NAMES = ("page", "notice", "county", "gazette", "earnings", "harbourcity", "market", "eia", "transit")
 TUNING_SETS = tuple((TUNING_DIR / f"{name}_gold.jsonl", TUNING_DIR / f"{name}.txt") for name in TUNING_NAMES)
 # The answer latency budget (p95 250 ms for a whole question on 2 idle cores) less what retrieval takes.
 READ_BUDGET_MS = 200.0
@@ -78,7 +80,8 @@ SQUAD_SET = "squad tune"
 class TunedCandidate:
     """One candidate a reader gave a tuning question: its question, raw confidence, whether it is of the asked kind,
     how right it is (its F1 against every reference answer, or 0 for any answer to an unanswerable question), whether
-    its passage lacks a name or number of the question, its F1 against the first reference answer alone, and its text."""
+    its passage lacks a name or number of the question, its F1 against the first reference answer alone, its text, and
+    its second-look confidence (NEUTRAL_LOOK when it had none)."""
 
     question: int
     raw: float
@@ -87,6 +90,7 @@ class TunedCandidate:
     unsupported: bool = False
     first_correctness: float = 0.0
     text: str = ""
+    second_look: float = NEUTRAL_LOOK
 
 
 def _system(passages: list[Passage], data_dir: Path, k: int) -> QASystem:
@@ -94,9 +98,9 @@ def _system(passages: list[Passage], data_dir: Path, k: int) -> QASystem:
     return QASystem(Settings(data_dir, k=k, threshold=0.0)).over_passages(passages)
 
 
-def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str]) -> list[TunedCandidate]:
-    """Return every candidate of the records (the answer, then its alternatives), numbered by question; `passages`
-    holds the text of every passage they cite, by id."""
+def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str], looker: HFReader | None = None) -> list[TunedCandidate]:
+    """Return every candidate of the records (the answer, then its alternatives), numbered by question, each with its
+    second look by `looker` when one is given; `passages` holds the text of every passage they cite, by id."""
     normalize = TextNormalizer()
     candidates = []
     for number, record in enumerate(records):
@@ -104,23 +108,32 @@ def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str]) -> 
             continue
         asked = analyze(record.example.question, normalize).answer_type
         named = named_words(normalize(record.example.question))
-        first = (record.answer.text, record.answer.score, record.answer.citations[0].passage_id)
-        spans = [first, *((c.text, c.score, c.citation.passage_id) for c in record.answer.alternatives)]
-        for text, raw, passage in spans:
+        first = (record.answer.text, record.answer.score, record.answer.citations[0])
+        spans = [first, *((c.text, c.score, c.citation) for c in record.answer.alternatives)]
+        looks = [NEUTRAL_LOOK] * len(spans)
+        if looker is not None:
+            looks = looker.second_look(record.example.question, [_look(passages[c.passage_id], c.start, c.end) for _, _, c in spans])
+        for (text, raw, citation), look in zip(spans, looks, strict=True):
             answers = record.example.answers
             correctness = f1_score(text, answers) if answers else 0.0
             first_correctness = f1_score(text, answers[:1]) if answers else 0.0
-            lacking = bool(named) and lacks_named_word(named, normalize(passages[passage]))
+            lacking = bool(named) and lacks_named_word(named, normalize(passages[citation.passage_id]))
             off_kind = not has_expected_kind(asked, text)
-            candidates.append(TunedCandidate(number, raw, off_kind, correctness, lacking, first_correctness, text))
+            candidates.append(TunedCandidate(number, raw, off_kind, correctness, lacking, first_correctness, text, look))
     return candidates
+
+
+def _look(passage: str, start: int, end: int) -> Look:
+    """Return the span [start, end) of the passage as the reader looks at it again: within the sentence it starts in."""
+    first, last = next(((s, e) for s, e in sentence_spans(passage) if s <= start < e), (start, end))
+    return Look(passage[first:last], start - first, end - first)
 
 
 def first_answers(candidates: Sequence[TunedCandidate], calibration: Calibration) -> dict[int, TunedCandidate]:
     """Return, by question, the candidate the calibration ranks first (the earliest of equals)."""
     first: dict[int, tuple[float, TunedCandidate]] = {}
     for candidate in candidates:
-        score = calibration(candidate.raw, candidate.off_kind, candidate.unsupported)
+        score = calibration(candidate.raw, candidate.off_kind, candidate.unsupported, candidate.second_look)
         if candidate.question not in first or score > first[candidate.question][0]:
             first[candidate.question] = (score, candidate)
     return {question: candidate for question, (_, candidate) in first.items()}
@@ -137,7 +150,8 @@ def rescored(records: Sequence[EvalRecord], candidates: Sequence[TunedCandidate]
             answers.append(record)
             continue
         chosen = first[number]
-        answer = replace(record.answer, text=chosen.text, score=calibration(chosen.raw, chosen.off_kind, chosen.unsupported))
+        score = calibration(chosen.raw, chosen.off_kind, chosen.unsupported, chosen.second_look)
+        answer = replace(record.answer, text=chosen.text, score=score)
         answers.append(replace(record, answer=answer, score=score_answer(chosen.text, record.example.answers)))
     return answers
 
@@ -168,12 +182,14 @@ def balanced_f1(
 
 def fit_card_calibration(candidates: Sequence[TunedCandidate]) -> Calibration:
     """Return the calibration fitted on the candidates in two steps: on every candidate, which ranks them, then
-    rescaled on the answers it ranks first (qa.reading.calibration). Raises ValueError as the fits do."""
+    rescaled on the answers it ranks first (qa.reading.calibration); candidates without a second look (all
+    NEUTRAL_LOOK) get it no weight. Raises ValueError as the fits do."""
     ranking = fit_calibration(
         [c.raw for c in candidates],
         [c.correctness for c in candidates],
         [c.off_kind for c in candidates],
         [c.unsupported for c in candidates],
+        [c.second_look for c in candidates],
     )
     answers = list(first_answers(candidates, ranking).values())
     return fit_answer_confidence(
@@ -182,6 +198,7 @@ def fit_card_calibration(candidates: Sequence[TunedCandidate]) -> Calibration:
         [a.off_kind for a in answers],
         [a.correctness for a in answers],
         [a.unsupported for a in answers],
+        [a.second_look for a in answers],
     )
 
 
@@ -346,14 +363,17 @@ def _reader(data_dir: Path, delta: Path, setting: Setting, calibration: Calibrat
 
 
 def calibration_argument(text: str) -> Calibration:
-    """Return the calibration written as SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED; raises ArgumentTypeError otherwise."""
+    """Return the calibration written as SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED[,SECOND_LOOK]; raises ArgumentTypeError
+    otherwise."""
     try:
-        slope, intercept, off_kind, unsupported = (float(part) for part in text.split(","))
+        weights = [float(part) for part in text.split(",")]
     except ValueError:
+        weights = []
+    if len(weights) not in (4, 5):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not four numbers SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED, e.g. 0.24,-0.1,-0.6,-0.3"
-        ) from None
-    return Calibration(slope, intercept, off_kind, unsupported)
+            f"{text!r} is not four or five numbers SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED[,SECOND_LOOK], e.g. 0.24,-0.1,-0.6,-0.3"
+        )
+    return Calibration(*weights)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -376,6 +396,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--no-support", action="store_true", help="fit no weight on whether a candidate's passage names the question's names and numbers"
+    )
+    parser.add_argument(
+        "--no-second-look",
+        action="store_true",
+        help="fit no weight on how sure the reader is of a candidate when it reads the candidate's sentence alone",
     )
     parser.add_argument(
         "--tuning-set",
@@ -414,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         type=calibration_argument,
         default=[],
-        metavar="SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED",
+        metavar="SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED[,SECOND_LOOK]",
         help="a calibration to weigh beside the card's current one and the refit; repeatable",
     )
     parser.add_argument(
@@ -462,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
             summaries[name] = summarize(outcome, retrieval=False)
             if name == "gold tune":
                 read_p95[setting] = float(summaries[name]["read_p95_ms"] or 0.0)
-        candidates = tuned_candidates(records, texts)
+        candidates = tuned_candidates(records, texts, None if args.no_second_look else reader)
         if args.no_support:
             candidates = [replace(candidate, unsupported=False) for candidate in candidates]
         calibration = fit_card_calibration(candidates)
@@ -478,7 +503,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(
             f"| {setting} | calibrated: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, "
-            f"off-kind {calibration.off_kind:.4f}, unsupported {calibration.unsupported:.4f} | {len(candidates)} candidates | | | "
+            f"off-kind {calibration.off_kind:.4f}, unsupported {calibration.unsupported:.4f}, second look {calibration.second_look:.4f} "
+            f"| {len(candidates)} candidates | | | "
             f"newspaper {reranked_f1(candidates, calibration, groups[0], against_first):.3f}, balanced {balanced:.3f} | | |"
         )
 
@@ -493,10 +519,11 @@ def main(argv: list[str] | None = None) -> int:
     kept, weighed = choose_calibration(contenders, run.candidates, run.groups, run.against_first)
     calibration = contenders[kept][1]
     print(f"\ncalibrations weighed on {chosen}'s candidates (the card's current one wins ties):")
-    print("| calibration | slope | intercept | off-kind | unsupported | balanced re-ranked F1 |")
-    print("|---|---|---|---|---|---|")
+    print("| calibration | slope | intercept | off-kind | unsupported | second look | balanced re-ranked F1 |")
+    print("|---|---|---|---|---|---|---|")
     for (name, c), score in zip(contenders, weighed, strict=True):
-        print(f"| {name} | {c.slope:.4f} | {c.intercept:.4f} | {c.off_kind:.4f} | {c.unsupported:.4f} | {score:.3f} |")
+        weights = f"{c.slope:.4f} | {c.intercept:.4f} | {c.off_kind:.4f} | {c.unsupported:.4f} | {c.second_look:.4f}"
+        print(f"| {name} | {weights} | {score:.3f} |")
     answerable = set().union(*run.groups)
     print("\nleave one document out (for information; re-ranked F1 on the document's answerable questions):")
     print("| document | answerable | fitted without it | card's current | reader's own order |")
@@ -537,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"calibration ({contenders[kept][0]}): slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, "
         f"off-kind {calibration.off_kind:.4f}, "
-        f"unsupported {calibration.unsupported:.4f}"
+        f"unsupported {calibration.unsupported:.4f}, second look {calibration.second_look:.4f}"
     )
     print(
         f"threshold: {best.threshold} (weighted {best.weighted:.3f}, answerable F1 {best.answerable_f1:.3f}, "
@@ -557,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
                 "intercept": round(calibration.intercept, 4),
                 "off_kind": round(calibration.off_kind, 4),
                 "unsupported": round(calibration.unsupported, 4),
+                "second_look": round(calibration.second_look, 4),
             },
             "threshold": best.threshold,
             "threshold_abstention": "mean of the written unanswerable questions' and the near misses' rates",

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from qa.answers import Candidate, cite
 from qa.errors import QAError
 from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
-from qa.reading.calibration import Calibration
+from qa.reading.calibration import NEUTRAL_LOOK, Calibration
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_scoring import DECODINGS, WindowLogits, rank_spans
 from qa.reading.spans import has_expected_kind
@@ -23,6 +24,15 @@ WINDOW_CHOICES = ("overlap", "idf")
 # The logit given back for padding positions, which hold no span (their offsets are None) and are never scored.
 _PADDING_LOGIT = -1e4
 _LOAD_HINT = "pass a local folder with a question-answering model, or a hub name on a machine with network access"
+
+
+@dataclass(frozen=True)
+class Look:
+    """A span to look at again: the sentence it sits in, and its [start, end) characters in that sentence."""
+
+    sentence: str
+    start: int
+    end: int
 
 
 class HFReader:
@@ -120,12 +130,69 @@ class HFReader:
         if not readable or not question.strip():
             return []
         self.load()
+        question, _ = self._fit_question(question)
+        texts = [passage.text for passage in readable]
+        windows = self._window_logits(question, texts, choose=True)
+        ranking = rank_spans(
+            windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule, self.length_penalty, self.decoding
+        )
+        asked = analyze(question, self._normalize).answer_type if self.calibration.off_kind else AnswerType.OTHER
+        named = named_words(self._normalize(question)) if self.calibration.unsupported else ()
+        sentences: dict[int, list[tuple[int, int]]] = {}
+        lacking: dict[int, bool] = {}
+        evidence = []
+        for span in ranking.spans:
+            text = texts[span.passage]
+            if span.passage not in sentences:
+                sentences[span.passage] = sentence_spans(text)
+                lacking[span.passage] = bool(named) and lacks_named_word(named, self._normalize(text))
+            evidence.append(next(((s, e) for s, e in sentences[span.passage] if s <= span.start < e), (span.start, span.end)))
+        looks = [NEUTRAL_LOOK] * len(ranking.spans)
+        if self.calibration.second_look:
+            spans = zip(ranking.spans, evidence, strict=True)
+            looks = self.second_look(question, [Look(texts[span.passage][s:e], span.start - s, span.end - s) for span, (s, e) in spans])
+        candidates: list[Candidate] = []
+        for span, sentence, look in zip(ranking.spans, evidence, looks, strict=True):
+            passage = readable[span.passage]
+            text = passage.text[span.start : span.end]
+            confidence = self.calibration(span.confidence, not has_expected_kind(asked, text), lacking[span.passage], look)
+            candidates.append(Candidate(text, confidence, cite(passage, span.start, span.end, *sentence)))
+        return sorted(candidates, key=lambda candidate: -candidate.score)
+
+    def second_look(self, question: str, looks: Sequence[Look]) -> list[float]:
+        """Return, for each span, how sure the model is of it when it reads the span's sentence alone: the highest
+        confidence of the spans that this second read ranks (as `read` ranks a passage's) among those that hold the span
+        or lie within it, 0 when none does. One batch of short windows, each sentence read once."""
+        if not looks:
+            return []
+        self.load()
+        question, _ = self._fit_question(question)
+        texts = list(dict.fromkeys(look.sentence for look in looks))
+        windows = self._window_logits(question, texts, choose=False)
+        ranked = {}
+        for number, text in enumerate(texts):
+            own = [replace(window, passage=0) for window in windows if window.passage == number]
+            ranked[text] = rank_spans(own, [text], self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule).spans
+        return [
+            max(
+                (
+                    span.confidence
+                    for span in ranked[look.sentence]
+                    if look.start <= span.start and span.end <= look.end or span.start <= look.start and look.end <= span.end
+                ),
+                default=0.0,
+            )
+            for look in looks
+        ]
+
+    def _window_logits(self, question: str, texts: Sequence[str], choose: bool) -> list[WindowLogits]:
+        """Return the model's logits on the windows cut from the texts (the question fitted by _fit_question): on all
+        of them, or, with `choose`, on those _chosen_windows picks."""
         import torch
 
         question, stride = self._fit_question(question)
         question_first = self.tokenizer.padding_side == "right"
-        texts = [passage.text for passage in readable]
-        pairs = ([question] * len(texts), texts) if question_first else (texts, [question] * len(texts))
+        pairs = ([question] * len(texts), list(texts)) if question_first else (list(texts), [question] * len(texts))
         encoding = self.tokenizer(
             *pairs,
             truncation="only_second" if question_first else "only_first",
@@ -141,7 +208,7 @@ class HFReader:
         offsets = encoding["offset_mapping"].tolist()
         input_ids = encoding["input_ids"]
         inputs = {name: encoding[name] for name in self.tokenizer.model_input_names if name in encoding}
-        chosen = self._chosen_windows(encoding, context_id)
+        chosen = self._chosen_windows(encoding, context_id) if choose else list(range(len(input_ids)))
         inputs = {name: tensor[chosen] for name, tensor in inputs.items()}
         starts, ends = [], []
         with torch.inference_mode():
@@ -150,7 +217,6 @@ class HFReader:
                 batch_starts, batch_ends = _unpadded_logits(self.logits, batch)
                 starts.extend(batch_starts)
                 ends.extend(batch_ends)
-
         cls_id = self.tokenizer.cls_token_id
         windows = []
         for row, window in enumerate(chosen):
@@ -159,24 +225,7 @@ class HFReader:
             spans = tuple(tuple(offsets[window][i]) if part == context_id else None for i, part in enumerate(sequence))
             cls = ids.index(cls_id) if cls_id is not None and cls_id in ids else 0
             windows.append(WindowLogits(owners[window], spans, tuple(starts[row]), tuple(ends[row]), cls))
-        ranking = rank_spans(
-            windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule, self.length_penalty, self.decoding
-        )
-        asked = analyze(question, self._normalize).answer_type if self.calibration.off_kind else AnswerType.OTHER
-        named = named_words(self._normalize(question)) if self.calibration.unsupported else ()
-        sentences: dict[int, list[tuple[int, int]]] = {}
-        lacking: dict[int, bool] = {}
-        candidates: list[Candidate] = []
-        for span in ranking.spans:
-            passage = readable[span.passage]
-            if span.passage not in sentences:
-                sentences[span.passage] = sentence_spans(passage.text)
-                lacking[span.passage] = bool(named) and lacks_named_word(named, self._normalize(passage.text))
-            evidence = next(((s, e) for s, e in sentences[span.passage] if s <= span.start < e), (span.start, span.end))
-            text = passage.text[span.start : span.end]
-            confidence = self.calibration(span.confidence, not has_expected_kind(asked, text), lacking[span.passage])
-            candidates.append(Candidate(text, confidence, cite(passage, span.start, span.end, *evidence)))
-        return sorted(candidates, key=lambda candidate: -candidate.score)
+        return windows
 
     def logits(self, batch: dict[str, Any]) -> tuple[Any, Any]:
         """Return the start and end logits (tensors, [windows, tokens]) of a batch of windows, run by the torch model."""
