@@ -50,9 +50,10 @@ class HFReader:
     `length_penalty` per token after its first, the first span the most probable one or, with `decoding` `expected_f1`,
     the one with the highest expected F1 against the others, a candidate's score being the probability that the answer overlaps its
     span, mapped through `calibration` (fitted on tuning questions, see qa.reading.calibration), which also weighs
-    whether the span is of the kind the question asks for and whether its passage names the question's names and
-    numbers (qa.reading.support), so candidates are returned in the order of their calibrated confidence; they never
-    overlap an earlier one of the same passage.
+    whether the span is of the kind the question asks for, whether its passage names the question's names and
+    numbers (qa.reading.support) and, when the calibration weighs it, how sure the model is of the span when it reads
+    the span's sentence alone (`second_look`), so candidates are returned in the order of their calibrated confidence;
+    they never overlap an earlier one of the same passage.
     """
 
     def __init__(
