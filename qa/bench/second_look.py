@@ -20,6 +20,7 @@ from pathlib import Path
 
 from qa.bench.load import busy_cores, percentile, seed_questions
 from qa.errors import QAError
+from qa.reading.hf import HFReader
 from qa.system import QASystem, Settings
 
 
@@ -33,10 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     system = QASystem(Settings(args.data_dir))
     reader = system.reader
-    calibration = getattr(reader, "calibration", None)
-    if calibration is None or not calibration.second_look:
+    if not isinstance(reader, HFReader) or not reader.calibration.second_look:
         print("the default reader's card gives the second look no weight: nothing to compare", file=sys.stderr)
         return 1
+    calibration = reader.calibration
     readings = {"with second look": calibration, "without": replace(calibration, second_look=0.0)}
     questions = seed_questions(args.questions)
     try:
