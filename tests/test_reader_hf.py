@@ -423,3 +423,45 @@ def test_a_second_look_holds_a_span_only_where_the_second_read_finds_it_or_a_par
     # The same span, one that holds it, one within it, and one that shares nothing with it.
     assert single.second_look("多少人？", looks) == [found.score, found.score, found.score, 0.0]
     assert single.second_look("多少人？", []) == []
+
+
+def force_run_on(reader: HFReader, monkeypatch: pytest.MonkeyPatch, backed_only: bool) -> None:
+    """Make the model start a span at 两 (9) and at 万 (8) and end it at 人 (8), every other token far below the
+    no-answer's 0; with `backed_only`, the start at 两 holds only in windows that also read 首 (else 0)."""
+    from transformers.modeling_outputs import QuestionAnsweringModelOutput
+
+    ids = dict(zip("两万人首", reader.tokenizer.convert_tokens_to_ids(list("两万人首")), strict=True))
+
+    def forward(input_ids, **_):
+        backed = (input_ids == ids["首"]).any(dim=1, keepdim=True).float() if backed_only else torch.ones(1)
+        rest = torch.where(input_ids == reader.tokenizer.cls_token_id, 0.0, -30.0)
+        starts = torch.where(input_ids == ids["两"], 9.0 * backed, torch.where(input_ids == ids["万"], 8.0, rest))
+        return QuestionAnsweringModelOutput(start_logits=starts, end_logits=torch.where(input_ids == ids["人"], 8.0, rest))
+
+    monkeypatch.setattr(reader.model, "forward", forward)
+
+
+def test_an_answer_that_runs_on_past_what_its_sentence_alone_gives_is_tightened(reader: HFReader, monkeypatch) -> None:
+    force_run_on(reader, monkeypatch, backed_only=True)
+    (passage,) = text_passages(CHINESE, "beijing.txt")
+    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16)
+    tight = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, tighten=True)
+    for each in (plain, tight):
+        each.tokenizer, each.model = reader.tokenizer, reader.model
+    loose, *others = plain.read("有多少人？", retrieved([passage]))
+    tightened, *same_others = tight.read("有多少人？", retrieved([passage]))
+    # The whole passage (with 首) makes 两千多万人 (9 + 8) the answer; its sentence alone ranks 万人 (8 + 8) within it first.
+    assert loose.text == "两千多万人"
+    start = passage.text.index("万人")
+    assert (tightened.text, tightened.score) == ("万人", loose.score)
+    assert (tightened.citation.start, tightened.citation.end, tightened.citation.evidence) == (start, start + 2, loose.citation.evidence)
+    assert same_others == others  # only the answer is tightened
+
+
+def test_an_answer_its_sentence_alone_still_ranks_first_is_kept_whole(reader: HFReader, monkeypatch) -> None:
+    force_run_on(reader, monkeypatch, backed_only=False)
+    (passage,) = text_passages(CHINESE, "beijing.txt")
+    tight = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, tighten=True)
+    tight.tokenizer, tight.model = reader.tokenizer, reader.model
+    answer, *_ = tight.read("有多少人？", retrieved([passage]))
+    assert answer.text == "两千多万人"

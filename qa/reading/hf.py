@@ -14,7 +14,7 @@ from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
 from qa.reading.calibration import NEUTRAL_LOOK, Calibration
 from qa.reading.question import AnswerType, analyze
-from qa.reading.span_scoring import DECODINGS, WindowLogits, rank_spans
+from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, rank_spans
 from qa.reading.spans import has_expected_kind
 from qa.reading.support import lacks_named_word, named_words
 from qa.records import RetrievedPassage
@@ -53,7 +53,9 @@ class HFReader:
     whether the span is of the kind the question asks for, whether its passage names the question's names and
     numbers (qa.reading.support) and, when the calibration weighs it, how sure the model is of the span when it reads
     the span's sentence alone (`second_look`), so candidates are returned in the order of their calibrated confidence;
-    they never overlap an earlier one of the same passage.
+    they never overlap an earlier one of the same passage. With `tighten`, the answer (the first candidate) becomes the
+    span within it that the second read of its sentence ranks at least as sure as every span holding it, if there is
+    one (`900张增至2100张` read alone gives `2100张`); its confidence stays.
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class HFReader:
         calibration: Calibration | None = None,
         length_penalty: float = 0.0,
         decoding: str = "argmax",
+        tighten: bool = False,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -89,6 +92,7 @@ class HFReader:
         self.length_penalty = length_penalty
         self.decoding = decoding
         self.calibration = calibration or Calibration()
+        self.tighten = tighten
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
         self.model: Any = None
@@ -148,24 +152,33 @@ class HFReader:
                 sentences[span.passage] = sentence_spans(text)
                 lacking[span.passage] = bool(named) and lacks_named_word(named, self._normalize(text))
             evidence.append(next(((s, e) for s, e in sentences[span.passage] if s <= span.start < e), (span.start, span.end)))
-        looks = [NEUTRAL_LOOK] * len(ranking.spans)
-        if self.calibration.second_look:
-            spans = zip(ranking.spans, evidence, strict=True)
-            looks = self.second_look(question, [Look(texts[span.passage][s:e], span.start - s, span.end - s) for span, (s, e) in spans])
-        candidates: list[Candidate] = []
-        for span, sentence, look in zip(ranking.spans, evidence, looks, strict=True):
-            passage = readable[span.passage]
-            text = passage.text[span.start : span.end]
+        spans = [Look(texts[span.passage][s:e], span.start - s, span.end - s) for span, (s, e) in zip(ranking.spans, evidence, strict=True)]
+        second_reads = self.second_reads(question, spans) if self.calibration.second_look or self.tighten else {}
+        looks = [_held_or_within(second_reads[look.sentence], look) for look in spans] if self.calibration.second_look else []
+        scored = []
+        for number, span in enumerate(ranking.spans):
+            text = texts[span.passage][span.start : span.end]
+            look = looks[number] if looks else NEUTRAL_LOOK
             confidence = self.calibration(span.confidence, not has_expected_kind(asked, text), lacking[span.passage], look)
-            candidates.append(Candidate(text, confidence, cite(passage, span.start, span.end, *sentence)))
-        return sorted(candidates, key=lambda candidate: -candidate.score)
+            scored.append((confidence, number))
+        scored.sort(key=lambda pair: -pair[0])
+        candidates: list[Candidate] = []
+        for rank, (confidence, number) in enumerate(scored):
+            span, (first, last) = ranking.spans[number], evidence[number]
+            start, end = span.start, span.end
+            if rank == 0 and self.tighten:
+                inner = _tighter(second_reads[spans[number].sentence], spans[number])
+                if inner is not None:
+                    start, end = first + inner.start, first + inner.end
+            passage = readable[span.passage]
+            candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, last)))
+        return candidates
 
-    def second_look(self, question: str, looks: Sequence[Look]) -> list[float]:
-        """Return, for each span, how sure the model is of it when it reads the span's sentence alone: the highest
-        confidence of the spans that this second read ranks (as `read` ranks a passage's) among those that hold the span
-        or lie within it, 0 when none does. One batch of short windows, each sentence read once."""
+    def second_reads(self, question: str, looks: Sequence[Look]) -> dict[str, tuple[ScoredSpan, ...]]:
+        """Return, for each sentence of the spans, the spans the model ranks (as `read` ranks a passage's) when it reads
+        that sentence alone: one batch of short windows, each sentence read once."""
         if not looks:
-            return []
+            return {}
         self.load()
         question, _ = self._fit_question(question)
         texts = list(dict.fromkeys(look.sentence for look in looks))
@@ -174,17 +187,14 @@ class HFReader:
         for number, text in enumerate(texts):
             own = [replace(window, passage=0) for window in windows if window.passage == number]
             ranked[text] = rank_spans(own, [text], self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule).spans
-        return [
-            max(
-                (
-                    span.confidence
-                    for span in ranked[look.sentence]
-                    if look.start <= span.start and span.end <= look.end or span.start <= look.start and look.end <= span.end
-                ),
-                default=0.0,
-            )
-            for look in looks
-        ]
+        return ranked
+
+    def second_look(self, question: str, looks: Sequence[Look]) -> list[float]:
+        """Return, for each span, how sure the model is of it when it reads the span's sentence alone: the highest
+        confidence of the spans that this second read ranks among those that hold the span or lie within it, 0 when none
+        does (second_reads)."""
+        ranked = self.second_reads(question, looks)
+        return [_held_or_within(ranked[look.sentence], look) for look in looks]
 
     def _window_logits(self, question: str, texts: Sequence[str], choose: bool) -> list[WindowLogits]:
         """Return the model's logits on the windows cut from the texts (the question fitted by _fit_question): on all
@@ -270,6 +280,30 @@ class HFReader:
         if room < 1:
             raise QAError(f"reader max_length {self.max_length} leaves no room for the passage; raise it")
         return question, max(0, min(self.stride, room // 2))
+
+
+def _held_or_within(ranked: Sequence[ScoredSpan], look: Look) -> float:
+    """Return the highest confidence of the ranked spans that hold the look's span or lie within it, 0 when none does."""
+    return max(
+        (
+            span.confidence
+            for span in ranked
+            if look.start <= span.start and span.end <= look.end or span.start <= look.start and look.end <= span.end
+        ),
+        default=0.0,
+    )
+
+
+def _tighter(ranked: Sequence[ScoredSpan], look: Look) -> ScoredSpan | None:
+    """Return the span of the second read that lies strictly within the look's span and is ranked at least as sure as
+    every span holding it (the most sure such span), or None: an answer that runs on past what the model, reading its
+    sentence alone, takes for the answer (`900张增至2100张` for `2100张`)."""
+    holding = max((span.confidence for span in ranked if span.start <= look.start and look.end <= span.end), default=0.0)
+    inner = [
+        span for span in ranked if look.start <= span.start and span.end <= look.end and (span.start, span.end) != (look.start, look.end)
+    ]
+    best = max(inner, key=lambda span: span.confidence, default=None)
+    return best if best is not None and best.confidence >= holding else None
 
 
 def _unpadded_logits(
