@@ -13,11 +13,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from qa.bench.tune_reader import TUNING_SETS
-from qa.config import SEEDS, resolve_data_dir
+from qa.bench.tune_reader import newspaper_sets
+from qa.config import resolve_data_dir
 from qa.errors import QAError
-from qa.evaluation import GOLD_SET, EvalRecord, load_eval_set
-from qa.ingest.pipeline import ingest_paths
+from qa.evaluation import EvalRecord
 from qa.reading.neural.model import NeuralReader
 from qa.system import QASystem, Settings
 
@@ -36,9 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
     reader = NeuralReader(data_dir)
-    sets = {"gold tune": (load_eval_set(GOLD_SET, "tune").examples, list(ingest_paths([SEEDS]).passages))}
-    for questions, corpus in TUNING_SETS:
-        sets[questions.stem] = (load_eval_set(questions).examples, list(ingest_paths([corpus]).passages))
+    sets = newspaper_sets()
     base = QASystem(Settings(data_dir))
     totals: dict[bool, list[float]] = {False: [0, 0.0, 0, 0], True: [0, 0.0, 0, 0]}
     print("| set | answerable | EM, not tightened | EM, tightened | F1 summed, not / tightened | unanswerable turned down |")

@@ -54,7 +54,6 @@ from qa.evaluation import GOLD_SET, EvalRecord, answer_kept, context_passages, l
 from qa.folding import TextNormalizer
 from qa.ingest.pipeline import ingest_paths
 from qa.metrics import f1_score, score_answer
-from qa.reading.base import sentence_spans
 from qa.reading.calibration import NEUTRAL_LOOK, Calibration, fit_answer_confidence, fit_calibration
 from qa.reading.hf import WINDOW_CHOICES, HFReader, Look
 from qa.reading.near_miss import near_miss_questions
@@ -93,6 +92,15 @@ class TunedCandidate:
     second_look: float = NEUTRAL_LOOK
 
 
+def newspaper_sets(tuning_sets: Sequence[tuple[Path, Path]] = TUNING_SETS) -> dict[str, tuple[tuple[EvalExample, ...], list[Passage]]]:
+    """Return the newspaper-like tuning sets by name, each its questions and the passages of its own documents: the
+    gold set's `tune` split over seeds/, then each (questions, corpus) pair given."""
+    sets = {"gold tune": (load_eval_set(GOLD_SET, "tune").examples, list(ingest_paths([SEEDS]).passages))}
+    for questions, corpus in tuning_sets:
+        sets[f"{questions.stem} ({corpus.name})"] = (load_eval_set(questions).examples, list(ingest_paths([corpus]).passages))
+    return sets
+
+
 def _system(passages: list[Passage], data_dir: Path, k: int) -> QASystem:
     """Return a system answering at threshold 0 from an in-memory index of the passages with the default encoder."""
     return QASystem(Settings(data_dir, k=k, threshold=0.0)).over_passages(passages)
@@ -112,7 +120,8 @@ def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str], loo
         spans = [first, *((c.text, c.score, c.citation) for c in record.answer.alternatives)]
         looks = [NEUTRAL_LOOK] * len(spans)
         if looker is not None:
-            looks = looker.second_look(record.example.question, [_look(passages[c.passage_id], c.start, c.end) for _, _, c in spans])
+            seen = [Look.of(passages[c.passage_id], c.start, c.end)[1] for _, _, c in spans]
+            looks = looker.second_look(record.example.question, seen)
         for (text, raw, citation), look in zip(spans, looks, strict=True):
             answers = record.example.answers
             correctness = f1_score(text, answers) if answers else 0.0
@@ -121,12 +130,6 @@ def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str], loo
             off_kind = not has_expected_kind(asked, text)
             candidates.append(TunedCandidate(number, raw, off_kind, correctness, lacking, first_correctness, text, look))
     return candidates
-
-
-def _look(passage: str, start: int, end: int) -> Look:
-    """Return the span [start, end) of the passage as the reader looks at it again: within the sentence it starts in."""
-    first, last = next(((s, e) for s, e in sentence_spans(passage) if s <= start < e), (start, end))
-    return Look(passage[first:last], start - first, end - first)
 
 
 def first_answers(candidates: Sequence[TunedCandidate], calibration: Calibration) -> dict[int, TunedCandidate]:
@@ -450,10 +453,8 @@ def main(argv: list[str] | None = None) -> int:
 
     squad = load_eval_set(args.squad)
     squad_examples = squad.examples[: args.squad_limit]
-    gold_passages, squad_passages = list(ingest_paths([SEEDS]).passages), context_passages(squad.contexts or {})
-    newspaper = {"gold tune": (load_eval_set(GOLD_SET, "tune").examples, gold_passages)}
-    for questions, corpus in args.tuning_set or TUNING_SETS:
-        newspaper[f"{questions.stem} ({corpus.name})"] = (load_eval_set(questions).examples, list(ingest_paths([corpus]).passages))
+    squad_passages = context_passages(squad.contexts or {})
+    newspaper = newspaper_sets(args.tuning_set or TUNING_SETS)
     every_passage = [*squad_passages, *(passage for _, passages in newspaper.values() for passage in passages)]
     texts = {passage.id: passage.text for passage in every_passage}
     sets = {name: (examples, _system(passages, data_dir, args.k)) for name, (examples, passages) in newspaper.items()}

@@ -34,6 +34,14 @@ class Look:
     start: int
     end: int
 
+    @classmethod
+    def of(cls, text: str, start: int, end: int, sentences: Sequence[tuple[int, int]] | None = None) -> tuple[int, Look]:
+        """Return where the sentence holding text[start] begins and the span [start, end) seen within that sentence
+        (the span alone when no sentence holds it); `sentences` are sentence_spans(text), computed when not given."""
+        bounds = sentences if sentences is not None else sentence_spans(text)
+        first, last = next(((s, e) for s, e in bounds if s <= start < e), (start, end))
+        return first, cls(text[first:last], start - first, end - first)
+
 
 class HFReader:
     """Extracts verbatim answer spans with a Hugging Face model (AutoModelForQuestionAnswering + fast tokenizer).
@@ -135,9 +143,9 @@ class HFReader:
         if not readable or not question.strip():
             return []
         self.load()
-        question, _ = self._fit_question(question)
+        question, stride = self._fit_question(question)
         texts = [passage.text for passage in readable]
-        windows = self._window_logits(question, texts, choose=True)
+        windows = self._window_logits(question, stride, texts, choose=True)
         ranking = rank_spans(
             windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule, self.length_penalty, self.decoding
         )
@@ -145,33 +153,34 @@ class HFReader:
         named = named_words(self._normalize(question)) if self.calibration.unsupported else ()
         sentences: dict[int, list[tuple[int, int]]] = {}
         lacking: dict[int, bool] = {}
-        evidence = []
+        firsts, spans = [], []
         for span in ranking.spans:
             text = texts[span.passage]
             if span.passage not in sentences:
                 sentences[span.passage] = sentence_spans(text)
                 lacking[span.passage] = bool(named) and lacks_named_word(named, self._normalize(text))
-            evidence.append(next(((s, e) for s, e in sentences[span.passage] if s <= span.start < e), (span.start, span.end)))
-        spans = [Look(texts[span.passage][s:e], span.start - s, span.end - s) for span, (s, e) in zip(ranking.spans, evidence, strict=True)]
-        second_reads = self.second_reads(question, spans) if self.calibration.second_look or self.tighten else {}
+            first, look = Look.of(text, span.start, span.end, sentences[span.passage])
+            firsts.append(first)
+            spans.append(look)
+        second_reads = self._second_reads(question, stride, spans) if self.calibration.second_look or self.tighten else {}
         looks = [_held_or_within(second_reads[look.sentence], look) for look in spans] if self.calibration.second_look else []
         scored = []
         for number, span in enumerate(ranking.spans):
             text = texts[span.passage][span.start : span.end]
-            look = looks[number] if looks else NEUTRAL_LOOK
-            confidence = self.calibration(span.confidence, not has_expected_kind(asked, text), lacking[span.passage], look)
+            second = looks[number] if looks else NEUTRAL_LOOK
+            confidence = self.calibration(span.confidence, not has_expected_kind(asked, text), lacking[span.passage], second)
             scored.append((confidence, number))
         scored.sort(key=lambda pair: -pair[0])
         candidates: list[Candidate] = []
         for rank, (confidence, number) in enumerate(scored):
-            span, (first, last) = ranking.spans[number], evidence[number]
+            span, first, look = ranking.spans[number], firsts[number], spans[number]
             start, end = span.start, span.end
             if rank == 0 and self.tighten:
-                inner = _tighter(second_reads[spans[number].sentence], spans[number])
+                inner = _tighter(second_reads[look.sentence], look)
                 if inner is not None:
                     start, end = first + inner.start, first + inner.end
             passage = readable[span.passage]
-            candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, last)))
+            candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, first + len(look.sentence))))
         return candidates
 
     def second_reads(self, question: str, looks: Sequence[Look]) -> dict[str, tuple[ScoredSpan, ...]]:
@@ -180,9 +189,14 @@ class HFReader:
         if not looks:
             return {}
         self.load()
-        question, _ = self._fit_question(question)
+        return self._second_reads(*self._fit_question(question), looks)
+
+    def _second_reads(self, question: str, stride: int, looks: Sequence[Look]) -> dict[str, tuple[ScoredSpan, ...]]:
+        """second_reads of a question already fitted by _fit_question (with its stride)."""
+        if not looks:
+            return {}
         texts = list(dict.fromkeys(look.sentence for look in looks))
-        windows = self._window_logits(question, texts, choose=False)
+        windows = self._window_logits(question, stride, texts, choose=False)
         ranked = {}
         for number, text in enumerate(texts):
             own = [replace(window, passage=0) for window in windows if window.passage == number]
@@ -196,12 +210,11 @@ class HFReader:
         ranked = self.second_reads(question, looks)
         return [_held_or_within(ranked[look.sentence], look) for look in looks]
 
-    def _window_logits(self, question: str, texts: Sequence[str], choose: bool) -> list[WindowLogits]:
-        """Return the model's logits on the windows cut from the texts (the question fitted by _fit_question): on all
-        of them, or, with `choose`, on those _chosen_windows picks."""
+    def _window_logits(self, question: str, stride: int, texts: Sequence[str], choose: bool) -> list[WindowLogits]:
+        """Return the model's logits on the windows cut from the texts (the question and stride from _fit_question): on
+        all of them, or, with `choose`, on those _chosen_windows picks."""
         import torch
 
-        question, stride = self._fit_question(question)
         question_first = self.tokenizer.padding_side == "right"
         pairs = ([question] * len(texts), list(texts)) if question_first else (list(texts), [question] * len(texts))
         encoding = self.tokenizer(
