@@ -84,19 +84,8 @@ def test_tuning_documents_have_verbatim_answers_and_none_is_held_out():
     from qa.bench.tune_reader import TUNING_SETS
 
     assert all(corpus.parent != HELDOUT for _, corpus in TUNING_SETS)
+    assert {questions for questions, _ in TUNING_SETS} == set((GOLD.parent / "tuning").glob("*_gold.jsonl"))  # none waits
     rows = [row for questions, corpus in TUNING_SETS for row in checked_rows(questions, corpus)]
-    assert len({row["id"] for row in rows}) == 400 and sum(1 for row in rows if not row["answers"]) == 89
-    assert sum(1 for row in rows if row.get("lang") == "en") == 56
-
-
-def test_tuning_documents_waiting_to_join_the_tuning_sets_have_verbatim_answers():
-    from qa.bench.tune_reader import TUNING_SETS
-
-    waiting = sorted(set((GOLD.parent / "tuning").glob("*_gold.jsonl")) - {questions for questions, _ in TUNING_SETS})
-    assert [path.name for path in waiting] == ["board_gold.jsonl", "farmwork_gold.jsonl", "festival_gold.jsonl", "sports_gold.jsonl"]
-    rows = [
-        row for questions in waiting for row in checked_rows(questions, questions.with_name(questions.name.replace("_gold.jsonl", ".txt")))
-    ]
-    assert len({row["id"] for row in rows}) == 180 and sum(1 for row in rows if not row["answers"]) == 40
-    assert sum(1 for row in rows if row["lang"] == "en") == 24
+    assert len({row["id"] for row in rows}) == 580 and sum(1 for row in rows if not row["answers"]) == 129
+    assert sum(1 for row in rows if row.get("lang") == "en") == 80
     assert sum(1 for row in rows if row["type"] == "title") >= 20

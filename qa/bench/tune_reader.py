@@ -68,7 +68,21 @@ from qa.system import QASystem, Settings
 THRESHOLDS = tuple(round(0.02 * step, 2) for step in range(50))
 TUNING_DIR = GOLD_SET.parent / "tuning"
 # Newspaper-like tuning documents written for tuning (qa/gold/tuning/README.md): (questions, corpus).
-TUNING_NAMES = ("page", "notice", "county", "gazette", "earnings", "harbourcity", "market", "eia", "transit")
+TUNING_NAMES = (
+    "page",
+    "notice",
+    "county",
+    "gazette",
+    "earnings",
+    "harbourcity",
+    "market",
+    "eia",
+    "transit",
+    "sports",
+    "board",
+    "farmwork",
+    "festival",
+)
 TUNING_SETS = tuple((TUNING_DIR / f"{name}_gold.jsonl", TUNING_DIR / f"{name}.txt") for name in TUNING_NAMES)
 # The answer latency budget (p95 250 ms for a whole question on 2 idle cores) less what retrieval takes.
 READ_BUDGET_MS = 200.0
