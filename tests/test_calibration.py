@@ -157,3 +157,42 @@ def test_answer_confidence_rescales_the_second_look_weight_with_the_ranking() ->
         pytest.approx(-3.0, abs=0.03),
         pytest.approx(0.8, abs=0.02),
     )
+
+
+def test_off_period_weight_adds_to_the_other_terms() -> None:
+    dated = Calibration(1.0, 0.0, -2.0, -1.0, 0.5, -1.5)
+    assert dated(0.6, off_period=True) == pytest.approx(1 / (1 + math.exp(-(math.log(1.5) - 1.5))))
+    assert dated(0.6, off_kind=True, second_look=0.8, off_period=True) == pytest.approx(
+        1 / (1 + math.exp(-(math.log(1.5) - 2.0 + 0.5 * math.log(4) - 1.5)))
+    )
+    assert Calibration()(0.6, off_period=True) == 0.6
+
+
+def test_fit_learns_an_off_period_penalty_and_never_a_bonus() -> None:
+    truth = Calibration(0.5, -1.0, 0.0, 0.0, 0.0, -1.2)
+    raw = [i / 100 for i in range(2, 99)] * 2
+    dated = [False] * 97 + [True] * 97
+    fitted = fit_calibration(raw, [truth(p, off_period=off) for p, off in zip(raw, dated, strict=True)], off_period=dated)
+    assert (fitted.slope, fitted.intercept, fitted.off_period) == (
+        pytest.approx(0.5, abs=0.01),
+        pytest.approx(-1.0, abs=0.02),
+        pytest.approx(-1.2, abs=0.02),
+    )
+    bonus = Calibration(0.5, -1.0, 0.0, 0.0, 0.0, 1.2)
+    refit = fit_calibration(raw, [bonus(p, off_period=off) for p, off in zip(raw, dated, strict=True)], off_period=dated)
+    assert refit.off_period == 0.0 and refit.slope > 0
+
+
+def test_answer_confidence_rescales_the_off_period_weight_with_the_ranking() -> None:
+    ranking = Calibration(0.5, -1.0, -1.5, 0.0, 0.0, -0.6)
+    truth = Calibration(1.0, 0.4, -3.0, 0.0, 0.0, -1.2)  # the ranking scaled by 2, intercept 0.4
+    raw = [i / 100 for i in range(2, 99)] * 4
+    off_kind = [False] * 194 + [True] * 194
+    dated = ([False] * 97 + [True] * 97) * 2
+    correctness = [truth(p, off, off_period=date) for p, off, date in zip(raw, off_kind, dated, strict=True)]
+    fitted = fit_answer_confidence(ranking, raw, off_kind, correctness, off_period=dated)
+    assert (fitted.slope, fitted.off_kind, fitted.off_period) == (
+        pytest.approx(1.0, abs=0.01),
+        pytest.approx(-3.0, abs=0.03),
+        pytest.approx(-1.2, abs=0.03),
+    )
