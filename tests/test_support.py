@@ -1,9 +1,9 @@
-"""Whether a passage names the question's names, places, numbers and codes, and a sentence its period (qa.reading.support)."""
+"""Whether a passage names the question's names, places, numbers and codes (qa.reading.support)."""
 
 from __future__ import annotations
 
 from qa.folding import TextNormalizer
-from qa.reading.support import lacks_named_word, named_words, period_words
+from qa.reading.support import lacks_named_word, named_words
 
 FOLD = TextNormalizer()
 
@@ -35,17 +35,3 @@ def test_a_passage_lacking_one_named_word_lacks_support() -> None:
     assert lacks_named_word(("独山", "a4"), passage)
     assert not lacks_named_word(("独山", "a3"), passage)
     assert not lacks_named_word((), passage)
-
-
-def test_period_words_are_the_years_halves_quarters_months_and_days_a_question_names() -> None:
-    assert period_words(FOLD("去年上半年全系统罚没款合计是多少？")) == ("去年", "上半年")
-    assert period_words(FOLD("2023年度第二季度和前三季度的出口额各是多少？")) == ("2023年度", "第二季度", "前三季度")
-    assert period_words(FOLD("上個月和本周的客流量是多少？")) == ("上个月", "本周")
-    assert period_words(FOLD("明天刮什么风？昨日呢？")) == ("明天", "昨日")
-    assert period_words(FOLD("平湖市的市长是谁？")) == ()
-
-
-def test_a_sentence_about_another_period_lacks_the_questions_period() -> None:
-    sentence = FOLD("今年上半年，全市外贸进出口总值1286.4亿元。")
-    assert lacks_named_word(period_words(FOLD("去年上半年外贸进出口总值是多少？")), sentence)
-    assert not lacks_named_word(period_words(FOLD("今年上半年外贸进出口总值是多少？")), sentence)

@@ -2,8 +2,7 @@
 
     python -m qa.bench.tune_reader --squad .qa/reader-training/tune.json [--windows 1,2,3] [--choices overlap,idf]
         [--length-penalties 0,0.1] [--decodings argmax,expected_f1] [--min-gain 0.01]
-        [--contender SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED[,SECOND_LOOK[,OFF_PERIOD]]] [--no-second-look] [--no-off-period]
-        [--write]
+        [--contender SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED[,SECOND_LOOK]] [--no-second-look] [--write]
 
 Tuning data, in two groups of equal weight: newspaper-like documents (the gold set's `tune` split over seeds/ and the
 tuning documents of qa/gold/tuning/, each read open-domain over its own corpus; unanswerable questions included) and a
@@ -19,8 +18,7 @@ For each window count (and way of choosing the windows, span-length prior, `--le
 `--decodings`; see qa.reading.span_scoring) the reader answers every tuning question at threshold 0 and a calibration is fitted on every
 candidate it returns (up to four per question: raw confidence, and whether the span is of the kind the question asks
 for, and, unless `--no-support`, whether its passage names the question's names and numbers, qa.reading.support,
-and, unless `--no-second-look`, how sure the reader is of it when it reads its sentence alone, HFReader.second_look,
-and, unless `--no-off-period`, whether that sentence lacks a period the question names, qa.reading.support;
+and, unless `--no-second-look`, how sure the reader is of it when it reads its sentence alone, HFReader.second_look;
 qa.reading.calibration), then rescaled on the answers it ranks first; the count (and way of choosing the windows,
 qa.reading.hf.WINDOW_CHOICES) whose re-ranked first answers have the best balanced F1 (the mean of the two groups' mean
 F1 over their answerable questions, so that 400 encyclopedia questions do not drown a hundred newspaper ones) wins among
@@ -63,7 +61,7 @@ from qa.reading.neural.model import DELTA_PATH, NeuralReader, read_card
 from qa.reading.question import analyze
 from qa.reading.span_scoring import DECODINGS
 from qa.reading.spans import has_expected_kind, tagged_words
-from qa.reading.support import lacks_named_word, named_words, period_words
+from qa.reading.support import lacks_named_word, named_words
 from qa.records import Passage
 from qa.system import QASystem, Settings
 
@@ -95,8 +93,8 @@ SQUAD_SET = "squad tune"
 class TunedCandidate:
     """One candidate a reader gave a tuning question: its question, raw confidence, whether it is of the asked kind,
     how right it is (its F1 against every reference answer, or 0 for any answer to an unanswerable question), whether
-    its passage lacks a name or number of the question, its F1 against the first reference answer alone, its text, its
-    second-look confidence (NEUTRAL_LOOK when it had none), and whether its sentence lacks a period the question names."""
+    its passage lacks a name or number of the question, its F1 against the first reference answer alone, its text, and
+    its second-look confidence (NEUTRAL_LOOK when it had none)."""
 
     question: int
     raw: float
@@ -106,7 +104,6 @@ class TunedCandidate:
     first_correctness: float = 0.0
     text: str = ""
     second_look: float = NEUTRAL_LOOK
-    off_period: bool = False
 
 
 def newspaper_sets(tuning_sets: Sequence[tuple[Path, Path]] = TUNING_SETS) -> dict[str, tuple[tuple[EvalExample, ...], list[Passage]]]:
@@ -133,19 +130,19 @@ def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str], loo
             continue
         asked = analyze(record.example.question, normalize).answer_type
         named = named_words(normalize(record.example.question))
-        periods = period_words(normalize(record.example.question))
         first = (record.answer.text, record.answer.score, record.answer.citations[0])
         spans = [first, *((c.text, c.score, c.citation) for c in record.answer.alternatives)]
-        seen = [Look.of(passages[c.passage_id], c.start, c.end)[1] for _, _, c in spans]
-        looks = looker.second_look(record.example.question, seen) if looker is not None else [NEUTRAL_LOOK] * len(spans)
-        for (text, raw, citation), look, sight in zip(spans, looks, seen, strict=True):
+        looks = [NEUTRAL_LOOK] * len(spans)
+        if looker is not None:
+            seen = [Look.of(passages[c.passage_id], c.start, c.end)[1] for _, _, c in spans]
+            looks = looker.second_look(record.example.question, seen)
+        for (text, raw, citation), look in zip(spans, looks, strict=True):
             answers = record.example.answers
             correctness = f1_score(text, answers) if answers else 0.0
             first_correctness = f1_score(text, answers[:1]) if answers else 0.0
             lacking = bool(named) and lacks_named_word(named, normalize(passages[citation.passage_id]))
             off_kind = not has_expected_kind(asked, text)
-            off_period = bool(periods) and lacks_named_word(periods, normalize(sight.sentence))
-            candidates.append(TunedCandidate(number, raw, off_kind, correctness, lacking, first_correctness, text, look, off_period))
+            candidates.append(TunedCandidate(number, raw, off_kind, correctness, lacking, first_correctness, text, look))
     return candidates
 
 
@@ -153,7 +150,7 @@ def first_answers(candidates: Sequence[TunedCandidate], calibration: Calibration
     """Return, by question, the candidate the calibration ranks first (the earliest of equals)."""
     first: dict[int, tuple[float, TunedCandidate]] = {}
     for candidate in candidates:
-        score = calibration(candidate.raw, candidate.off_kind, candidate.unsupported, candidate.second_look, candidate.off_period)
+        score = calibration(candidate.raw, candidate.off_kind, candidate.unsupported, candidate.second_look)
         if candidate.question not in first or score > first[candidate.question][0]:
             first[candidate.question] = (score, candidate)
     return {question: candidate for question, (_, candidate) in first.items()}
@@ -170,7 +167,7 @@ def rescored(records: Sequence[EvalRecord], candidates: Sequence[TunedCandidate]
             answers.append(record)
             continue
         chosen = first[number]
-        score = calibration(chosen.raw, chosen.off_kind, chosen.unsupported, chosen.second_look, chosen.off_period)
+        score = calibration(chosen.raw, chosen.off_kind, chosen.unsupported, chosen.second_look)
         answer = replace(record.answer, text=chosen.text, score=score)
         answers.append(replace(record, answer=answer, score=score_answer(chosen.text, record.example.answers)))
     return answers
@@ -210,7 +207,6 @@ def fit_card_calibration(candidates: Sequence[TunedCandidate]) -> Calibration:
         [c.off_kind for c in candidates],
         [c.unsupported for c in candidates],
         [c.second_look for c in candidates],
-        [c.off_period for c in candidates],
     )
     answers = list(first_answers(candidates, ranking).values())
     return fit_answer_confidence(
@@ -220,7 +216,6 @@ def fit_card_calibration(candidates: Sequence[TunedCandidate]) -> Calibration:
         [a.correctness for a in answers],
         [a.unsupported for a in answers],
         [a.second_look for a in answers],
-        [a.off_period for a in answers],
     )
 
 
@@ -385,15 +380,15 @@ def _reader(data_dir: Path, delta: Path, setting: Setting, calibration: Calibrat
 
 
 def calibration_argument(text: str) -> Calibration:
-    """Return the calibration written as SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED[,SECOND_LOOK[,OFF_PERIOD]]; raises
-    ArgumentTypeError otherwise."""
+    """Return the calibration written as SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED[,SECOND_LOOK]; raises ArgumentTypeError
+    otherwise."""
     try:
         weights = [float(part) for part in text.split(",")]
     except ValueError:
         weights = []
-    if len(weights) not in (4, 5, 6):
+    if len(weights) not in (4, 5):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not four to six numbers SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED[,SECOND_LOOK[,OFF_PERIOD]], e.g. 0.24,-0.1,-0.6,-0.3"
+            f"{text!r} is not four or five numbers SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED[,SECOND_LOOK], e.g. 0.24,-0.1,-0.6,-0.3"
         )
     return Calibration(*weights)
 
@@ -423,9 +418,6 @@ def main(argv: list[str] | None = None) -> int:
         "--no-second-look",
         action="store_true",
         help="fit no weight on how sure the reader is of a candidate when it reads the candidate's sentence alone",
-    )
-    parser.add_argument(
-        "--no-off-period", action="store_true", help="fit no weight on whether a candidate's sentence lacks a period the question names"
     )
     parser.add_argument(
         "--tuning-set",
@@ -464,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         type=calibration_argument,
         default=[],
-        metavar="SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED[,SECOND_LOOK[,OFF_PERIOD]]",
+        metavar="SLOPE,INTERCEPT,OFF_KIND,UNSUPPORTED[,SECOND_LOOK]",
         help="a calibration to weigh beside the card's current one and the refit; repeatable",
     )
     parser.add_argument(
@@ -513,8 +505,6 @@ def main(argv: list[str] | None = None) -> int:
         candidates = tuned_candidates(records, texts, None if args.no_second_look else reader)
         if args.no_support:
             candidates = [replace(candidate, unsupported=False) for candidate in candidates]
-        if args.no_off_period:
-            candidates = [replace(candidate, off_period=False) for candidate in candidates]
         calibration = fit_card_calibration(candidates)
         groups = [set().union(*(numbers[name] for name in newspaper)), numbers[SQUAD_SET]]
         against_first = frozenset(groups[0]) if args.newspaper_answers == "first" else frozenset()
@@ -528,8 +518,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(
             f"| {setting} | calibrated: slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, "
-            f"off-kind {calibration.off_kind:.4f}, unsupported {calibration.unsupported:.4f}, second look {calibration.second_look:.4f}, "
-            f"off-period {calibration.off_period:.4f} | {len(candidates)} candidates | | | "
+            f"off-kind {calibration.off_kind:.4f}, unsupported {calibration.unsupported:.4f}, second look {calibration.second_look:.4f} "
+            f"| {len(candidates)} candidates | | | "
             f"newspaper {reranked_f1(candidates, calibration, groups[0], against_first):.3f}, balanced {balanced:.3f} | | |"
         )
 
@@ -544,10 +534,10 @@ def main(argv: list[str] | None = None) -> int:
     kept, weighed = choose_calibration(contenders, run.candidates, run.groups, run.against_first)
     calibration = contenders[kept][1]
     print(f"\ncalibrations weighed on {chosen}'s candidates (the card's current one wins ties):")
-    print("| calibration | slope | intercept | off-kind | unsupported | second look | off-period | balanced re-ranked F1 |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| calibration | slope | intercept | off-kind | unsupported | second look | balanced re-ranked F1 |")
+    print("|---|---|---|---|---|---|---|")
     for (name, c), score in zip(contenders, weighed, strict=True):
-        weights = f"{c.slope:.4f} | {c.intercept:.4f} | {c.off_kind:.4f} | {c.unsupported:.4f} | {c.second_look:.4f} | {c.off_period:.4f}"
+        weights = f"{c.slope:.4f} | {c.intercept:.4f} | {c.off_kind:.4f} | {c.unsupported:.4f} | {c.second_look:.4f}"
         print(f"| {name} | {weights} | {score:.3f} |")
     answerable = set().union(*run.groups)
     print("\nleave one document out (for information; re-ranked F1 on the document's answerable questions):")
@@ -589,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"calibration ({contenders[kept][0]}): slope {calibration.slope:.4f}, intercept {calibration.intercept:.4f}, "
         f"off-kind {calibration.off_kind:.4f}, "
-        f"unsupported {calibration.unsupported:.4f}, second look {calibration.second_look:.4f}, off-period {calibration.off_period:.4f}"
+        f"unsupported {calibration.unsupported:.4f}, second look {calibration.second_look:.4f}"
     )
     print(
         f"threshold: {best.threshold} (weighted {best.weighted:.3f}, answerable F1 {best.answerable_f1:.3f}, "
@@ -611,7 +601,6 @@ def main(argv: list[str] | None = None) -> int:
                 "off_kind": round(calibration.off_kind, 4),
                 "unsupported": round(calibration.unsupported, 4),
                 "second_look": round(calibration.second_look, 4),
-                **({"off_period": round(calibration.off_period, 4)} if calibration.off_period else {}),
             },
             "threshold": best.threshold,
             "threshold_abstention": "mean of the written unanswerable questions' and the near misses' rates",

@@ -15,9 +15,7 @@ about berth A4. With both weights 0 the map is monotone and candidates keep thei
 A third, `second_look`, weighs how sure the same model is of the span when it reads the span's sentence alone
 (qa.reading.hf.HFReader.second_look): an answer lifted from a sentence about a neighbouring thing, last year's figure
 or another district's, draws mass when the whole window is read, and much less once the sentence stands by itself.
-Its weight multiplies the logit of that second confidence and is never negative. A fourth, `off_period`, is whether
-the span's sentence lacks a period the question names (`去年`, `第二季度`; qa.reading.support.period_words): last
-year's figure asked for, this year's given.
+Its weight multiplies the logit of that second confidence and is never negative.
 
 All are fitted in two steps: on every candidate, which ranks them (fit_calibration), then, with that order kept, on
 the answers alone (fit_answer_confidence), so that an answer's confidence is its expected correctness.
@@ -42,38 +40,31 @@ def _logit(value: float) -> float:
 @dataclass(frozen=True)
 class Calibration:
     """sigmoid(slope * logit(raw) + intercept + off_kind * [span not of the asked kind] + unsupported * [its passage
-    lacks a name or number of the question] + second_look * logit(confidence of the span read in its sentence alone)
-    + off_period * [its sentence lacks a period the question names]); the identity when slope is 1 and the other
-    weights 0."""
+    lacks a name or number of the question] + second_look * logit(confidence of the span read in its sentence alone));
+    the identity when slope is 1 and the other weights 0."""
 
     slope: float = 1.0
     intercept: float = 0.0
     off_kind: float = 0.0
     unsupported: float = 0.0
     second_look: float = 0.0
-    off_period: float = 0.0
 
-    def __call__(
-        self, raw: float, off_kind: bool = False, unsupported: bool = False, second_look: float = NEUTRAL_LOOK, off_period: bool = False
-    ) -> float:
+    def __call__(self, raw: float, off_kind: bool = False, unsupported: bool = False, second_look: float = NEUTRAL_LOOK) -> float:
         """Return the calibrated confidence of a raw confidence in [0, 1], for a span of the asked kind or not, from a
         passage that names what the question names or not, with the confidence of its second look (NEUTRAL_LOOK, whose
-        logit is 0, when there was none), from a sentence that names the question's period or not."""
-        if self.slope == 1.0 and self.intercept == 0.0 and self._penalty(off_kind, unsupported, second_look, off_period) == 0.0:
+        logit is 0, when there was none)."""
+        if self.slope == 1.0 and self.intercept == 0.0 and self._penalty(off_kind, unsupported, second_look) == 0.0:
             return raw
-        z = self.ranking_score(raw, off_kind, unsupported, second_look, off_period) + self.intercept
+        z = self.ranking_score(raw, off_kind, unsupported, second_look) + self.intercept
         return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
 
-    def ranking_score(
-        self, raw: float, off_kind: bool = False, unsupported: bool = False, second_look: float = NEUTRAL_LOOK, off_period: bool = False
-    ) -> float:
+    def ranking_score(self, raw: float, off_kind: bool = False, unsupported: bool = False, second_look: float = NEUTRAL_LOOK) -> float:
         """Return the part of the calibrated logit that orders candidates: slope * logit(raw) plus the features' terms."""
-        return self.slope * _logit(raw) + self._penalty(off_kind, unsupported, second_look, off_period)
+        return self.slope * _logit(raw) + self._penalty(off_kind, unsupported, second_look)
 
-    def _penalty(self, off_kind: bool, unsupported: bool, second_look: float, off_period: bool) -> float:
+    def _penalty(self, off_kind: bool, unsupported: bool, second_look: float) -> float:
         looked = self.second_look * _logit(second_look) if self.second_look else 0.0
-        flagged = (self.off_kind if off_kind else 0.0) + (self.unsupported if unsupported else 0.0)
-        return flagged + looked + (self.off_period if off_period else 0.0)
+        return (self.off_kind if off_kind else 0.0) + (self.unsupported if unsupported else 0.0) + looked
 
 
 def fit_calibration(
@@ -82,20 +73,18 @@ def fit_calibration(
     off_kind: Sequence[bool] | None = None,
     unsupported: Sequence[bool] | None = None,
     second_look: Sequence[float] | None = None,
-    off_period: Sequence[bool] | None = None,
 ) -> Calibration:
     """Return the calibration that best predicts each answer's correctness (its F1 in [0, 1]; 0 for any answer to an
     unanswerable question) from its raw confidence and, for each feature given, whether its span is of the asked kind
-    (`off_kind`), whether its passage lacks a name or number of the question (`unsupported`), its second-look
-    confidence (`second_look`) and whether its sentence lacks the question's period (`off_period`): a logistic
-    regression on logit(raw), the flags and logit(second look), each answer counted as a right one with weight F1 and
-    a wrong one with weight 1 - F1. A flag whose weight comes out positive,
+    (`off_kind`), whether its passage lacks a name or number of the question (`unsupported`) and its second-look
+    confidence (`second_look`): a logistic regression on logit(raw), the flags and logit(second look), each answer
+    counted as a right one with weight F1 and a wrong one with weight 1 - F1. A flag whose weight comes out positive,
     or a second look whose weight comes out negative, is left at 0 (such a span is never preferred). Raises ValueError
     with fewer than 10 answers or when confidence does not predict correctness."""
-    given = {"off_kind": off_kind, "unsupported": unsupported, "second_look": second_look, "off_period": off_period}
+    given = {"off_kind": off_kind, "unsupported": unsupported, "second_look": second_look}
     if len(raw) != len(correctness) or len(raw) < 10 or any(values is not None and len(values) != len(raw) for values in given.values()):
         raise ValueError("fitting a calibration needs the same number (at least 10) of confidences and correctness values")
-    flags = {"off_kind": off_kind, "unsupported": unsupported, "off_period": off_period}
+    flags = {"off_kind": off_kind, "unsupported": unsupported}
     columns = {name: [1.0 if flag else 0.0 for flag in values] for name, values in flags.items() if values is not None}
     if second_look is not None:
         columns["second_look"] = [_logit(value) for value in second_look]
@@ -112,7 +101,6 @@ def fit_answer_confidence(
     correctness: Sequence[float],
     unsupported: Sequence[bool] | None = None,
     second_look: Sequence[float] | None = None,
-    off_period: Sequence[bool] | None = None,
 ) -> Calibration:
     """Return `ranking` rescaled so that its score predicts the correctness of the answers given (each question's first
     candidate under it, with its raw confidence, flags and F1): a logistic regression on its logit, whose positive
@@ -121,21 +109,13 @@ def fit_answer_confidence(
     ValueError with fewer than 10 answers or when the ranking score does not predict their correctness."""
     lacking = unsupported if unsupported is not None else [False] * len(raw)
     looks = second_look if second_look is not None else [NEUTRAL_LOOK] * len(raw)
-    periods = off_period if off_period is not None else [False] * len(raw)
-    if not len(raw) == len(off_kind) == len(correctness) == len(lacking) == len(looks) == len(periods) or len(raw) < 10:
+    if not len(raw) == len(off_kind) == len(correctness) == len(lacking) == len(looks) or len(raw) < 10:
         raise ValueError("fitting answer confidence needs the same number (at least 10) of confidences, flags and correctness values")
-    ranked = [ranking.ranking_score(*features) for features in zip(raw, off_kind, lacking, looks, periods, strict=True)]
+    ranked = [ranking.ranking_score(*features) for features in zip(raw, off_kind, lacking, looks, strict=True)]
     scale, intercept, _ = _fit(ranked, correctness, [])
     if scale <= 0:
         raise ValueError("the ranking score does not predict the answers' correctness (fitted scale <= 0); keep the ranking calibration")
-    return Calibration(
-        scale * ranking.slope,
-        intercept,
-        scale * ranking.off_kind,
-        scale * ranking.unsupported,
-        scale * ranking.second_look,
-        scale * ranking.off_period,
-    )
+    return Calibration(scale * ranking.slope, intercept, scale * ranking.off_kind, scale * ranking.unsupported, scale * ranking.second_look)
 
 
 def _fit_penalties(

@@ -16,7 +16,7 @@ from qa.reading.calibration import NEUTRAL_LOOK, Calibration
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, rank_spans
 from qa.reading.spans import has_expected_kind
-from qa.reading.support import lacks_named_word, named_words, period_words
+from qa.reading.support import lacks_named_word, named_words
 from qa.records import RetrievedPassage
 
 # How `max_windows` windows are chosen among those of the passages retrieved (see HFReader._chosen_windows).
@@ -60,8 +60,7 @@ class HFReader:
     span, mapped through `calibration` (fitted on tuning questions, see qa.reading.calibration), which also weighs
     whether the span is of the kind the question asks for, whether its passage names the question's names and
     numbers (qa.reading.support) and, when the calibration weighs it, how sure the model is of the span when it reads
-    the span's sentence alone (`second_look`) and whether that sentence names the period the question asks about
-    (`off_period`), so candidates are returned in the order of their calibrated confidence;
+    the span's sentence alone (`second_look`), so candidates are returned in the order of their calibrated confidence;
     they never overlap an earlier one of the same passage. With `tighten`, the answer (the first candidate) becomes the
     span within it that the second read of its sentence ranks at least as sure as every span holding it, if there is
     one (`900张增至2100张` read alone gives `2100张`); its confidence stays.
@@ -152,7 +151,6 @@ class HFReader:
         )
         asked = analyze(question, self._normalize).answer_type if self.calibration.off_kind else AnswerType.OTHER
         named = named_words(self._normalize(question)) if self.calibration.unsupported else ()
-        periods = period_words(self._normalize(question)) if self.calibration.off_period else ()
         sentences: dict[int, list[tuple[int, int]]] = {}
         lacking: dict[int, bool] = {}
         firsts, spans = [], []
@@ -170,8 +168,7 @@ class HFReader:
         for number, span in enumerate(ranking.spans):
             text = texts[span.passage][span.start : span.end]
             second = looks[number] if looks else NEUTRAL_LOOK
-            off_period = bool(periods) and lacks_named_word(periods, self._normalize(spans[number].sentence))
-            confidence = self.calibration(span.confidence, not has_expected_kind(asked, text), lacking[span.passage], second, off_period)
+            confidence = self.calibration(span.confidence, not has_expected_kind(asked, text), lacking[span.passage], second)
             scored.append((confidence, number))
         scored.sort(key=lambda pair: -pair[0])
         candidates: list[Candidate] = []

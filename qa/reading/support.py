@@ -1,16 +1,10 @@
-"""Whether a passage names what a question is about: the question's names, places, numbers and codes it lacks, and
-whether a sentence names the period the question asks about.
+"""Whether a passage names what a question is about: the question's names, places, numbers and codes it lacks.
 
 A span read from a passage that never names the question's berth `A4`, its `盒马嘉兴地区总部` or its year is rarely
 the answer, however sure the model is: it answers a neighbouring question. Proper names, numerals and codes are the
 words a paraphrase keeps verbatim, so their absence is a cheap, generic sign of a missing answer (the words a
 near-miss question swaps, qa.reading.near_miss). It is one more calibration feature (qa.reading.calibration), its
 weight fitted on tuning questions, never a rule that vetoes a span.
-
-A figure's period is the other thing a question pins down and a near answer gets wrong: asked about `去年` or `第二季度`,
-a reader happily lifts this year's or the first half's figure from the sentence next door. Reports name the period in
-the very sentence that gives the figure, so a span whose sentence lacks the question's period (period_words) answers
-another question; that is a second calibration feature, `off_period`.
 """
 
 from __future__ import annotations
@@ -27,10 +21,6 @@ _ASKING = re.compile(r"多少|几|哪|什么|谁|多久|怎")
 _NAMING = re.compile(r"[\u4e00-\u9fff\d]")
 _DIGIT = re.compile(r"\d")
 _NUMERAL_TAG = "m"
-# A period a figure belongs to: a year, a relative year, day or month, a half, a quarter, a week.
-_PERIOD = re.compile(
-    r"\d{4}年度?|[去今明前上本]年|[昨今明前后]天|[昨今明]日|[上下]半年|前三季度|第?[一二三四1-4]季度|[上本下]个?月|[上本下]周"
-)
 
 
 def named_words(question: str, tag: Tagger = tagged_words) -> tuple[str, ...]:
@@ -56,9 +46,3 @@ def named_words(question: str, tag: Tagger = tagged_words) -> tuple[str, ...]:
 def lacks_named_word(words: tuple[str, ...], folded_passage: str) -> bool:
     """Return True when the (folded) passage lacks one of the question's named words."""
     return any(word not in folded_passage for word in words)
-
-
-def period_words(question: str) -> tuple[str, ...]:
-    """Return the periods the (folded) question names, in order (`2023年`, `去年`, `上半年`, `第二季度`); a figure's
-    sentence that lacks one of them (lacks_named_word) is about another period."""
-    return tuple(dict.fromkeys(_PERIOD.findall(question)))
