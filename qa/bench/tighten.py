@@ -5,8 +5,10 @@ Tightening (qa.reading.hf.HFReader, the card's `tighten`) shortens an answer to 
 read of its sentence ranks first; it never changes whether the reader abstains, so the table prints answerable EM and
 summed F1 per set, and the unanswerable questions turned down once. `--documents` reads only the named tuning
 documents instead; `--kinds` adds a third column, tightening held to questions qa.reading.question.analyze types as
-one of those answer types (each question's tightened answer where its type is one of them, else its whole one).
+one of those answer types (each question's tightened answer where its type is one of them, else its whole one);
+`--squad FILE` adds a SQuAD-format tuning split, its first `--squad-limit` questions read over its own contexts.
 Usage: python -m qa.bench.tighten [--data-dir .qa] [--documents NAME ...] [--kinds number,date,person]
+    [--squad .qa/reader-stage13a/tune.json]
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from qa.bench.tune_reader import TUNING_DIR, newspaper_sets
 from qa.config import resolve_data_dir
 from qa.datasets import EvalExample
 from qa.errors import QAError
-from qa.evaluation import EvalRecord, load_eval_set
+from qa.evaluation import EvalRecord, context_passages, load_eval_set
 from qa.folding import TextNormalizer
 from qa.ingest.pipeline import ingest_paths
 from qa.reading.neural.model import NeuralReader
@@ -66,11 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help="data directory for models and caches")
     parser.add_argument("--documents", nargs="+", metavar="NAME", help="tuning documents of qa/gold/tuning to read instead")
     parser.add_argument("--kinds", help="also tighten only for these answer types (comma-separated, e.g. number,date,person)")
+    parser.add_argument("--squad", type=Path, help="a SQuAD-format tuning split to read as one more set")
+    parser.add_argument("--squad-limit", type=int, default=400, help="read only its first N questions (default 400)")
     args = parser.parse_args(argv)
     try:
         kinds = parse_kinds(args.kinds) if args.kinds else None
         columns = ["not tightened", "tightened", *([f"tightened for {', '.join(sorted(kinds))}"] if kinds else [])]
         sets = document_sets(args.documents) if args.documents else newspaper_sets()
+        if args.squad:
+            squad = load_eval_set(args.squad)
+            sets[f"squad ({args.squad.name})"] = (squad.examples[: args.squad_limit], context_passages(squad.contexts or {}))
         data_dir = resolve_data_dir(args.data_dir)
         reader = NeuralReader(data_dir)
         base = QASystem(Settings(data_dir))
