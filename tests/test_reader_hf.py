@@ -465,19 +465,3 @@ def test_an_answer_its_sentence_alone_still_ranks_first_is_kept_whole(reader: HF
     tight.tokenizer, tight.model = reader.tokenizer, reader.model
     answer, *_ = tight.read("有多少人？", retrieved([passage]))
     assert answer.text == "两千多万人"
-
-
-def test_a_repaired_answer_never_cuts_its_number(reader: HFReader, monkeypatch: pytest.MonkeyPatch) -> None:
-    force_logits(reader, monkeypatch, "##4", "万")
-    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16)
-    mended = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, repair=True)
-    for each in (plain, mended):
-        each.tokenizer, each.model = reader.tokenizer, reader.model
-    passage = padded_passage(PADDED)
-    cut, *others = plain.read("上海有多少人？", retrieved([passage]))
-    whole, *same_others = mended.read("上海有多少人？", retrieved([passage]))
-    # The model starts the span at the word piece 4 of 2400; the repair takes the whole number, same confidence.
-    assert cut.text == "400 万"
-    start = PADDED.index("2400")
-    assert (whole.text, whole.score, whole.citation.start, whole.citation.end) == ("2400 万", cut.score, start, start + 6)
-    assert same_others == others  # only the answer is repaired

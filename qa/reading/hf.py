@@ -12,7 +12,6 @@ from qa.answers import Candidate, cite
 from qa.errors import QAError
 from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
-from qa.reading.boundaries import repaired
 from qa.reading.calibration import NEUTRAL_LOOK, Calibration
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, rank_spans
@@ -64,9 +63,7 @@ class HFReader:
     the span's sentence alone (`second_look`), so candidates are returned in the order of their calibrated confidence;
     they never overlap an earlier one of the same passage. With `tighten`, the answer (the first candidate) becomes the
     span within it that the second read of its sentence ranks at least as sure as every span holding it, if there is
-    one (`900张增至2100张` read alone gives `2100张`); its confidence stays. With `repair`, the answer's boundaries are
-    then repaired on the passage's characters (qa.reading.boundaries: a number is never cut, a bracket it opens is
-    closed, a preposition left hanging at either end is dropped); its confidence stays.
+    one (`900张增至2100张` read alone gives `2100张`); its confidence stays.
     """
 
     def __init__(
@@ -85,7 +82,6 @@ class HFReader:
         length_penalty: float = 0.0,
         decoding: str = "argmax",
         tighten: bool = False,
-        repair: bool = False,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -105,7 +101,6 @@ class HFReader:
         self.decoding = decoding
         self.calibration = calibration or Calibration()
         self.tighten = tighten
-        self.repair = repair
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
         self.model: Any = None
@@ -185,10 +180,7 @@ class HFReader:
                 if inner is not None:
                     start, end = first + inner.start, first + inner.end
             passage = readable[span.passage]
-            if rank == 0 and self.repair:
-                start, end = repaired(passage.text, start, end)
-            evidence = (min(first, start), max(first + len(look.sentence), end))
-            candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, *evidence)))
+            candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, first + len(look.sentence))))
         return candidates
 
     def second_reads(self, question: str, looks: Sequence[Look]) -> dict[str, tuple[ScoredSpan, ...]]:
