@@ -465,32 +465,3 @@ def test_an_answer_its_sentence_alone_still_ranks_first_is_kept_whole(reader: HF
     tight.tokenizer, tight.model = reader.tokenizer, reader.model
     answer, *_ = tight.read("有多少人？", retrieved([passage]))
     assert answer.text == "两千多万人"
-
-
-def test_a_number_questions_answer_holding_two_amounts_keeps_the_one_the_windows_score_highest(
-    reader: HFReader, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from transformers.modeling_outputs import QuestionAnsweringModelOutput
-
-    ids = dict(zip("32人", reader.tokenizer.convert_tokens_to_ids(list("32人")), strict=True))
-
-    def forward(input_ids, **_):
-        # Starts: 3 (of 330) 9, 2 (of 2400) 8.5; ends: each 人 8 plus how many 人 come up to it, so the later the higher.
-        people = (input_ids == ids["人"]).float()
-        starts = 9.0 * (input_ids == ids["3"]).float() + 8.5 * (input_ids == ids["2"]).float()
-        return QuestionAnsweringModelOutput(start_logits=starts, end_logits=people * (8.0 + people.cumsum(dim=1)))
-
-    monkeypatch.setattr(reader.model, "forward", forward)
-    passage = padded_passage("上海有 330 万人增至 2400 万人。")
-    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16)
-    single = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, one_amount=True)
-    for each in (plain, single):
-        each.tokenizer, each.model = reader.tokenizer, reader.model
-    whole, *others = plain.read("有多少人？", retrieved([passage]))
-    # 3 to the second 人 (9 + 11) is the answer; within it, 2400 万人 (8.5 + 11) beats 330 万人 (9 + 10).
-    assert whole.text == "330 万人增至 2400 万人"
-    one, *same_others = single.read("有多少人？", retrieved([passage]))
-    assert (one.text, one.score, one.citation.start) == ("2400 万人", whole.score, passage.text.index("2400"))
-    assert same_others == others
-    (kept, *_) = single.read("谁有人？", retrieved([passage]))  # not a number question: the answer stays whole
-    assert kept.text == "330 万人增至 2400 万人"

@@ -6,9 +6,8 @@ read of its sentence ranks first; it never changes whether the reader abstains, 
 summed F1 per set, and the unanswerable questions turned down once. `--documents` reads only the named tuning
 documents instead; `--kinds` adds a third column, tightening held to questions qa.reading.question.analyze types as
 one of those answer types (each question's tightened answer where its type is one of them, else its whole one);
-`--one-amount` a column with one amount kept in a number question's tightened answer too (the card's `one_amount`,
-qa.reading.hf.HFReader); `--squad FILE` adds a SQuAD-format tuning split, its first `--squad-limit` questions read over its own contexts.
-Usage: python -m qa.bench.tighten [--data-dir .qa] [--documents NAME ...] [--kinds number,date,person] [--one-amount]
+`--squad FILE` adds a SQuAD-format tuning split, its first `--squad-limit` questions read over its own contexts.
+Usage: python -m qa.bench.tighten [--data-dir .qa] [--documents NAME ...] [--kinds number,date,person]
     [--squad .qa/reader-stage13a/tune.json]
 """
 
@@ -69,14 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help="data directory for models and caches")
     parser.add_argument("--documents", nargs="+", metavar="NAME", help="tuning documents of qa/gold/tuning to read instead")
     parser.add_argument("--kinds", help="also tighten only for these answer types (comma-separated, e.g. number,date,person)")
-    parser.add_argument("--one-amount", action="store_true", help="also keep one amount in number questions' tightened answers")
     parser.add_argument("--squad", type=Path, help="a SQuAD-format tuning split to read as one more set")
     parser.add_argument("--squad-limit", type=int, default=400, help="read only its first N questions (default 400)")
     args = parser.parse_args(argv)
     try:
         kinds = parse_kinds(args.kinds) if args.kinds else None
         columns = ["not tightened", "tightened", *([f"tightened for {', '.join(sorted(kinds))}"] if kinds else [])]
-        columns += ["tightened, one amount"] if args.one_amount else []
         sets = document_sets(args.documents) if args.documents else newspaper_sets()
         if args.squad:
             squad = load_eval_set(args.squad)
@@ -93,14 +90,11 @@ def main(argv: list[str] | None = None) -> int:
             system = base.over_passages(passages).using_reader(reader)
             outcomes = []
             for tighten in (False, True):
-                reader.tighten, reader.one_amount = tighten, False
+                reader.tighten = tighten
                 outcomes.append(system.evaluate(examples))
             if kinds:
                 held = [analyze(example.question, normalize).answer_type in kinds for example in examples]
-                outcomes.append([tight if hold else whole for whole, tight, hold in zip(*outcomes[:2], held, strict=True)])
-            if args.one_amount:
-                reader.tighten, reader.one_amount = True, True
-                outcomes.append(system.evaluate(examples))
+                outcomes.append([tight if hold else whole for whole, tight, hold in zip(*outcomes, held, strict=True)])
             cells = []
             for total, records in zip(totals, outcomes, strict=True):
                 em, f1, asked, down = answered_scores(records)

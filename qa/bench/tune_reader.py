@@ -591,7 +591,6 @@ def main(argv: list[str] | None = None) -> int:
         card = json.loads(card_file.read_text(encoding="utf-8"))
         card["reading"] = {
             **({"tighten": True} if card.get("reading", {}).get("tighten") else {}),
-            **({"one_amount": True} if card.get("reading", {}).get("one_amount") else {}),
             "max_windows": chosen.windows,
             "window_choice": chosen.choice,
             "length_penalty": chosen.length_penalty,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -15,13 +14,11 @@ from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
 from qa.reading.calibration import NEUTRAL_LOOK, Calibration
 from qa.reading.question import AnswerType, analyze
-from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, rank_spans, window_spans
+from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, rank_spans
 from qa.reading.spans import has_expected_kind
 from qa.reading.support import lacks_named_word, named_words
 from qa.records import RetrievedPassage
 
-# A number written in digits, its decimal or thousands marks included (`12,874`, `6.8`).
-_DIGITS = re.compile(r"\d+(?:[.,．]\d+)*")
 # How `max_windows` windows are chosen among those of the passages retrieved (see HFReader._chosen_windows).
 WINDOW_CHOICES = ("overlap", "idf")
 # The logit given back for padding positions, which hold no span (their offsets are None) and are never scored.
@@ -66,9 +63,7 @@ class HFReader:
     the span's sentence alone (`second_look`), so candidates are returned in the order of their calibrated confidence;
     they never overlap an earlier one of the same passage. With `tighten`, the answer (the first candidate) becomes the
     span within it that the second read of its sentence ranks at least as sure as every span holding it, if there is
-    one (`900张增至2100张` read alone gives `2100张`); its confidence stays. With `one_amount`, the answer to a
-    number question that still holds two or more numbers in digits becomes the span within it holding one, the one
-    the windows read score highest (`40分钟缩短至12分钟` -> `12分钟`); its confidence stays.
+    one (`900张增至2100张` read alone gives `2100张`); its confidence stays.
     """
 
     def __init__(
@@ -87,7 +82,6 @@ class HFReader:
         length_penalty: float = 0.0,
         decoding: str = "argmax",
         tighten: bool = False,
-        one_amount: bool = False,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -107,7 +101,6 @@ class HFReader:
         self.decoding = decoding
         self.calibration = calibration or Calibration()
         self.tighten = tighten
-        self.one_amount = one_amount
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
         self.model: Any = None
@@ -156,9 +149,7 @@ class HFReader:
         ranking = rank_spans(
             windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule, self.length_penalty, self.decoding
         )
-        kind = analyze(question, self._normalize).answer_type if self.calibration.off_kind or self.one_amount else AnswerType.OTHER
-        asked = kind if self.calibration.off_kind else AnswerType.OTHER
-        one_amount = self.one_amount and kind == AnswerType.NUMBER
+        asked = analyze(question, self._normalize).answer_type if self.calibration.off_kind else AnswerType.OTHER
         named = named_words(self._normalize(question)) if self.calibration.unsupported else ()
         sentences: dict[int, list[tuple[int, int]]] = {}
         lacking: dict[int, bool] = {}
@@ -188,23 +179,9 @@ class HFReader:
                 inner = _tighter(second_reads[look.sentence], look)
                 if inner is not None:
                     start, end = first + inner.start, first + inner.end
-            if rank == 0 and one_amount and _number_count(texts[span.passage][start:end]) >= 2:
-                start, end = self._one_amount(windows, span.passage, texts[span.passage], start, end) or (start, end)
             passage = readable[span.passage]
             candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, first + len(look.sentence))))
         return candidates
-
-    def _one_amount(self, windows: Sequence[WindowLogits], passage: int, text: str, start: int, end: int) -> tuple[int, int] | None:
-        """Return the span strictly within [start, end) of the passage's text that holds exactly one number in digits
-        and that the passage's windows score highest (as rank_spans scores spans), or None when there is none."""
-        inner = [
-            (score, first, last)
-            for window in windows
-            if window.passage == passage
-            for score, first, last in window_spans(window, text, self.top_n, self.max_answer_tokens, self.length_penalty)
-            if start <= first and last <= end and (first, last) != (start, end) and _number_count(text[first:last]) == 1
-        ]
-        return max(inner)[1:] if inner else None
 
     def second_reads(self, question: str, looks: Sequence[Look]) -> dict[str, tuple[ScoredSpan, ...]]:
         """Return, for each sentence of the spans, the spans the model ranks (as `read` ranks a passage's) when it reads
@@ -340,11 +317,6 @@ def _tighter(ranked: Sequence[ScoredSpan], look: Look) -> ScoredSpan | None:
     ]
     best = max(inner, key=lambda span: span.confidence, default=None)
     return best if best is not None and best.confidence >= holding else None
-
-
-def _number_count(text: str) -> int:
-    """Return how many numbers written in digits the text holds (a decimal or thousands mark between digits joins)."""
-    return len(_DIGITS.findall(text))
 
 
 def _unpadded_logits(

@@ -98,7 +98,6 @@ class NeuralReader(HFReader):
             length_penalty=length_penalty if length_penalty is not None else float(reading.get("length_penalty", 0.0)),
             decoding=decoding or str(reading.get("decoding", "argmax")),
             tighten=bool(reading.get("tighten", False)),
-            one_amount=bool(reading.get("one_amount", False)),
         )
         if runtime not in RUNTIMES:
             raise QAError(f"unknown reader runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
