@@ -16,7 +16,7 @@ pytest.importorskip("transformers")
 from qa.evaluation import load_eval_set  # noqa: E402
 from qa.training.data import TrainExample, in_tuning_split, load_training_file, tuning_squad  # noqa: E402
 from qa.training.distractors import retrieved_distractors  # noqa: E402
-from qa.training.features import Window, WindowGroup, build_groups, label_window  # noqa: E402
+from qa.training.features import Window, WindowGroup, ablated_context, build_groups, label_window  # noqa: E402
 from qa.training.train import TrainConfig, collate_groups, shared_norm_loss, split_examples, train  # noqa: E402
 from tests.test_reader_training import CONTEXT, QUESTION, base_dir  # noqa: E402,F401 - the tiny encoder fixture
 
@@ -57,6 +57,29 @@ def test_a_near_miss_adds_a_no_answer_group_led_by_the_window_that_held_the_answ
     labels = [label_window(swapped["offset_mapping"][i], swapped.sequence_ids(i), 20, 22) for i in range(len(swapped["input_ids"]))]
     holding = [swapped["input_ids"][i] for i, (start, _) in enumerate(labels) if start > 0]
     assert len(holding) == 1 and list(near.windows[0].input_ids) == holding[0]
+
+
+SENTENCES = "甲乙丙。丁戊己。庚辛壬。"
+
+
+def test_an_ablated_context_loses_the_sentence_holding_the_answer_and_nothing_else() -> None:
+    assert ablated_context(TrainExample("q", QUESTION, SENTENCES, 5, "戊己")) == "甲乙丙。庚辛壬。"
+    assert ablated_context(TrainExample("q", QUESTION, SENTENCES, 2, "丙。丁")) is None  # the answer crosses a sentence
+    assert ablated_context(TrainExample("q", QUESTION, "甲乙丙。丁乙丙。", 5, "乙丙")) is None  # it would still be answered
+
+
+def test_an_ablation_adds_a_no_answer_group_over_the_context_without_the_answers_sentence(base_dir: Path) -> None:  # noqa: F811
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
+    example = TrainExample("q", QUESTION, SENTENCES, 5, "戊己")
+    plain = build_groups(tokenizer, [example], {"q": (OTHER,)}, 32, 4, group_size=3, no_answer_share=0.0, seed=0)
+    groups = build_groups(tokenizer, [example], {"q": (OTHER,)}, 32, 4, group_size=3, no_answer_share=0.0, seed=0, ablated=frozenset({"q"}))
+    assert len(groups) == 2 and groups[1] == plain[0]
+    ablation = groups[0]
+    assert not ablation.answerable and [(w.start, w.end) for w in ablation.windows] == [(0, 0)] * 3
+    left = tokenizer(QUESTION, "甲乙丙。庚辛壬。", truncation="only_second", max_length=32)
+    assert list(ablation.windows[0].input_ids) == left["input_ids"]  # led by the context that lost the answer's sentence
 
 
 def test_an_unanswerable_question_is_always_a_no_answer_group_and_never_a_near_miss(base_dir: Path) -> None:  # noqa: F811
@@ -222,3 +245,11 @@ def test_prepared_items_round_trip_and_train_as_the_questions_they_were_built_fr
     single = dataclasses.replace(elsewhere, group_size=1, out_dir=tmp_path / "single")
     with pytest.raises(QAError, match="do not fit --group-size"):
         train(single, lambda line: None, prepared=prepared)
+
+
+def test_the_ablation_share_joins_the_data_fingerprint_only_when_set(tmp_path: Path) -> None:
+    from qa.training.prepared import data_fingerprint
+
+    config = TrainConfig(tmp_path, tmp_path / "out", (tmp_path / "train.json",), group_size=3)
+    assert "ablation_share" not in data_fingerprint(config.fingerprint())  # items prepared before it existed still load
+    assert data_fingerprint(dataclasses.replace(config, ablation_share=0.3).fingerprint())["ablation_share"] == 0.3

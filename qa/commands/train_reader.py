@@ -107,6 +107,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="with --group-size > 1: share of questions adding a no-answer group of the same question about a neighbouring "
         "thing (a name or number swapped; learns to turn down passages about something else)",
     )
+    parser.add_argument(
+        "--ablation-share",
+        type=float,
+        default=defaults.ablation_share,
+        help="with --group-size > 1: share of answerable questions adding a no-answer group over their context without "
+        "the answer's sentence (learns to turn down the neighbouring sentences' figures)",
+    )
     parser.add_argument("--device", default=defaults.device, help="auto (CUDA when available, else CPU), cpu or cuda")
     parser.add_argument(
         "--sample",
@@ -181,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
         distractors=args.distractors,
         tune_share=args.tune_share,
         near_miss_share=args.near_miss_share,
+        ablation_share=args.ablation_share,
         device=args.device,
     )
     if args.prepared:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from qa.reading.base import sentence_spans
 from qa.training.data import TrainExample
 
 
@@ -126,18 +127,23 @@ def build_groups(
     no_answer_share: float,
     seed: int,
     near_misses: Mapping[str, str] | None = None,
+    ablated: frozenset[str] = frozenset(),
 ) -> list[WindowGroup]:
     """Return one group of `group_size` windows per question: a window holding the answer (a random one when several
     do) and `group_size - 1` windows without it, drawn from the other windows of its context and of its `distractors`
     (retrieved contexts without the answer). For a `no_answer_share` of the questions the answer window is left out and
     the group is all windows without it; an unanswerable question's group is always so. Each answerable question with a
     near miss (`near_misses`: its id -> the question about a neighbouring thing, qa.reading.near_miss) adds a no-answer
-    group of that question: the window that holds the original answer first, then others as above. Draws are made with
-    `seed`; a question with no window to draw is skipped."""
+    group of that question: the window that holds the original answer first, then others as above. Each answerable
+    question in `ablated` (ids) adds a no-answer group of the same question over its context with the answer's sentence
+    cut out (ablated_context). Draws are made with `seed`; a question with no window to draw is skipped."""
     rng = random.Random(seed)
     near_rng = random.Random(f"{seed}-near-miss")
+    ablation_rng = random.Random(f"{seed}-ablation")
     groups: list[WindowGroup] = []
     for example in examples:
+        if example.answerable and example.id in ablated:
+            groups.extend(_ablated_group(tokenizer, example, distractors, max_length, stride, group_size, ablation_rng))
         if near_misses and example.answerable and example.id in near_misses:
             groups.extend(
                 _near_miss_group(tokenizer, example, near_misses[example.id], distractors, max_length, stride, group_size, near_rng)
@@ -157,6 +163,43 @@ def build_groups(
             chosen += [chosen[0]] * wanted
         groups.append(WindowGroup(tuple(chosen), not unanswerable))
     return groups
+
+
+def ablated_context(example: TrainExample) -> str | None:
+    """Return the example's context with the sentence holding its answer cut out, or None when the answer crosses a
+    sentence boundary or its text occurs again in what is left (the question would still be answered)."""
+    bounds = next(((start, end) for start, end in sentence_spans(example.context) if start <= example.answer_start < end), None)
+    if bounds is None or example.answer_end > bounds[1]:
+        return None
+    left = example.context[: bounds[0]] + example.context[bounds[1] :]
+    answer = example.context[example.answer_start : example.answer_end]
+    return None if not answer.strip() or answer in left else left
+
+
+def _ablated_group(
+    tokenizer: Any,
+    example: TrainExample,
+    distractors: Mapping[str, Sequence[str]],
+    max_length: int,
+    stride: int,
+    group_size: int,
+    rng: random.Random,
+) -> list[WindowGroup]:
+    """Return a no-answer group of the question over its context without the answer's sentence (ablated_context): a
+    window of that context (its neighbouring sentences, the hardest to turn down) and `group_size - 1` others of it or
+    of the distractors; none when there is no such context."""
+    left = ablated_context(example)
+    if left is None:
+        return []
+    _, own = _windows_of(tokenizer, example.question, [left], max_length, stride, None)
+    _, others = _windows_of(tokenizer, example.question, list(distractors.get(example.id, ())), max_length, stride, None)
+    if not own:
+        return []
+    first = rng.choice(own)
+    pool = [window for window in own if window is not first] + others
+    chosen = [first, *rng.sample(pool, min(group_size - 1, len(pool)))]
+    chosen += [first] * (group_size - len(chosen))
+    return [WindowGroup(tuple(chosen), False)]
 
 
 def _near_miss_group(

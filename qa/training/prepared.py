@@ -28,10 +28,13 @@ DATA_FIELDS = (
     "no_answer_share",
     "distractors",
     "near_miss_share",
+    "ablation_share",
     "tune_share",
     "seed",
 )
 FORMAT = 1
+# Settings added after items were first saved; left out of a fingerprint when unset.
+_NEWER_FIELDS = frozenset({"ablation_share"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ def data_fingerprint(settings: Mapping[str, Any]) -> dict[str, Any]:
     return {
         field: named(settings.get(field)) if field in ("train_files", "traditional_files", "written") else settings.get(field)
         for field in DATA_FIELDS
+        if field in settings or field not in _NEWER_FIELDS  # items prepared before a newer setting existed still load
     }
 
 

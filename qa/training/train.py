@@ -58,6 +58,8 @@ class TrainConfig:
     device: str = "auto"
     tune_share: float = 0.0
     near_miss_share: float = 0.0
+    # Share of answerable questions adding a no-answer group over their context without the answer's sentence.
+    ablation_share: float = 0.0
     # A folder of questions written over made-up documents (qa.training.written); read first, before the files.
     written: Path | None = None
     # Train on this many questions of the files, drawn with the seed (outside the tuning split), beside every written one.
@@ -80,6 +82,8 @@ class TrainConfig:
         for newer in ("written", "sample"):
             if fields[newer] is None:
                 fields.pop(newer)  # runs from before these settings existed resume as they were
+        if not fields["ablation_share"]:
+            fields.pop("ablation_share")
         return json.loads(json.dumps(fields, default=str))
 
 
@@ -223,6 +227,7 @@ def prepare(config: TrainConfig, tokenizer: Any, examples: Sequence[TrainExample
         return PreparedData((), tuple(windows), len(examples))
     distractors = retrieved_distractors(examples, config.distractors) if config.distractors else {}
     near_misses = _near_misses(examples, config.near_miss_share, config.seed) if config.near_miss_share else None
+    ablated = _drawn(examples, config.ablation_share, f"{config.seed}-ablation-share")
     groups = build_groups(
         tokenizer,
         examples,
@@ -233,10 +238,11 @@ def prepare(config: TrainConfig, tokenizer: Any, examples: Sequence[TrainExample
         config.no_answer_share,
         config.seed,
         near_misses,
+        ablated,
     )
     log(
         f"{len(examples)} questions -> {len(groups)} groups of {config.group_size} windows "
-        f"({sum(g.answerable for g in groups)} holding the answer)"
+        f"({sum(g.answerable for g in groups)} holding the answer; {len(ablated)} questions drawn for ablation)"
     )
     return PreparedData(tuple(groups), (), len(examples))
 
@@ -362,6 +368,14 @@ def _near_misses(examples: Sequence[TrainExample], share: float, seed: int) -> d
     rng = random.Random(f"{seed}-near-miss-share")
     drawn = [example for example in examples if example.answerable and rng.random() < share]
     return near_miss_questions([(e.id, e.question, e.context) for e in drawn], tagged_words, seed)
+
+
+def _drawn(examples: Sequence[TrainExample], share: float, seed: str) -> frozenset[str]:
+    """Return the ids of a `share` of the answerable examples, drawn with `seed`."""
+    if not share:
+        return frozenset()
+    rng = random.Random(seed)
+    return frozenset(example.id for example in examples if example.answerable and rng.random() < share)
 
 
 def _no_decay(name: str) -> bool:
