@@ -193,13 +193,7 @@ def _ablated_group(
         return []
     _, own = _windows_of(tokenizer, example.question, [left], max_length, stride, None)
     _, others = _windows_of(tokenizer, example.question, list(distractors.get(example.id, ())), max_length, stride, None)
-    if not own:
-        return []
-    first = rng.choice(own)
-    pool = [window for window in own if window is not first] + others
-    chosen = [first, *rng.sample(pool, min(group_size - 1, len(pool)))]
-    chosen += [first] * (group_size - len(chosen))
-    return [WindowGroup(tuple(chosen), False)]
+    return _no_answer_group(own, others, group_size, rng)
 
 
 def _near_miss_group(
@@ -217,10 +211,17 @@ def _near_miss_group(
     original answer is in no window."""
     contexts = [example.context, *distractors.get(example.id, ())]
     holding, others = _windows_of(tokenizer, question, contexts, max_length, stride, (example.answer_start, example.answer_end))
-    if not holding:
+    return _no_answer_group(holding, others, group_size, rng)
+
+
+def _no_answer_group(leading: Sequence[Window], others: Sequence[Window], group_size: int, rng: random.Random) -> list[WindowGroup]:
+    """Return a group of `group_size` windows labelled "no answer": one of the `leading` windows (the hardest to turn
+    down) first, then others drawn from the rest of them and `others` (the first repeated when too few); none when
+    there is no leading window."""
+    if not leading:
         return []
-    first = rng.choice(holding)
-    pool = [window for window in holding if window is not first] + others
+    first = rng.choice(leading)
+    pool = [window for window in leading if window is not first] + list(others)
     chosen = [first, *rng.sample(pool, min(group_size - 1, len(pool)))]
     chosen += [first] * (group_size - len(chosen))
     return [WindowGroup(tuple(Window(w.input_ids, w.token_type_ids, 0, 0) for w in chosen), False)]

@@ -365,9 +365,8 @@ def _near_misses(examples: Sequence[TrainExample], share: float, seed: int) -> d
     from qa.reading.near_miss import near_miss_questions
     from qa.reading.spans import tagged_words
 
-    rng = random.Random(f"{seed}-near-miss-share")
-    drawn = [example for example in examples if example.answerable and rng.random() < share]
-    return near_miss_questions([(e.id, e.question, e.context) for e in drawn], tagged_words, seed)
+    drawn = _drawn(examples, share, f"{seed}-near-miss-share")
+    return near_miss_questions([(e.id, e.question, e.context) for e in examples if e.id in drawn], tagged_words, seed)
 
 
 def _drawn(examples: Sequence[TrainExample], share: float, seed: str) -> frozenset[str]:
