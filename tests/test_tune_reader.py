@@ -268,4 +268,4 @@ def test_the_default_threshold_is_the_one_the_shipped_card_records() -> None:
     from qa.answering import DEFAULT_THRESHOLD
     from qa.reading.neural.model import read_card
 
-    assert read_card()["reading"]["threshold"] == DEFAULT_THRESHOLD == 0.42
+    assert read_card()["reading"]["threshold"] == DEFAULT_THRESHOLD == 0.38
