@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from qa.answering import DEFAULT_THRESHOLD  # noqa: E402
+from qa.answering import default_threshold  # noqa: E402
 from qa.evaluation import GOLD_SET, load_eval_set  # noqa: E402
 from qa.ingest.pipeline import ingest_paths  # noqa: E402
 from qa.reading.factory import DEFAULT_READER  # noqa: E402
@@ -41,7 +41,7 @@ def test_default_reader_keeps_its_tuning_split_figures(real_data_dir, tmp_path):
     index, _ = build_index(list(ingest_paths([SEED]).passages), encoder, EmbeddingCache(tmp_path / "embeddings.sqlite"))
     examples = load_eval_set(GOLD_SET, "tune").examples
     system = QASystem(Settings(real_data_dir, retriever="bm25"), make_encoder=lambda model, data_dir: encoder, index=index)
-    assert (system.settings.reader, system.settings.abstain_below) == (DEFAULT_READER, DEFAULT_THRESHOLD)
+    assert (system.settings.reader, system.settings.abstain_below) == (DEFAULT_READER, default_threshold(DEFAULT_READER))
     records = system.evaluate(examples)
     answerable = [r for r in records if r.example.answers]
     unanswerable = [r for r in records if not r.example.answers]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -264,8 +265,22 @@ def test_near_miss_tuning_questions_are_unanswerable_copies_with_one_word_swappe
 
 
 def test_the_default_threshold_is_the_one_the_shipped_card_records() -> None:
-    # tune_reader --write records the chosen threshold in the card; the code's constant must follow it.
-    from qa.answering import DEFAULT_THRESHOLD
+    # tune_reader --write records the chosen threshold in the card, which every default reads.
+    from qa.answering import SPAN_THRESHOLD, default_threshold
     from qa.reading.neural.model import read_card
 
-    assert read_card()["reading"]["threshold"] == DEFAULT_THRESHOLD == 0.38
+    assert read_card()["reading"]["threshold"] == default_threshold("neural") == default_threshold("neural-torch") == 0.38
+    assert default_threshold("span") == SPAN_THRESHOLD == 0.32
+
+
+def test_a_card_without_a_threshold_says_how_to_choose_one(tmp_path: Path) -> None:
+    from qa.errors import QAError
+    from qa.reading.neural.delta import card_threshold
+
+    delta = tmp_path / "reader-delta.safetensors"
+    delta.write_bytes(b"")
+    (tmp_path / "reader-delta.json").write_text('{"reading": {}}', encoding="utf-8")
+    with pytest.raises(QAError, match="records no threshold; choose one with `python -m qa.bench.tune_reader --write`"):
+        card_threshold(delta)
+    (tmp_path / "reader-delta.json").write_text('{"reading": {"threshold": 0.5}}', encoding="utf-8")
+    assert card_threshold(delta) == 0.5

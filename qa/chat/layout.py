@@ -10,7 +10,6 @@ from typing import Any
 import gradio as gr
 
 from embeddings.encoder import DEFAULT_MODEL
-from qa.answering import DEFAULT_THRESHOLD
 from qa.chat.api import describe, make_ask
 from qa.chat.documents import UPLOAD_SUFFIXES
 from qa.chat.evaluation import FEEDBACK, GOLD, UPLOADED
@@ -94,7 +93,7 @@ def build_app(service: ChatService) -> gr.Blocks:
             with gr.Tab(i18n("tab_settings"), id="settings"):
                 k = gr.Slider(1, 20, value=5, step=1, label=i18n("top_k"), elem_id="top-k")
                 mode = gr.Radio(list(RETRIEVERS), value="hybrid", label=i18n("retriever"), elem_id="retriever")
-                threshold = gr.Slider(0, 1, value=DEFAULT_THRESHOLD, step=0.05, label=i18n("threshold"), elem_id="threshold")
+                threshold = gr.Slider(0, 1, value=service.abstain_below, step=0.05, label=i18n("threshold"), elem_id="threshold")
                 model = gr.Dropdown([DEFAULT_MODEL], value=service.model, allow_custom_value=True, label=i18n("model"))
                 model_button = gr.Button(i18n("use_model"))
                 model_status = gr.Markdown()

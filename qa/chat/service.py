@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from embeddings.encoder import DEFAULT_MODEL, Encoder
-from qa.answering import DEFAULT_THRESHOLD, TimedAnswer
+from qa.answering import TimedAnswer
 from qa.chat.documents import DEFAULT_MAX_UPLOAD_MB, store_upload, uploaded_path, uploads_dir
 from qa.chat.i18n import ChatError, translate
 from qa.chat.names import BUILT_IN, INDEXED, UPLOADED, DocumentNames
@@ -179,6 +179,11 @@ class ChatService:
         return self._system.reader
 
     @property
+    def abstain_below(self) -> float:
+        """Return the confidence below which answers are withheld unless a question sets its own: the reader's own threshold."""
+        return self._system.settings.abstain_below
+
+    @property
     def system(self) -> QASystem:
         """Return the question-answering system the chat answers with (its model changes with `use_model`)."""
         return self._system
@@ -247,7 +252,7 @@ class ChatService:
         return seed_names <= set(info.documents) and info.model_fingerprint == self.encoder.fingerprint
 
     def ask(
-        self, question: str, history: Sequence[str] = (), k: int = 5, mode: str = "hybrid", threshold: float = DEFAULT_THRESHOLD
+        self, question: str, history: Sequence[str] = (), k: int = 5, mode: str = "hybrid", threshold: float | None = None
     ) -> TimedAnswer:
         """Return the cited answer to a question (earlier questions resolve follow-ups), once the start-up is done.
 
@@ -266,14 +271,14 @@ class ChatService:
             raise ChatError("unknown_retriever", mode=mode, choices=", ".join(RETRIEVERS))
         if int(k) < 1:
             raise ChatError("bad_top_k", k=k)
-        if not 0 <= float(threshold) <= 1:
+        if threshold is not None and not 0 <= float(threshold) <= 1:
             raise ChatError("bad_threshold", threshold=threshold)
         earlier = [h for h in history if h.strip()]
         word = self._system.unresolved_word(question, earlier)
         if word is not None:
             raise NeedsReferent(word)
         self.wait_until_started()
-        return self._system.ask(question, earlier, int(k), mode, float(threshold))
+        return self._system.ask(question, earlier, int(k), mode, None if threshold is None else float(threshold))
 
     def documents(self) -> list[DocumentInfo]:
         """Return every indexed document by display name with its passage count and origin, uploads first."""

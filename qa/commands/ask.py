@@ -8,7 +8,7 @@ import json
 from rich.console import Console
 from rich.markup import escape
 
-from qa.answering import DEFAULT_THRESHOLD, SPAN_THRESHOLD, TimedAnswer, not_found_message
+from qa.answering import SPAN_THRESHOLD, TimedAnswer, not_found_message
 from qa.commands.common import add_model_option, add_store_option, system
 from qa.errors import QAError
 from qa.reading.factory import DEFAULT_READER, READER_HELP
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--threshold",
         type=float,
-        help=f"abstain below this confidence (default: the reader's own, {DEFAULT_THRESHOLD} for neural, {SPAN_THRESHOLD} for span)",
+        help=f"abstain below this confidence (default: the reader's own: the neural card's, {SPAN_THRESHOLD} for span)",
     )
     parser.add_argument("--json", action="store_true", help="print the answer as JSON (schema in docs/SCHEMAS.md)")
     parser.add_argument(

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from qa.answering import DEFAULT_THRESHOLD, SPAN_THRESHOLD
+from qa.answering import SPAN_THRESHOLD
 from qa.commands.common import add_model_option, add_store_option, data_dir, system
 from qa.config import SEEDS
 from qa.errors import QAError
@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--threshold",
         type=float,
-        help=f"abstain below this confidence (default: the reader's own, {DEFAULT_THRESHOLD} for neural, {SPAN_THRESHOLD} for span)",
+        help=f"abstain below this confidence (default: the reader's own: the neural card's, {SPAN_THRESHOLD} for span)",
     )
     parser.add_argument("--gold-context", action="store_true", help="SQuAD only: read each question's own context, no retrieval")
     parser.add_argument("--limit", type=int, help="evaluate only the first N questions")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 from pathlib import Path
@@ -13,12 +12,11 @@ from embeddings.publish import is_up_to_date, publish_dir
 from qa.errors import QAError
 from qa.reading.calibration import Calibration
 from qa.reading.hf import HFReader, one_line
-from qa.reading.neural.delta import apply_delta, card_path
+from qa.reading.neural.delta import DELTA_PATH, apply_delta, read_card
 from qa.reading.neural.runtime import MODEL_FILE, RUNTIMES, OpenVinoLogits, ensure_reader_export
 
 log = logging.getLogger(__name__)
 
-DELTA_PATH = Path(__file__).resolve().parent / "reader-delta.safetensors"
 MODEL_DIR_NAME = "neural-reader"
 MARKER_FILE = "neural-reader.json"
 BUILD_VERSION = 1
@@ -26,14 +24,6 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 # Windows read per question when the card does not say: the one sharing the most tokens with the question.
 MAX_WINDOWS = 1
 DEFAULT_RUNTIME = "openvino"
-
-
-def read_card(delta_path: Path = DELTA_PATH) -> dict[str, Any]:
-    """Return the JSON card of a delta weights file; raises QAError when the shipped weights are missing."""
-    path = card_path(delta_path)
-    if not Path(delta_path).is_file() or not path.is_file():
-        raise QAError(f"neural reader weights not found at {delta_path}; train them with `qa train-reader`")
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def ensure_neural_model(data_dir: Path, delta_path: Path = DELTA_PATH, base_dir: Path | None = None) -> Path:
