@@ -53,7 +53,8 @@ bench: setup
 # (13a: 3,702 steps, about 10 hours on 2 cores, so four runs of under 3 hours each, --until; 2.6 min on one GPU), then
 # stage 10's recipe over the first 24 written documents (WRITTEN13=<a copy of `git archive ad207e3 qa/training/corpus`>
 # repeats it; the folder holds 32 since). Stage 18 (14-17 were not shipped or were replaced) goes on from stage 13
-# with one phase over all 32 written documents and 2,600 drawn file questions, 10 % of the answerable ones adding a
+# with one phase over the 32 written documents of the time (WRITTEN18=<a copy of `git archive e8e3fd0
+# qa/training/corpus`> repeats it; the folder holds 40 since) and 2,600 drawn file questions, 10 % of the answerable ones adding a
 # no-answer group over their context without the answer's sentence (--ablation-share; 900 steps, about 30 minutes on
 # 2 cores), and exports to the package. The reading settings are then chosen by `python -m qa.bench.tune_reader`
 # (see the model card).
