@@ -58,7 +58,7 @@ def test_a_pdf_with_more_pages_than_the_limit_is_refused(tmp_path):
 
 PIECE = st.builds(
     lambda text, line: TracedText(text, tuple((line, column) for column in range(len(text)))),
-    st.text(alphabet="平湖ab1 2.,", max_size=6),
+    st.text(alphabet="平湖ab1 2.,:", max_size=6),
     st.integers(min_value=1, max_value=50),
 )
 

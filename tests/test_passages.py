@@ -159,8 +159,8 @@ def test_latin_sentences_keep_abbreviations_and_decimals():
     ]
 
 
-def test_a_number_wrapped_at_its_decimal_point_or_comma_is_joined_without_a_space():
-    chinese = text_passages("今年出口额同比增长27.\n4%，分红总额19,\n814.40万元。\n", "doc.txt")
-    assert [p.text for p in chinese] == ["今年出口额同比增长27.4%，分红总额19,814.40万元。"]
-    english = text_passages("The museum opened in 1999.\n2000 people came on the first day.\n", "doc.txt")
-    assert [p.text for p in english] == ["The museum opened in 1999. 2000 people came on the first day."]
+def test_a_number_wrapped_at_its_decimal_point_comma_or_colon_is_joined_without_a_space():
+    chinese = text_passages("今年出口额同比增长27.\n4%，分红总额19,\n814.40万元，关门时间为10:\n40。\n", "doc.txt")
+    assert [p.text for p in chinese] == ["今年出口额同比增长27.4%，分红总额19,814.40万元，关门时间为10:40。"]
+    english = text_passages("The museum opened in 1999.\n2000 people came on the first day. Note:\n12 rooms.\n", "doc.txt")
+    assert [p.text for p in english] == ["The museum opened in 1999. 2000 people came on the first day. Note: 12 rooms."]

@@ -13,6 +13,8 @@ from qa.ingest.source import Position, SourceLine
 SENTENCE_END = "。！？!?…；;"
 CLOSING_MARKS = "”’」』）)》〉】\"'"
 _MAX_UNDOUBLE_LENGTH = 120
+# Characters inside a number a line may be wrapped at: a decimal point, a thousands comma, a time's colon.
+_NUMBER_SEPARATORS = ",.:"
 
 
 def is_cjk(char: str) -> bool:
@@ -177,7 +179,7 @@ def _joint_context(text: str) -> str:
     """Return the end of a text that decides how the next line joins it: its trailing run of digits and number
     separators with the character before the run (all of it when the run starts the text)."""
     start = len(text)
-    while start > 0 and (text[start - 1].isdigit() or text[start - 1] in ",."):
+    while start > 0 and (text[start - 1].isdigit() or text[start - 1] in _NUMBER_SEPARATORS):
         start -= 1
     return text[max(start - 1, 0) :] if start < len(text) else text[-1:]
 
@@ -197,12 +199,12 @@ def _wrap_joint(head: str, end: Position | None, tail: TracedText) -> TracedText
 
 
 def _number_cut_at_separator(head: str, first: str) -> bool:
-    """Return whether a line ends inside a number at its decimal point or thousands comma (`增长27.` + `4%`): digits
-    before the separator that follow CJK text (or start the line), and a digit after it. After a Latin word (`in
-    1999.` + `2000 ...`) the separator may end a sentence, so the space stays."""
+    """Return whether a line ends inside a number at its decimal point, thousands comma or a time's colon (`增长27.` +
+    `4%`, `时间为10:` + `40`): digits before the separator that follow CJK text (or start the line), and a digit after
+    it. After a Latin word (`in 1999.` + `2000 ...`) the separator may end a sentence, so the space stays."""
     if not first.isdigit() or len(head) < 2 or not head[-2].isdigit():
         return False
     start = len(head) - 1
-    while start > 0 and (head[start - 1].isdigit() or head[start - 1] in ",."):
+    while start > 0 and (head[start - 1].isdigit() or head[start - 1] in _NUMBER_SEPARATORS):
         start -= 1
     return start == 0 or is_cjk(head[start - 1])
