@@ -284,3 +284,20 @@ def test_a_card_without_a_threshold_says_how_to_choose_one(tmp_path: Path) -> No
         card_threshold(delta)
     (tmp_path / "reader-delta.json").write_text('{"reading": {"threshold": 0.5}}', encoding="utf-8")
     assert card_threshold(delta) == 0.5
+
+
+def test_every_tuning_set_is_answered_with_one_encoder(tmp_path: Path) -> None:
+    from qa.bench.tune_reader import set_systems
+    from qa.evaluation import context_passages
+    from tests.fakes import FakeEncoder
+
+    loaded: list[FakeEncoder] = []
+
+    def load(model: str, directory: Path) -> FakeEncoder:
+        loaded.append(FakeEncoder())
+        return loaded[-1]
+
+    corpora = {name: context_passages({name: f"{name}公司今年营收增长。"}) for name in ("甲", "乙", "丙")}
+    systems = set_systems(corpora, tmp_path, 5, load)
+    assert list(systems) == ["甲", "乙", "丙"] and len(loaded) == 1 and loaded[0].passages_embedded == 3
+    assert [systems[name].search("公司今年营收", 1, "bm25")[0].passage.document for name in systems] == ["甲", "乙", "丙"]

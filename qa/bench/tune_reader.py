@@ -63,7 +63,8 @@ from qa.reading.span_scoring import DECODINGS
 from qa.reading.spans import has_expected_kind, tagged_words
 from qa.reading.support import lacks_named_word, named_words
 from qa.records import Passage
-from qa.system import QASystem, Settings
+from qa.retrieval.encoders import load_encoder
+from qa.system import EncoderFactory, QASystem, Settings
 
 THRESHOLDS = tuple(round(0.02 * step, 2) for step in range(50))
 TUNING_DIR = GOLD_SET.parent / "tuning"
@@ -127,9 +128,14 @@ def newspaper_sets(tuning_sets: Sequence[tuple[Path, Path]] = TUNING_SETS) -> di
     return sets
 
 
-def _system(passages: list[Passage], data_dir: Path, k: int) -> QASystem:
-    """Return a system answering at threshold 0 from an in-memory index of the passages with the default encoder."""
-    return QASystem(Settings(data_dir, k=k, threshold=0.0)).over_passages(passages)
+def set_systems(
+    corpora: Mapping[str, list[Passage]], data_dir: Path, k: int, make_encoder: EncoderFactory = load_encoder
+) -> dict[str, QASystem]:
+    """Return, by name, a system answering at threshold 0 from an in-memory index of each corpus's passages, all with
+    one encoder (default: the default model): a system of its own per set would load the encoder once per set (26 sets
+    outgrew 24 GB)."""
+    base = QASystem(Settings(data_dir, k=k, threshold=0.0), make_encoder=make_encoder)
+    return {name: base.over_passages(passages) for name, passages in corpora.items()}
 
 
 def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str], looker: HFReader | None = None) -> list[TunedCandidate]:
@@ -483,8 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     newspaper = newspaper_sets(args.tuning_set or TUNING_SETS)
     every_passage = [*squad_passages, *(passage for _, passages in newspaper.values() for passage in passages)]
     texts = {passage.id: passage.text for passage in every_passage}
-    sets = {name: (examples, _system(passages, data_dir, args.k)) for name, (examples, passages) in newspaper.items()}
-    sets[SQUAD_SET] = (squad_examples, _system(squad_passages, data_dir, args.k))
+    systems = set_systems({**{name: passages for name, (_, passages) in newspaper.items()}, SQUAD_SET: squad_passages}, data_dir, args.k)
+    sets = {name: (examples, systems[name]) for name, (examples, _) in newspaper.items()}
+    sets[SQUAD_SET] = (squad_examples, systems[SQUAD_SET])
     runs: dict[Setting, TuningRun] = {}
     current = read_card(args.delta).get("reading", {}).get("calibration")
     incumbent = Calibration(**current) if current else None
