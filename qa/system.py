@@ -18,6 +18,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from embeddings.encoder import DEFAULT_MODEL, Encoder
@@ -64,9 +65,10 @@ class Settings:
     def __post_init__(self) -> None:
         check_options(self.k, self.retriever, self.threshold)
 
-    @property
+    @cached_property
     def abstain_below(self) -> float:
-        """Return the confidence below which the system abstains: the threshold set, else the reader's own."""
+        """Return the confidence below which the system abstains: the threshold set, else the reader's own (read from
+        its card once per settings, not once per question)."""
         return self.threshold if self.threshold is not None else default_threshold(self.reader)
 
 

@@ -178,9 +178,7 @@ def join_wrapped_lines(lines: Sequence[TracedText]) -> TracedText:
 def _joint_context(text: str) -> str:
     """Return the end of a text that decides how the next line joins it: its trailing run of digits and number
     separators with the character before the run (all of it when the run starts the text)."""
-    start = len(text)
-    while start > 0 and (text[start - 1].isdigit() or text[start - 1] in _NUMBER_SEPARATORS):
-        start -= 1
+    start = _number_run_start(text, len(text))
     return text[max(start - 1, 0) :] if start < len(text) else text[-1:]
 
 
@@ -204,7 +202,13 @@ def _number_cut_at_separator(head: str, first: str) -> bool:
     it. After a Latin word (`in 1999.` + `2000 ...`) the separator may end a sentence, so the space stays."""
     if not first.isdigit() or len(head) < 2 or not head[-2].isdigit():
         return False
-    start = len(head) - 1
-    while start > 0 and (head[start - 1].isdigit() or head[start - 1] in _NUMBER_SEPARATORS):
-        start -= 1
+    start = _number_run_start(head, len(head) - 1)
     return start == 0 or is_cjk(head[start - 1])
+
+
+def _number_run_start(text: str, end: int) -> int:
+    """Return where the run of digits and number separators that ends at `end` (exclusive) in `text` starts."""
+    start = end
+    while start > 0 and (text[start - 1].isdigit() or text[start - 1] in _NUMBER_SEPARATORS):
+        start -= 1
+    return start
