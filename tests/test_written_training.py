@@ -52,7 +52,7 @@ def test_written_questions_name_an_ambiguous_evidence_or_a_misplaced_answer(tmp_
 
 def test_the_shipped_written_corpus_reads_cleanly() -> None:
     examples = corpus_examples(CORPUS_DIR)
-    assert (len(examples), sum(e.answerable for e in examples)) == (1840, 1480)
+    assert (len(examples), sum(e.answerable for e in examples)) == (2931, 2355)
     assert len({e.id for e in examples}) == len(examples)
     assert all(e.context[e.answer_start : e.answer_end] == e.answer for e in examples if e.answerable)
 
