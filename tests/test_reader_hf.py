@@ -29,7 +29,8 @@ FILLER = "甲乙丙丁戊己庚辛壬癸"
 LONG = FILLER * 4 + "。\n" + FILLER * 3 + "，答案在此：龙门石窟。\n" + FILLER * 2 + "。"
 PADDED = "  上海有 2400 万人口。 Shanghai is big.  "
 QUESTION = "中国的首都是哪里？ What is 330?"
-TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION)
+TITLED = "依据《城区改造方案》（试行）执行。"
+TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION, TITLED)
 
 
 def vocabulary() -> list[str]:
@@ -465,3 +466,21 @@ def test_an_answer_its_sentence_alone_still_ranks_first_is_kept_whole(reader: HF
     tight.tokenizer, tight.model = reader.tokenizer, reader.model
     answer, *_ = tight.read("有多少人？", retrieved([passage]))
     assert answer.text == "两千多万人"
+
+
+def test_a_span_the_model_ends_on_an_opening_bracket_is_balanced(reader: HFReader, monkeypatch) -> None:
+    from transformers.modeling_outputs import QuestionAnsweringModelOutput
+
+    opening, bracket = reader.tokenizer.convert_tokens_to_ids(["《", "（"])
+
+    def forward(input_ids, **_):
+        rest = torch.where(input_ids == reader.tokenizer.cls_token_id, 0.0, -30.0)
+        starts = torch.where(input_ids == opening, 9.0, rest)
+        return QuestionAnsweringModelOutput(start_logits=starts, end_logits=torch.where(input_ids == bracket, 9.0, rest))
+
+    monkeypatch.setattr(reader.model, "forward", forward)
+    (passage,) = text_passages(TITLED, "plan.txt")
+    answer, *_ = reader.read("依据什么？", retrieved([passage]))
+    start = passage.text.index("《")
+    assert answer.text == "《城区改造方案》"
+    assert (answer.citation.start, answer.citation.end) == (start, start + len("《城区改造方案》"))

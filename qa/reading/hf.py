@@ -15,7 +15,7 @@ from qa.reading.base import sentence_spans
 from qa.reading.calibration import NEUTRAL_LOOK, Calibration
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, rank_spans
-from qa.reading.spans import has_expected_kind
+from qa.reading.spans import balanced_span, has_expected_kind
 from qa.reading.support import lacks_named_word, named_words
 from qa.records import RetrievedPassage
 
@@ -63,7 +63,8 @@ class HFReader:
     the span's sentence alone (`second_look`), so candidates are returned in the order of their calibrated confidence;
     they never overlap an earlier one of the same passage. With `tighten`, the answer (the first candidate) becomes the
     span within it that the second read of its sentence ranks at least as sure as every span holding it, if there is
-    one (`900张增至2100张` read alone gives `2100张`); its confidence stays.
+    one (`900张增至2100张` read alone gives `2100张`); its confidence stays. Every candidate's brackets and quotation
+    marks are balanced (qa.reading.spans.balanced_span).
     """
 
     def __init__(
@@ -180,6 +181,7 @@ class HFReader:
                 if inner is not None:
                     start, end = first + inner.start, first + inner.end
             passage = readable[span.passage]
+            start, end = balanced_span(passage.text, start, end)
             candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, first + len(look.sentence))))
         return candidates
 
