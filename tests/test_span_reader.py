@@ -9,7 +9,7 @@ from qa.folding import TextNormalizer
 from qa.ingest.pipeline import text_passages
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_reader import SpanReader
-from qa.reading.spans import balanced_span, has_expected_kind, typed_spans
+from qa.reading.spans import has_expected_kind, typed_spans
 from qa.records import RetrievedPassage
 
 
@@ -216,24 +216,3 @@ def test_confident_answers_without_the_questions_words(question, text, answer):
 )
 def test_has_expected_kind_flags_only_numbers_and_dates_without_one(answer_type: AnswerType, text: str, expected: bool) -> None:
     assert has_expected_kind(answer_type, text) is expected
-
-
-@pytest.mark.parametrize(
-    ("text", "span", "expected"),
-    [
-        ("依据《关于调整学费的通知》（榕发改）执行", "《关于调整学费的通知》（", "《关于调整学费的通知》"),
-        ("见《甲方案》和《乙方案》等", "《甲方案》和《乙方案", "《甲方案》和《乙方案》"),
-        ("“云岙通”交通卡", "“云岙通", "“云岙通”"),
-        ("管理办法（2024年修订）为准", "2024年修订）", "2024年修订"),
-        ("管理办法（2024年修订）为准", "管理办法（2024年修订）", "管理办法（2024年修订）"),
-        ("（其中）丙", "）丙", "丙"),
-        ("甲（乙）丙", "乙）丙", "乙）丙"),
-        ("共“两千”人", "”人", "人"),
-        ("标准》（", "》（", "》（"),
-        ("3万吨级", "3万吨级", "3万吨级"),
-    ],
-)
-def test_balanced_span_drops_stray_marks_and_closes_what_it_opened(text: str, span: str, expected: str) -> None:
-    start = text.index(span)
-    balanced = balanced_span(text, start, start + len(span))
-    assert text[balanced[0] : balanced[1]] == expected

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from qa.reading.span_scoring import WindowLogits, null_score, rank_spans, strip_span, window_spans
+from qa.reading.span_scoring import WindowLogits, balanced_span, null_score, rank_spans, strip_span, window_spans
 
 LOW = -20.0
 TEXTS = ("北京是首都。", "上海很大。")
@@ -120,3 +120,24 @@ def test_trim_span_drops_edge_punctuation_and_unpaired_quotes() -> None:
     assert text[slice(*trim_span(text, 9, 14))] == "创新攻坚"
     assert text[slice(*trim_span(text, 19, 23))] == "《名单》"
     assert trim_span("，。", 0, 2) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "expected"),
+    [
+        ("依据《关于调整学费的通知》（榕发改）执行", "《关于调整学费的通知》（", "《关于调整学费的通知》"),
+        ("见《甲方案》和《乙方案》等", "《甲方案》和《乙方案", "《甲方案》和《乙方案》"),
+        ("“云岙通”交通卡", "“云岙通", "“云岙通”"),
+        ("管理办法（2024年修订）为准", "2024年修订）", "2024年修订"),
+        ("管理办法（2024年修订）为准", "管理办法（2024年修订）", "管理办法（2024年修订）"),
+        ("（其中）丙", "）丙", "丙"),
+        ("甲（乙）丙", "乙）丙", "乙）丙"),
+        ("共“两千”人", "”人", "人"),
+        ("标准》（", "》（", "》（"),
+        ("3万吨级", "3万吨级", "3万吨级"),
+    ],
+)
+def test_balanced_span_drops_stray_marks_and_closes_what_it_opened(text: str, span: str, expected: str) -> None:
+    start = text.index(span)
+    balanced = balanced_span(text, start, start + len(span))
+    assert text[balanced[0] : balanced[1]] == expected

@@ -14,8 +14,8 @@ from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
 from qa.reading.calibration import NEUTRAL_LOOK, Calibration
 from qa.reading.question import AnswerType, analyze
-from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, rank_spans
-from qa.reading.spans import balanced_span, has_expected_kind
+from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, balanced_span, rank_spans
+from qa.reading.spans import has_expected_kind
 from qa.reading.support import lacks_named_word, named_words
 from qa.records import RetrievedPassage
 
@@ -64,7 +64,7 @@ class HFReader:
     they never overlap an earlier one of the same passage. With `tighten`, the answer (the first candidate) becomes the
     span within it that the second read of its sentence ranks at least as sure as every span holding it, if there is
     one (`900张增至2100张` read alone gives `2100张`); its confidence stays. Every candidate's brackets and quotation
-    marks are balanced (qa.reading.spans.balanced_span).
+    marks are balanced (qa.reading.span_scoring.balanced_span).
     """
 
     def __init__(

@@ -39,6 +39,7 @@ _EVIDENCE = 200
 # Marks a span never starts or ends with (a model's span often takes the comma or full stop after an answer).
 _EDGE_PUNCTUATION = frozenset("，。；：、！？,.;:!?")
 _PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "「": "」", "『": "』", "【": "】"}
+_OPENED_BY = {closing: opening for opening, closing in _PAIRS.items()}
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,39 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
             end -= 1
         else:
             return start, end
+
+
+def balanced_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Return the span with its brackets and quotation marks balanced: without an opening mark at its end or a closing
+    one at its start, without a closing mark at its end whose opening one it lacks, and taking in the closing mark that
+    follows it when it left the last one it opened unclosed (`…通知》（` gives `…通知》`, `《A》和《B` before `》`
+    gives `《A》和《B》`); a span of marks alone stays as it is. A model reading subword tokens can end a span inside a
+    token such as `》（`."""
+    given = (start, end)
+    while start < end and (text[end - 1] in _PAIRS or text[start] in _OPENED_BY):
+        if text[end - 1] in _PAIRS:
+            end -= 1
+        else:
+            start += 1
+    while start < end and text[end - 1] in _OPENED_BY and _OPENED_BY[text[end - 1]] not in text[start : end - 1]:
+        end -= 1
+    if start == end:
+        return given
+    unclosed = _unclosed(text[start:end])
+    if unclosed and end < len(text) and text[end] == _PAIRS[unclosed[-1]]:
+        end += 1
+    return start, end
+
+
+def _unclosed(span: str) -> list[str]:
+    """Return the opening marks of the span that are not closed within it, in order."""
+    opened: list[str] = []
+    for character in span:
+        if character in _PAIRS:
+            opened.append(character)
+        elif character in _OPENED_BY and opened and opened[-1] == _OPENED_BY[character]:
+            opened.pop()
+    return opened
 
 
 def window_spans(

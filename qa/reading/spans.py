@@ -234,43 +234,6 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_CLOSING = {"《": "》", "“": "”", "‘": "’", "「": "」", "【": "】", "（": "）", "(": ")", "[": "]"}
-_OPENING = {closing: opening for opening, closing in _CLOSING.items()}
-
-
-def balanced_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Return the span with its brackets and quotation marks balanced: without an opening mark at its end or a closing
-    one at its start, without a closing mark at its end whose opening one it lacks, and taking in the closing mark that
-    follows it when it left the last one it opened unclosed (`…通知》（` gives `…通知》`, `《A》和《B` before `》`
-    gives `《A》和《B》`); a span of marks alone stays as it is. A model reading subword tokens can end a span inside a
-    token such as `》（`."""
-    given = (start, end)
-    while start < end and (text[end - 1] in _CLOSING or text[start] in _OPENING):
-        if text[end - 1] in _CLOSING:
-            end -= 1
-        else:
-            start += 1
-    while start < end and text[end - 1] in _OPENING and _OPENING[text[end - 1]] not in text[start : end - 1]:
-        end -= 1
-    if start == end:
-        return given
-    unclosed = _unclosed(text[start:end])
-    if unclosed and end < len(text) and text[end] == _CLOSING[unclosed[-1]]:
-        end += 1
-    return start, end
-
-
-def _unclosed(span: str) -> list[str]:
-    """Return the opening marks of the span that are not closed within it, in order."""
-    opened: list[str] = []
-    for character in span:
-        if character in _CLOSING:
-            opened.append(character)
-        elif character in _OPENING and opened and opened[-1] == _OPENING[character]:
-            opened.pop()
-    return opened
-
-
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """Return the spans of quoted terms (“创新攻坚”) and titles (《…》), marks included."""
     return sorted(_pattern_spans(QUOTED_PATTERN, text) + _pattern_spans(TITLE_PATTERN, text))
