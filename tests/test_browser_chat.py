@@ -140,7 +140,8 @@ def open_tab(page, name: str) -> None:
 
 def upload(page, path: Path) -> str:
     """Upload a file and return the status line of this upload (not the previous one, which stays on the page until
-    the new one is done: waiting for any "Indexed" line raced a slow indexing run)."""
+    the new one is done: waiting for any "Indexed" line raced a slow indexing run, and the previous line with Gradio's
+    progress text added to it differs from it too, so a line that still holds the previous one does not count)."""
     open_tab(page, "Your documents")
     status = page.locator("#upload-status")
     before = status.inner_text() if status.count() else ""
@@ -148,7 +149,9 @@ def upload(page, path: Path) -> str:
     page.wait_for_function(
         """before => {
             const status = document.querySelector('#upload-status');
-            return status && status.innerText !== before && /Indexed|Not indexed/.test(status.innerText);
+            const text = status ? status.innerText : "";
+            const fresh = text !== before && !(before && text.includes(before));
+            return fresh && /Indexed|Not indexed/.test(text) && !/Indexing/.test(text);
         }""",
         arg=before,
         timeout=120_000,
