@@ -92,14 +92,15 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
             end -= 1
         elif start < end and text[start] in _PAIRS and _PAIRS[text[start]] not in text[start + 1 : end]:
             start += 1
-        elif (
-            start < end
-            and text[end - 1] in _PAIRS.values()
-            and not any(o in text[start : end - 1] for o, c in _PAIRS.items() if c == text[end - 1])
-        ):
+        elif _ends_on_unopened_mark(text, start, end):
             end -= 1
         else:
             return start, end
+
+
+def _ends_on_unopened_mark(text: str, start: int, end: int) -> bool:
+    """Return True when the span [start, end) ends on a closing mark whose opening one it does not hold."""
+    return start < end and text[end - 1] in _OPENED_BY and _OPENED_BY[text[end - 1]] not in text[start : end - 1]
 
 
 def balanced_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -114,7 +115,7 @@ def balanced_span(text: str, start: int, end: int) -> tuple[int, int]:
             end -= 1
         else:
             start += 1
-    while start < end and text[end - 1] in _OPENED_BY and _OPENED_BY[text[end - 1]] not in text[start : end - 1]:
+    while _ends_on_unopened_mark(text, start, end):
         end -= 1
     if start == end:
         return given
