@@ -234,6 +234,24 @@ def test_each_group_of_unanswerable_questions_weighs_alike_however_many_it_holds
     assert best.threshold == 0.6
 
 
+def test_thresholds_within_the_tolerance_of_the_best_count_as_equally_good() -> None:
+    answerable = [record("几时开幕？", ("今天",), [("今天", 0.3)])] + [record("谁主持了会议？", ("仲旭东",), [("仲旭东", 0.9)])] * 9
+    unanswerable = [record("A4泊位几时启用？", (), [("2023年", 0.35)])]
+    thresholds = (0.0, 0.2, 0.4, 0.6)
+    best, outcomes = choose_threshold(answerable, [unanswerable], 0.1, thresholds=thresholds)
+    assert [(o.threshold, o.answerable_f1, o.abstained) for o in outcomes] == [
+        (0.0, 1.0, 0.0),
+        (0.2, 1.0, 0.0),
+        (0.4, 0.9, 1.0),
+        (0.6, 0.9, 1.0),
+    ]
+    assert [o.weighted for o in outcomes] == pytest.approx([0.9, 0.9, 0.91, 0.91])
+    # by default only the two best, 0.01 above the rest, tie: the upper of them
+    assert best.threshold == 0.6
+    # within 0.02 of the best all four are equally good: the middle of them
+    assert choose_threshold(answerable, [unanswerable], 0.1, thresholds=thresholds, tolerance=0.02)[0].threshold == 0.4
+
+
 def test_an_unanswerable_question_counts_as_abstained_below_the_threshold_or_with_no_answer() -> None:
     unanswerable = [
         record("A4泊位几时启用？", (), [("2023年", 0.5)]),
