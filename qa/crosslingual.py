@@ -4,14 +4,16 @@ A word is rendered two ways: by CC-CEDICT, read backwards (the Chinese headwords
 gloss contains the word: `berth` -> 泊位, `preside` -> 主持), and by its sound, for names written in
 pinyin (`Dushan` -> 独山 wherever a passage holds characters read du shan). The span reader then
 looks for these renderings as it looks for a Chinese question's own words, and the retriever adds the
-dictionary's to an English question's BM25 query.
+dictionary's to an English question's BM25 query. The neural reader, trained on Chinese questions, reads an English
+one glossed: the renderings that the passages it reads hold put after the words they render
+(`Who presided（主持） over the meeting（会议）?`), which anchor the question in the passages' words.
 """
 
 from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib import resources
 
 # A gloss of more words than this describes a headword rather than translating it.
@@ -29,6 +31,8 @@ _STOPWORDS = frozenset(
     "many much did does do has have had it its this that these those as into about there their than".split()
 )
 _HANZI_WORD = re.compile(r"[\u4e00-\u9fff]{1,4}")
+# Glossing an English question: this many dictionary renderings of a word at most, then its pinyin spelling.
+_GLOSS_TRANSLATIONS = 2
 
 
 class EnglishToChinese:
@@ -67,6 +71,23 @@ class EnglishToChinese:
             with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
                 self._index = reverse_glosses(lines)
         return self._index
+
+
+def glossed_question(question: str, texts: str, dictionary: EnglishToChinese) -> str:
+    """Return an English question with, after the first occurrence of each content word, the Chinese renderings of it
+    that the texts hold, in full-width brackets joined by 、: up to two dictionary translations of two characters or
+    more (the most common first) and the first run of characters whose pinyin spells it (`Dushan（独山）`); a question
+    with Chinese characters, or whose words the texts render nowhere, comes back unchanged."""
+    if _HANZI.search(question):
+        return question
+    glossed, syllables = question, text_syllables(texts)
+    for word in english_content_words(question.lower()):
+        translated = [chinese for chinese in dictionary.translations(word) if len(chinese) > 1 and chinese in texts]
+        renderings = list(dict.fromkeys([*translated[:_GLOSS_TRANSLATIONS], *pinyin_matches(word, texts, syllables)[:1]]))
+        found = re.search(rf"(?i)\b{re.escape(word)}\b", glossed) if renderings else None
+        if found:
+            glossed = glossed[: found.end()] + "（" + "、".join(renderings) + "）" + glossed[found.end() :]
+    return glossed
 
 
 def english_content_words(text: str) -> list[str]:
@@ -130,15 +151,21 @@ def english_forms(word: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
-def pinyin_matches(word: str, text: str) -> list[str]:
-    """Return the runs of Chinese characters of the text whose toneless pinyin spells the word (`pinghu` -> 平湖)."""
+def text_syllables(text: str) -> list[str]:
+    """Return the toneless pinyin of each character of the text (a NUL character for one that has none)."""
     from pypinyin import lazy_pinyin
 
+    # pypinyin documents an `errors` callback returning one item per character; its stubs allow only a string
+    return lazy_pinyin(text, errors=lambda chars: ["\0"] * len(chars))  # type: ignore[arg-type,return-value]
+
+
+def pinyin_matches(word: str, text: str, syllables: Sequence[str] | None = None) -> list[str]:
+    """Return the runs of Chinese characters of the text whose toneless pinyin spells the word (`pinghu` -> 平湖);
+    `syllables` are text_syllables(text), computed here when not given."""
     target = word.lower().replace("'", "").replace("-", "")
     if len(target) < 4 or not target.isalpha():
         return []
-    # pypinyin documents an `errors` callback returning one item per character; its stubs allow only a string
-    syllables = lazy_pinyin(text, errors=lambda chars: ["\0"] * len(chars))  # type: ignore[arg-type,return-value]
+    syllables = syllables if syllables is not None else text_syllables(text)
     found: list[str] = []
     for start in range(len(text)):
         spelled = ""

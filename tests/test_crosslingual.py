@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.crosslingual import EnglishToChinese, core_words, english_forms, pinyin_matches, reverse_glosses
+from qa.crosslingual import EnglishToChinese, core_words, english_forms, glossed_question, pinyin_matches, reverse_glosses
 from qa.folding import TextNormalizer
 from qa.ingest.pipeline import text_passages
 from qa.reading.question import AnswerType, analyze
@@ -130,3 +130,15 @@ def test_expand_query_adds_chinese_keywords_to_english_questions_only():
     assert expanded.startswith("Where is the berth located? ")
     assert {"泊位", "位于"} <= set(expanded.split()[5:])
     assert dictionary.expand_query("泊位位于哪里？") == "泊位位于哪里？"
+
+
+def test_an_english_question_is_glossed_with_the_renderings_the_passages_hold():
+    dictionary = EnglishToChinese()
+    text = "独山港区A3泊位建设等级为3万吨级，外轮可以靠泊。仲旭东主持会议。"
+    assert glossed_question("Who presided over the meeting at Dushan port?", text, dictionary) == (
+        "Who presided（主持） over the meeting（会议） at Dushan（独山） port（港区）?"
+    )
+    # a word is glossed once, at its first occurrence; words the text renders nowhere stay as asked
+    assert glossed_question("Which ships may berth at berth A3?", text, dictionary) == "Which ships may（可以） berth（泊位） at berth A3?"
+    assert glossed_question("What is the weather?", text, dictionary) == "What is the weather?"
+    assert glossed_question("谁主持会议？", text, dictionary) == "谁主持会议？"

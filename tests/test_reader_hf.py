@@ -484,3 +484,21 @@ def test_a_span_the_model_ends_on_an_opening_bracket_is_balanced(reader: HFReade
     start = passage.text.index("《")
     assert answer.text == "《城区改造方案》"
     assert (answer.citation.start, answer.citation.end) == (start, start + len("《城区改造方案》"))
+
+
+def test_with_gloss_an_english_question_is_read_with_the_passages_renderings_of_its_words(model_dir: Path, monkeypatch) -> None:
+    glossing = HFReader(str(model_dir), max_length=MAX_LENGTH, stride=16, gloss=True)
+    glossing.load()
+    fed: list[list[int]] = []
+    forward = glossing.model.forward
+
+    def recording(input_ids, **rest):
+        fed.extend(input_ids.tolist())
+        return forward(input_ids=input_ids, **rest)
+
+    monkeypatch.setattr(glossing.model, "forward", recording)
+    passage = text_passages(CHINESE, "capital.txt")[0]
+    glossing.read("What is the capital of China?", retrieved([passage]))
+    glossed = glossing.tokenizer("What is the capital（首都） of China（中国）?", passage.text)["input_ids"]
+    assert fed == [glossed]
+    assert glossed != glossing.tokenizer("What is the capital of China?", passage.text)["input_ids"]

@@ -176,7 +176,7 @@ def set_systems(
 
 def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str], looker: HFReader | None = None) -> list[TunedCandidate]:
     """Return every candidate of the records (the answer, then its alternatives), numbered by question, each with its
-    second look by `looker` when one is given; `passages` holds the text of every passage they cite, by id."""
+    second look by `looker` when one is given; `passages` holds the text of every passage they read, by id."""
     normalize = TextNormalizer()
     candidates = []
     for number, record in enumerate(records):
@@ -189,7 +189,8 @@ def tuned_candidates(records: list[EvalRecord], passages: Mapping[str, str], loo
         looks = [NEUTRAL_LOOK] * len(spans)
         if looker is not None:
             seen = [Look.of(passages[c.passage_id], c.start, c.end)[1] for _, _, c in spans]
-            looks = looker.second_look(record.example.question, seen)
+            read_texts = [passages[passage_id] for passage_id in record.answer.retrieved]
+            looks = looker.second_look(looker.question_as_read(record.example.question, read_texts), seen)
         for (text, raw, citation), look in zip(spans, looks, strict=True):
             answers = record.example.answers
             correctness = f1_score(text, answers) if answers else 0.0
@@ -646,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
         card_file = args.delta.with_suffix(".json")
         card = json.loads(card_file.read_text(encoding="utf-8"))
         card["reading"] = {
-            **({"tighten": True} if card.get("reading", {}).get("tighten") else {}),
+            **{flag: True for flag in ("tighten", "gloss") if card.get("reading", {}).get(flag)},
             "max_windows": chosen.windows,
             "window_choice": chosen.choice,
             "length_penalty": chosen.length_penalty,

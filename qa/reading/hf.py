@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from qa.answers import Candidate, cite
+from qa.crosslingual import EnglishToChinese, glossed_question
 from qa.errors import QAError
 from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
@@ -64,7 +65,8 @@ class HFReader:
     they never overlap an earlier one of the same passage. With `tighten`, the answer (the first candidate) becomes the
     span within it that the second read of its sentence ranks at least as sure as every span holding it, if there is
     one (`900张增至2100张` read alone gives `2100张`); its confidence stays. Every candidate's brackets and quotation
-    marks are balanced (qa.reading.span_scoring.balanced_span).
+    marks are balanced (qa.reading.span_scoring.balanced_span). With `gloss`, an English question is read with the
+    Chinese renderings of its words that the passages hold put after them (qa.crosslingual.glossed_question).
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class HFReader:
         length_penalty: float = 0.0,
         decoding: str = "argmax",
         tighten: bool = False,
+        gloss: bool = False,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -102,6 +105,8 @@ class HFReader:
         self.decoding = decoding
         self.calibration = calibration or Calibration()
         self.tighten = tighten
+        self.gloss = gloss
+        self._dictionary = EnglishToChinese()
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
         self.model: Any = None
@@ -144,8 +149,8 @@ class HFReader:
         if not readable or not question.strip():
             return []
         self.load()
-        question, stride = self._fit_question(question)
         texts = [passage.text for passage in readable]
+        question, stride = self._fit_question(self.question_as_read(question, texts))
         windows = self._window_logits(question, stride, texts, choose=True)
         ranking = rank_spans(
             windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule, self.length_penalty, self.decoding
@@ -184,6 +189,11 @@ class HFReader:
             start, end = balanced_span(passage.text, start, end)
             candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, first + len(look.sentence))))
         return candidates
+
+    def question_as_read(self, question: str, texts: Sequence[str]) -> str:
+        """Return the question as `read` gives it to the model over passages of these texts: glossed (with `gloss`, an
+        English question: qa.crosslingual.glossed_question), else as asked."""
+        return glossed_question(question, "\n".join(texts), self._dictionary) if self.gloss else question
 
     def second_reads(self, question: str, looks: Sequence[Look]) -> dict[str, tuple[ScoredSpan, ...]]:
         """Return, for each sentence of the spans, the spans the model ranks (as `read` ranks a passage's) when it reads

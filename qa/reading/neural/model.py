@@ -88,6 +88,7 @@ class NeuralReader(HFReader):
             length_penalty=length_penalty if length_penalty is not None else float(reading.get("length_penalty", 0.0)),
             decoding=decoding or str(reading.get("decoding", "argmax")),
             tighten=bool(reading.get("tighten", False)),
+            gloss=bool(reading.get("gloss", False)),
         )
         if runtime not in RUNTIMES:
             raise QAError(f"unknown reader runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
