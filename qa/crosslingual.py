@@ -33,6 +33,8 @@ _STOPWORDS = frozenset(
 _HANZI_WORD = re.compile(r"[\u4e00-\u9fff]{1,4}")
 # Glossing an English question: this many dictionary renderings of a word at most, then its pinyin spelling.
 _GLOSS_TRANSLATIONS = 2
+# Shorter English words (`city`, `plan`, `rate`) have too many senses for a dictionary rendering to help.
+_GLOSS_MIN_LETTERS = 5
 
 
 class EnglishToChinese:
@@ -75,14 +77,16 @@ class EnglishToChinese:
 
 def glossed_question(question: str, texts: str, dictionary: EnglishToChinese) -> str:
     """Return an English question with, after the first occurrence of each content word, the Chinese renderings of it
-    that the texts hold, in full-width brackets joined by 、: up to two dictionary translations of two characters or
-    more (the most common first) and the first run of characters whose pinyin spells it (`Dushan（独山）`); a question
-    with Chinese characters, or whose words the texts render nowhere, comes back unchanged."""
+    that the texts hold, in full-width brackets joined by 、: for a word of five letters or more, up to two dictionary
+    translations of two characters or more (the most common first), and the first run of characters whose pinyin
+    spells it (`Dushan（独山）`); a question with Chinese characters, or whose words the texts render nowhere, comes
+    back unchanged."""
     if _HANZI.search(question):
         return question
     glossed, syllables = question, text_syllables(texts)
     for word in english_content_words(question.lower()):
-        translated = [chinese for chinese in dictionary.translations(word) if len(chinese) > 1 and chinese in texts]
+        translations = dictionary.translations(word) if len(word) >= _GLOSS_MIN_LETTERS else ()
+        translated = [chinese for chinese in translations if len(chinese) > 1 and chinese in texts]
         renderings = list(dict.fromkeys([*translated[:_GLOSS_TRANSLATIONS], *pinyin_matches(word, texts, syllables)[:1]]))
         found = re.search(rf"(?i)\b{re.escape(word)}\b", glossed) if renderings else None
         if found:
