@@ -32,10 +32,11 @@ fit carries over to a document it has not seen; then the abstention threshold is
 (the first reading's answers re-ranked under the chosen calibration, rescored; only the SQuAD near misses are read
 again; choose_threshold): the best weighted accuracy,
 answerable tuning questions (both groups) counting by their F1 and unanswerable ones by abstention, weighted by the
-newspaper group's share of unanswerable questions; the middle one of those within TIE_TOLERANCE of the best. Abstention is the mean of two
-groups' rates, each weighed alike: the unanswerable questions written for the newspaper tuning documents, and the near
-misses of the SQuAD questions (qa.reading.near_miss: the same question about a neighbouring thing), five times as many
-and made by the generator training also draws on, so that pooled they would decide the threshold alone.
+newspaper group's share of unanswerable questions; the middle one of those within TIE_TOLERANCE of the best.
+Abstention is the mean of two groups' rates, each weighed alike: the unanswerable questions written for the newspaper
+tuning documents, and the near misses of the SQuAD questions (qa.reading.near_miss: the same question about a
+neighbouring thing), five times as many and made by the generator training also draws on, so that pooled they would
+decide the threshold alone.
 `--write` records windows, span-length prior and calibration in the delta's card and prints the threshold to set as the default.
 """
 
