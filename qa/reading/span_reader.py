@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.answers import Candidate, cite
-from qa.crosslingual import EnglishToChinese, pinyin_matches
+from qa.crosslingual import EnglishToChinese, pinyin_matches, text_syllables
 from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
 from qa.reading.question import AnswerType, Question, analyze
@@ -337,12 +337,13 @@ class SpanReader:
         Latin names), its dictionary translations (a single character counts half) and the passages' characters
         whose pinyin spells it (place and person names)."""
         texts = "\n".join(retrieved.passage.text for retrieved in passages)
+        syllables = text_syllables(texts)
         units = []
         for word in question.content:
             forms = {word: 1.0}
             for chinese in self._dictionary.translations(word):
                 forms.setdefault(chinese, 1.0 if len(chinese) > 1 else 0.5)
-            for chinese in pinyin_matches(word, texts):
+            for chinese in pinyin_matches(word, texts, syllables):
                 forms[chinese] = 1.0
             units.append(_Unit(_ENGLISH_WORD_WEIGHT, tuple(forms.items())))
         return units
