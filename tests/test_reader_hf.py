@@ -502,3 +502,20 @@ def test_with_gloss_an_english_question_is_read_with_the_passages_renderings_of_
     glossed = glossing.tokenizer("What is the capital（首都） of China（中国）?", passage.text)["input_ids"]
     assert fed == [glossed]
     assert glossed != glossing.tokenizer("What is the capital of China?", passage.text)["input_ids"]
+
+
+def test_with_home_place_a_question_naming_the_passages_city_is_read_as_they_write_it(model_dir: Path, monkeypatch) -> None:
+    reading = HFReader(str(model_dir), max_length=MAX_LENGTH, stride=16, home_place=True)
+    reading.load()
+    fed: list[list[int]] = []
+    forward = reading.model.forward
+
+    def recording(input_ids, **rest):
+        fed.extend(input_ids.tolist())
+        return forward(input_ids=input_ids, **rest)
+
+    monkeypatch.setattr(reading.model, "forward", recording)
+    passage = text_passages("我市市长周军波出席。平湖市会议召开，平湖市代表参加。", "city.txt")[0]
+    assert reading.question_as_read("平湖市的市长是谁？", [passage.text]) == "我市的市长是谁？"
+    reading.read("平湖市的市长是谁？", retrieved([passage]))
+    assert fed == [reading.tokenizer("我市的市长是谁？", passage.text)["input_ids"]]

@@ -14,6 +14,7 @@ from qa.errors import QAError
 from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
 from qa.reading.calibration import NEUTRAL_LOOK, Calibration
+from qa.reading.home_place import home_place_question
 from qa.reading.question import AnswerType, analyze
 from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, balanced_span, rank_spans
 from qa.reading.spans import has_expected_kind
@@ -66,7 +67,9 @@ class HFReader:
     span within it that the second read of its sentence ranks at least as sure as every span holding it, if there is
     one (`900张增至2100张` read alone gives `2100张`); its confidence stays. Every candidate's brackets and quotation
     marks are balanced (qa.reading.span_scoring.balanced_span). With `gloss`, an English question is read with the
-    Chinese renderings of its words that the passages hold put after them (qa.crosslingual.glossed_question).
+    Chinese renderings of its words that the passages hold put after them (qa.crosslingual.glossed_question). With
+    `home_place`, a question naming the passages' home place reads it as they write it, 我市 or 我县
+    (qa.reading.home_place).
     """
 
     def __init__(
@@ -86,6 +89,7 @@ class HFReader:
         decoding: str = "argmax",
         tighten: bool = False,
         gloss: bool = False,
+        home_place: bool = False,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -106,6 +110,7 @@ class HFReader:
         self.calibration = calibration or Calibration()
         self.tighten = tighten
         self.gloss = gloss
+        self.home_place = home_place
         self._dictionary = EnglishToChinese()
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
@@ -191,8 +196,11 @@ class HFReader:
         return candidates
 
     def question_as_read(self, question: str, texts: Sequence[str]) -> str:
-        """Return the question as `read` gives it to the model over passages of these texts: glossed (with `gloss`, an
-        English question: qa.crosslingual.glossed_question), else as asked."""
+        """Return the question as `read` gives it to the model over passages of these texts: with `home_place`, the
+        passages' home place written as they write it (qa.reading.home_place.home_place_question); with `gloss`, an
+        English question glossed (qa.crosslingual.glossed_question); else as asked."""
+        if self.home_place:
+            question = home_place_question(question, texts)
         return glossed_question(question, "\n".join(texts), self._dictionary) if self.gloss else question
 
     def second_reads(self, question: str, looks: Sequence[Look]) -> dict[str, tuple[ScoredSpan, ...]]:

@@ -89,6 +89,7 @@ class NeuralReader(HFReader):
             decoding=decoding or str(reading.get("decoding", "argmax")),
             tighten=bool(reading.get("tighten", False)),
             gloss=bool(reading.get("gloss", False)),
+            home_place=bool(reading.get("home_place", False)),
         )
         if runtime not in RUNTIMES:
             raise QAError(f"unknown reader runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
