@@ -86,6 +86,7 @@ def test_tuning_documents_have_verbatim_answers_and_none_is_held_out():
     assert all(corpus.parent != HELDOUT for _, corpus in TUNING_SETS)
     assert {questions for questions, _ in TUNING_SETS} == set((GOLD.parent / "tuning").glob("*_gold.jsonl"))  # none waits
     rows = [row for questions, corpus in TUNING_SETS for row in checked_rows(questions, corpus)]
-    assert len({row["id"] for row in rows}) == 2920 and sum(1 for row in rows if not row["answers"]) == 649
-    assert sum(1 for row in rows if row.get("lang") == "en") == 392
+    assert len({row["id"] for row in rows}) == 3100 and sum(1 for row in rows if not row["answers"]) == 689
+    assert sum(1 for row in rows if row.get("lang") == "en") == 416
     assert sum(1 for row in rows if row["type"] == "title") >= 20
+

@@ -140,6 +140,10 @@ TUNING_NAMES = (
     "hfund",
     "awardlist",
     "librep",
+    "townp",
+    "pharmnote",
+    "landsale",
+    "gradrep",
 )
 TUNING_SETS = tuple((TUNING_DIR / f"{name}_gold.jsonl", TUNING_DIR / f"{name}.txt") for name in TUNING_NAMES)
 # The answer latency budget (p95 250 ms for a whole question on 2 idle cores) less what retrieval takes.
@@ -656,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
         card_file = args.delta.with_suffix(".json")
         card = json.loads(card_file.read_text(encoding="utf-8"))
         card["reading"] = {
-            **{flag: True for flag in ("tighten", "gloss") if card.get("reading", {}).get(flag)},
+            **{flag: True for flag in ("tighten", "gloss", "home_place") if card.get("reading", {}).get(flag)},
             "max_windows": chosen.windows,
             "window_choice": chosen.choice,
             "length_penalty": chosen.length_penalty,
