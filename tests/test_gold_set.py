@@ -90,3 +90,13 @@ def test_tuning_documents_have_verbatim_answers_and_none_is_held_out():
     assert sum(1 for row in rows if row.get("lang") == "en") == 416
     assert sum(1 for row in rows if row["type"] == "title") >= 20
 
+
+def test_blind_round_waiting_has_verbatim_answers_and_is_not_tuned_on():
+    from qa.bench.tune_reader import TUNING_SETS
+
+    blind = GOLD.parent / "blind"
+    names = ("dpaper", "bankrep", "stormnote", "esgrep")
+    rows = [row for name in names for row in checked_rows(blind / f"{name}_gold.jsonl", blind / f"{name}.txt")]
+    assert len({row["id"] for row in rows}) == 180 and sum(1 for row in rows if not row["answers"]) == 40
+    assert sum(1 for row in rows if row.get("lang") == "en") == 24
+    assert all(corpus.parent != blind for _, corpus in TUNING_SETS)
