@@ -40,7 +40,7 @@ def home_place(texts: Sequence[str], level: str) -> str | None:
     if not _calls_itself(joined, level, named):
         return None
     counts = Counter({stem: joined.count(stem) for stem, times in named.items() if times >= _MIN_MENTIONS}).most_common(2)
-    if not counts or counts[0][1] < _MIN_MENTIONS or (len(counts) > 1 and counts[1][1] == counts[0][1]):
+    if not counts or (len(counts) > 1 and counts[1][1] == counts[0][1]):
         return None
     return counts[0][0]
 
