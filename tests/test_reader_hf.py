@@ -486,17 +486,23 @@ def test_a_span_the_model_ends_on_an_opening_bracket_is_balanced(reader: HFReade
     assert (answer.citation.start, answer.citation.end) == (start, start + len("《城区改造方案》"))
 
 
-def test_with_gloss_an_english_question_is_read_with_the_passages_renderings_of_its_words(model_dir: Path, monkeypatch) -> None:
-    glossing = HFReader(str(model_dir), max_length=MAX_LENGTH, stride=16, gloss=True)
-    glossing.load()
+def recorded_inputs(reader: HFReader, monkeypatch) -> list[list[int]]:
+    """Load the reader and return the list that every window's input ids the model is given from now on go into."""
+    reader.load()
     fed: list[list[int]] = []
-    forward = glossing.model.forward
+    forward = reader.model.forward
 
     def recording(input_ids, **rest):
         fed.extend(input_ids.tolist())
         return forward(input_ids=input_ids, **rest)
 
-    monkeypatch.setattr(glossing.model, "forward", recording)
+    monkeypatch.setattr(reader.model, "forward", recording)
+    return fed
+
+
+def test_with_gloss_an_english_question_is_read_with_the_passages_renderings_of_its_words(model_dir: Path, monkeypatch) -> None:
+    glossing = HFReader(str(model_dir), max_length=MAX_LENGTH, stride=16, gloss=True)
+    fed = recorded_inputs(glossing, monkeypatch)
     passage = text_passages(CHINESE, "capital.txt")[0]
     glossing.read("What is the capital of China?", retrieved([passage]))
     glossed = glossing.tokenizer("What is the capital（首都） of China（中国）?", passage.text)["input_ids"]
@@ -506,15 +512,7 @@ def test_with_gloss_an_english_question_is_read_with_the_passages_renderings_of_
 
 def test_with_home_place_a_question_naming_the_passages_city_is_read_as_they_write_it(model_dir: Path, monkeypatch) -> None:
     reading = HFReader(str(model_dir), max_length=MAX_LENGTH, stride=16, home_place=True)
-    reading.load()
-    fed: list[list[int]] = []
-    forward = reading.model.forward
-
-    def recording(input_ids, **rest):
-        fed.extend(input_ids.tolist())
-        return forward(input_ids=input_ids, **rest)
-
-    monkeypatch.setattr(reading.model, "forward", recording)
+    fed = recorded_inputs(reading, monkeypatch)
     passage = text_passages("我市市长周军波出席。平湖市会议召开，平湖市代表参加。", "city.txt")[0]
     assert reading.question_as_read("平湖市的市长是谁？", [passage.text]) == "我市的市长是谁？"
     reading.read("平湖市的市长是谁？", retrieved([passage]))

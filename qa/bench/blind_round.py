@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.bench.tighten import answered_scores
 from qa.config import resolve_data_dir
 from qa.datasets import EvalExample
 from qa.errors import QAError
@@ -42,21 +43,6 @@ class RoundScore:
     english_exact: int
     english_f1: float
 
-    def __add__(self, other: RoundScore) -> RoundScore:
-        return RoundScore(
-            self.answerable + other.answerable,
-            self.exact + other.exact,
-            self.f1 + other.f1,
-            self.unanswerable + other.unanswerable,
-            self.turned_down + other.turned_down,
-            self.english_answerable + other.english_answerable,
-            self.english_exact + other.english_exact,
-            self.english_f1 + other.english_f1,
-        )
-
-
-NO_SCORE = RoundScore(0, 0, 0.0, 0, 0, 0, 0, 0.0)
-
 
 def round_documents(folder: Path) -> dict[str, tuple[tuple[EvalExample, ...], list[Passage]]]:
     """Return the folder's documents by name, each its questions (NAME_gold.jsonl) and its own passages (NAME.txt);
@@ -75,17 +61,12 @@ def round_documents(folder: Path) -> dict[str, tuple[tuple[EvalExample, ...], li
 
 
 def round_score(records: Sequence[EvalRecord]) -> RoundScore:
-    """Return the figures of one document's records (RoundScore); a question is English when it has no Chinese
-    character."""
-    score = NO_SCORE
-    for record in records:
-        english = not _HANZI.search(record.example.question)
-        if record.example.answers:
-            exact, f1 = int(record.score.em), record.score.f1
-            score += RoundScore(1, exact, f1, 0, 0, int(english), exact if english else 0, f1 if english else 0.0)
-        else:
-            score += RoundScore(0, 0, 0.0, 1, int(record.score.abstained), 0, 0, 0.0)
-    return score
+    """Return the figures of one document's (or a round's) records (RoundScore); a question is English when it has no
+    Chinese character."""
+    exact, f1, answerable, turned_down = answered_scores(list(records))
+    english = [record for record in records if not _HANZI.search(record.example.question)]
+    english_exact, english_f1, english_answerable, _ = answered_scores(english)
+    return RoundScore(answerable, exact, f1, len(records) - answerable, turned_down, english_answerable, english_exact, english_f1)
 
 
 def table_row(name: str, score: RoundScore) -> str:
@@ -109,15 +90,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"threshold {base.settings.abstain_below}")
         print("| document | exact | F1 summed | unanswerable turned down | English exact | English F1 summed |")
         print("|---|---|---|---|---|---|")
-        total = NO_SCORE
+        every: list[EvalRecord] = []
         for name, (examples, passages) in documents.items():
-            score = round_score(base.over_passages(passages).evaluate(examples))
-            total += score
-            print(table_row(name, score))
+            records = base.over_passages(passages).evaluate(examples)
+            every.extend(records)
+            print(table_row(name, round_score(records)))
     except QAError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(table_row("all", total))
+    print(table_row("all", round_score(every)))
     return 0
 
 
