@@ -30,7 +30,8 @@ LONG = FILLER * 4 + "。\n" + FILLER * 3 + "，答案在此：龙门石窟。\n"
 PADDED = "  上海有 2400 万人口。 Shanghai is big.  "
 QUESTION = "中国的首都是哪里？ What is 330?"
 TITLED = "依据《城区改造方案》（试行）执行。"
-TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION, TITLED)
+CHANGED = "床位由210张增至340张。上年为88张。"
+TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION, TITLED, CHANGED, "之前有多少")
 
 
 def vocabulary() -> list[str]:
@@ -517,3 +518,36 @@ def test_with_home_place_a_question_naming_the_passages_city_is_read_as_they_wri
     assert reading.question_as_read("平湖市的市长是谁？", [passage.text]) == "我市的市长是谁？"
     reading.read("平湖市的市长是谁？", retrieved([passage]))
     assert fed == [reading.tokenizer("我市的市长是谁？", passage.text)["input_ids"]]
+
+
+def force_change(reader: HFReader, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the model start a span at 2 (of 210) and end it at the window's second 张 (of 340张; the question holds none),
+    at 8 each, a start at 3 and an end at the third 张 at 7, and every other token far less than the no-answer's 0."""
+    from transformers.modeling_outputs import QuestionAnsweringModelOutput
+
+    two, three, sheet = reader.tokenizer.convert_tokens_to_ids(["2", "3", "张"])
+
+    def forward(input_ids, **_):
+        rest = torch.where(input_ids == reader.tokenizer.cls_token_id, 0.0, -30.0)
+        starts = torch.where(input_ids == two, 8.0, torch.where(input_ids == three, 7.0, rest))
+        sheets = (input_ids == sheet).long().cumsum(dim=1)
+        ends = torch.where((input_ids == sheet) & (sheets == 2), 8.0, torch.where((input_ids == sheet) & (sheets == 3), 7.0, rest))
+        return QuestionAnsweringModelOutput(start_logits=starts, end_logits=ends)
+
+    monkeypatch.setattr(reader.model, "forward", forward)
+
+
+def test_with_before_after_an_answer_holding_a_change_becomes_the_side_asked(reader: HFReader, monkeypatch) -> None:
+    force_change(reader, monkeypatch)
+    (passage,) = text_passages(CHANGED, "beds.txt")
+    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16)
+    sided = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, before_after=True)
+    for each in (plain, sided):
+        each.tokenizer, each.model = reader.tokenizer, reader.model
+    (whole, *_) = plain.read("有多少？", retrieved([passage]))
+    (now, *_) = sided.read("有多少？", retrieved([passage]))
+    (before, *_) = sided.read("之前有多少？", retrieved([passage]))
+    assert whole.text == "210张增至340张"
+    assert (now.text, now.score) == ("340张", whole.score)
+    assert (before.text, before.score) == ("210张", whole.score)
+    assert (before.citation.start, before.citation.end) == (passage.text.index("210张"), passage.text.index("210张") + 4)

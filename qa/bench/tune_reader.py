@@ -664,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
         card_file = args.delta.with_suffix(".json")
         card = json.loads(card_file.read_text(encoding="utf-8"))
         card["reading"] = {
-            **{flag: True for flag in ("tighten", "gloss", "home_place") if card.get("reading", {}).get(flag)},
+            **{flag: True for flag in ("tighten", "gloss", "home_place", "before_after") if card.get("reading", {}).get(flag)},
             "max_windows": chosen.windows,
             "window_choice": chosen.choice,
             "length_penalty": chosen.length_penalty,

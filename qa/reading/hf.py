@@ -13,6 +13,7 @@ from qa.crosslingual import EnglishToChinese, glossed_question
 from qa.errors import QAError
 from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
+from qa.reading.before_after import asks_before, before_value_first, side_asked
 from qa.reading.calibration import NEUTRAL_LOOK, Calibration
 from qa.reading.home_place import home_place_question
 from qa.reading.question import AnswerType, analyze
@@ -69,7 +70,10 @@ class HFReader:
     marks are balanced (qa.reading.span_scoring.balanced_span). With `gloss`, an English question is read with the
     Chinese renderings of its words that the passages hold put after them (qa.crosslingual.glossed_question). With
     `home_place`, a question naming the passages' home place reads it as they write it, 我市 or 我县
-    (qa.reading.home_place).
+    (qa.reading.home_place). With `before_after`, an answer holding one change (`210张增至340张`) becomes its side the
+    question asks for instead of being tightened, and a question about before (`去年`, `调整之前`) whose answer the
+    text does not write as a before value takes the best other candidate of the asked kind that it does write so (`上年的
+    61.8%`), with the answer's confidence (qa.reading.before_after).
     """
 
     def __init__(
@@ -90,6 +94,7 @@ class HFReader:
         tighten: bool = False,
         gloss: bool = False,
         home_place: bool = False,
+        before_after: bool = False,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -111,6 +116,7 @@ class HFReader:
         self.tighten = tighten
         self.gloss = gloss
         self.home_place = home_place
+        self.before_after = before_after
         self._dictionary = EnglishToChinese()
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
@@ -182,18 +188,25 @@ class HFReader:
             confidence = self.calibration(span.confidence, not has_expected_kind(asked, text), lacking[span.passage], second)
             scored.append((confidence, number))
         scored.sort(key=lambda pair: -pair[0])
+        kind = analyze(question, self._normalize).answer_type
+        before = self.before_after and asks_before(self._normalize(question))
         candidates: list[Candidate] = []
         for rank, (confidence, number) in enumerate(scored):
             span, first, look = ranking.spans[number], firsts[number], spans[number]
             start, end = span.start, span.end
-            if rank == 0 and self.tighten:
+            side = None
+            if rank == 0 and self.before_after:
+                side = side_asked(texts[span.passage][start:end], before, kind in (AnswerType.NUMBER, AnswerType.DATE))
+            if side is not None:
+                start, end = start + side[0], start + side[1]
+            elif rank == 0 and self.tighten:
                 inner = _tighter(second_reads[look.sentence], look)
                 if inner is not None:
                     start, end = first + inner.start, first + inner.end
             passage = readable[span.passage]
             start, end = balanced_span(passage.text, start, end)
             candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, first + len(look.sentence))))
-        return candidates
+        return before_value_first(candidates, {passage.id: passage.text for passage in readable}, kind) if before else candidates
 
     def question_as_read(self, question: str, texts: Sequence[str]) -> str:
         """Return the question as `read` gives it to the model over passages of these texts: with `home_place`, the

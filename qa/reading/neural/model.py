@@ -90,6 +90,7 @@ class NeuralReader(HFReader):
             tighten=bool(reading.get("tighten", False)),
             gloss=bool(reading.get("gloss", False)),
             home_place=bool(reading.get("home_place", False)),
+            before_after=bool(reading.get("before_after", False)),
         )
         if runtime not in RUNTIMES:
             raise QAError(f"unknown reader runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
