@@ -304,7 +304,7 @@ def test_the_default_threshold_is_the_one_the_shipped_card_records() -> None:
     from qa.answering import SPAN_THRESHOLD, default_threshold
     from qa.reading.neural.model import read_card
 
-    assert read_card()["reading"]["threshold"] == default_threshold("neural") == default_threshold("neural-torch") == 0.38
+    assert read_card()["reading"]["threshold"] == default_threshold("neural") == default_threshold("neural-torch") == 0.36
     assert default_threshold("span") == SPAN_THRESHOLD == 0.32
 
 

@@ -153,6 +153,8 @@ TUNING_NAMES = (
     "waternote",
     "agrinote",
 )
+# The card's reading switches (qa.reading.neural.model.NeuralReader reads them), kept as they are by --write.
+READING_FLAGS = ("tighten", "gloss", "home_place", "before_after", "whole_quote")
 TUNING_SETS = tuple((TUNING_DIR / f"{name}_gold.jsonl", TUNING_DIR / f"{name}.txt") for name in TUNING_NAMES)
 # The answer latency budget (p95 250 ms for a whole question on 2 idle cores) less what retrieval takes.
 READ_BUDGET_MS = 200.0
@@ -668,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
         card_file = args.delta.with_suffix(".json")
         card = json.loads(card_file.read_text(encoding="utf-8"))
         card["reading"] = {
-            **{flag: True for flag in ("tighten", "gloss", "home_place", "before_after") if card.get("reading", {}).get(flag)},
+            **{flag: True for flag in READING_FLAGS if card.get("reading", {}).get(flag)},
             "max_windows": chosen.windows,
             "window_choice": chosen.choice,
             "length_penalty": chosen.length_penalty,

@@ -17,6 +17,7 @@ from qa.reading.before_after import asks_before, before_value_first, side_asked
 from qa.reading.calibration import NEUTRAL_LOOK, Calibration
 from qa.reading.home_place import home_place_question
 from qa.reading.question import AnswerType, analyze
+from qa.reading.quoted import whole_quote
 from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, balanced_span, rank_spans
 from qa.reading.spans import has_expected_kind
 from qa.reading.support import lacks_named_word, named_words
@@ -73,7 +74,9 @@ class HFReader:
     (qa.reading.home_place). With `before_after`, an answer holding one change (`210张增至340张`) becomes its side the
     question asks for instead of being tightened, and a question about before (`去年`, `调整之前`) whose answer the
     text does not write as a before value takes the best other candidate of the asked kind that it does write so (`上年的
-    61.8%`), with the answer's confidence (qa.reading.before_after).
+    61.8%`), with the answer's confidence (qa.reading.before_after). With `whole_quote`, an answer within a “” or 《》
+    pair that holds a name becomes the whole pair (`翊江市防汛应急预案` -> `《翊江市防汛应急预案（2023年修订）》`;
+    qa.reading.quoted), its confidence kept.
     """
 
     def __init__(
@@ -95,6 +98,7 @@ class HFReader:
         gloss: bool = False,
         home_place: bool = False,
         before_after: bool = False,
+        whole_quote: bool = False,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -117,6 +121,7 @@ class HFReader:
         self.gloss = gloss
         self.home_place = home_place
         self.before_after = before_after
+        self.whole_quote = whole_quote
         self._dictionary = EnglishToChinese()
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
@@ -205,6 +210,8 @@ class HFReader:
                     start, end = first + inner.start, first + inner.end
             passage = readable[span.passage]
             start, end = balanced_span(passage.text, start, end)
+            if rank == 0 and self.whole_quote:
+                start, end = whole_quote(passage.text, start, end) or (start, end)
             candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, first + len(look.sentence))))
         return before_value_first(candidates, {passage.id: passage.text for passage in readable}, kind) if before else candidates
 

@@ -91,6 +91,7 @@ class NeuralReader(HFReader):
             gloss=bool(reading.get("gloss", False)),
             home_place=bool(reading.get("home_place", False)),
             before_after=bool(reading.get("before_after", False)),
+            whole_quote=bool(reading.get("whole_quote", False)),
         )
         if runtime not in RUNTIMES:
             raise QAError(f"unknown reader runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
