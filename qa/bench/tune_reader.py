@@ -152,6 +152,10 @@ TUNING_NAMES = (
     "fundnote",
     "waternote",
     "agrinote",
+    "townnews",
+    "parknote",
+    "schoolrep",
+    "heritrep",
 )
 # The card's reading switches (qa.reading.neural.model.NeuralReader reads them), kept as they are by --write.
 READING_FLAGS = ("tighten", "gloss", "home_place", "before_after", "whole_quote")
