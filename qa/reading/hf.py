@@ -171,8 +171,9 @@ class HFReader:
         ranking = rank_spans(
             windows, texts, self.top_n, self.max_answer_tokens, self.max_candidates, self.null_rule, self.length_penalty, self.decoding
         )
-        asked = analyze(question, self._normalize).answer_type if self.calibration.off_kind else AnswerType.OTHER
-        named = named_words(self._normalize(question)) if self.calibration.unsupported else ()
+        analyzed = analyze(question, self._normalize)
+        asked = analyzed.answer_type if self.calibration.off_kind else AnswerType.OTHER
+        named = named_words(analyzed.folded) if self.calibration.unsupported else ()
         sentences: dict[int, list[tuple[int, int]]] = {}
         lacking: dict[int, bool] = {}
         firsts, spans = [], []
@@ -193,8 +194,8 @@ class HFReader:
             confidence = self.calibration(span.confidence, not has_expected_kind(asked, text), lacking[span.passage], second)
             scored.append((confidence, number))
         scored.sort(key=lambda pair: -pair[0])
-        kind = analyze(question, self._normalize).answer_type
-        before = self.before_after and asks_before(self._normalize(question))
+        kind = analyzed.answer_type
+        before = self.before_after and asks_before(analyzed.folded)
         candidates: list[Candidate] = []
         for rank, (confidence, number) in enumerate(scored):
             span, first, look = ranking.spans[number], firsts[number], spans[number]
