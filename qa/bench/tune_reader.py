@@ -58,7 +58,7 @@ from qa.metrics import f1_score, score_answer
 from qa.reading.calibration import NEUTRAL_LOOK, Calibration, fit_answer_confidence, fit_calibration
 from qa.reading.hf import WINDOW_CHOICES, HFReader, Look
 from qa.reading.near_miss import near_miss_questions
-from qa.reading.neural.model import DELTA_PATH, NeuralReader, read_card
+from qa.reading.neural.model import DELTA_PATH, READING_FLAGS, NeuralReader, read_card
 from qa.reading.question import analyze
 from qa.reading.span_scoring import DECODINGS
 from qa.reading.spans import has_expected_kind, tagged_words
@@ -157,8 +157,6 @@ TUNING_NAMES = (
     "schoolrep",
     "heritrep",
 )
-# The card's reading switches (qa.reading.neural.model.NeuralReader reads them), kept as they are by --write.
-READING_FLAGS = ("tighten", "gloss", "home_place", "before_after", "whole_quote")
 TUNING_SETS = tuple((TUNING_DIR / f"{name}_gold.jsonl", TUNING_DIR / f"{name}.txt") for name in TUNING_NAMES)
 # The answer latency budget (p95 250 ms for a whole question on 2 idle cores) less what retrieval takes.
 READ_BUDGET_MS = 200.0

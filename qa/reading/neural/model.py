@@ -53,6 +53,10 @@ def model_dir_name(delta_path: Path, delta_sha256: str) -> str:
     return f"{MODEL_DIR_NAME}-{delta_sha256[:12]}"
 
 
+# The card's reading switches, each an HFReader keyword of the same name (off unless the card's `reading` sets it).
+READING_FLAGS = ("tighten", "gloss", "home_place", "before_after", "whole_quote")
+
+
 class NeuralReader(HFReader):
     """The shipped reader: an HFReader on the materialized model, windows as in training, and the windows read per
     question (how many and how chosen), span-length prior, decoding, no-answer rule and confidence calibration its card records
@@ -87,11 +91,7 @@ class NeuralReader(HFReader):
             calibration=Calibration(**reading["calibration"]) if "calibration" in reading else None,
             length_penalty=length_penalty if length_penalty is not None else float(reading.get("length_penalty", 0.0)),
             decoding=decoding or str(reading.get("decoding", "argmax")),
-            tighten=bool(reading.get("tighten", False)),
-            gloss=bool(reading.get("gloss", False)),
-            home_place=bool(reading.get("home_place", False)),
-            before_after=bool(reading.get("before_after", False)),
-            whole_quote=bool(reading.get("whole_quote", False)),
+            **{flag: bool(reading.get(flag, False)) for flag in READING_FLAGS},
         )
         if runtime not in RUNTIMES:
             raise QAError(f"unknown reader runtime {runtime!r}; use one of {', '.join(RUNTIMES)}")
