@@ -156,6 +156,10 @@ TUNING_NAMES = (
     "parknote",
     "schoolrep",
     "heritrep",
+    "countyp",
+    "expnote",
+    "pensionrep",
+    "roadrep",
 )
 TUNING_SETS = tuple((TUNING_DIR / f"{name}_gold.jsonl", TUNING_DIR / f"{name}.txt") for name in TUNING_NAMES)
 # The answer latency budget (p95 250 ms for a whole question on 2 idle cores) less what retrieval takes.
