@@ -31,7 +31,9 @@ PADDED = "  上海有 2400 万人口。 Shanghai is big.  "
 QUESTION = "中国的首都是哪里？ What is 330?"
 TITLED = "依据《城区改造方案》（试行）执行。"
 CHANGED = "床位由210张增至340张。上年为88张。"
-TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION, TITLED, CHANGED, "之前有多少")
+DATED = "新规自7月1日起施行。"
+DELAYED = "因审批延后，工期顺延。"
+TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION, TITLED, CHANGED, "之前有多少", DATED, DELAYED, "什么时候为")
 
 
 def vocabulary() -> list[str]:
@@ -551,3 +553,32 @@ def test_with_before_after_an_answer_holding_a_change_becomes_the_side_asked(rea
     assert (now.text, now.score) == ("340张", whole.score)
     assert (before.text, before.score) == ("210张", whole.score)
     assert (before.citation.start, before.citation.end) == (passage.text.index("210张"), passage.text.index("210张") + 4)
+
+
+def test_with_trim_edges_a_date_leaves_out_its_time_word_and_a_reason_its_cause_word(reader: HFReader, monkeypatch) -> None:
+    from transformers.modeling_outputs import QuestionAnsweringModelOutput
+
+    seven, cause, since, late = reader.tokenizer.convert_tokens_to_ids(["7", "因", "起", "后"])
+
+    def forward(input_ids, **_):
+        rest = torch.where(input_ids == reader.tokenizer.cls_token_id, 0.0, -30.0)
+        starts = torch.where((input_ids == seven) | (input_ids == cause), 8.0, rest)
+        ends = torch.where((input_ids == since) | (input_ids == late), 8.0, rest)
+        return QuestionAnsweringModelOutput(start_logits=starts, end_logits=ends)
+
+    monkeypatch.setattr(reader.model, "forward", forward)
+    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16)
+    trimmed = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, trim_edges=True)
+    for each in (plain, trimmed):
+        each.tokenizer, each.model = reader.tokenizer, reader.model
+    (dated,) = text_passages(DATED, "rule.txt")
+    (delayed,) = text_passages(DELAYED, "works.txt")
+    (whole_date, *_) = plain.read("什么时候施行？", retrieved([dated]))
+    (date, *_) = trimmed.read("什么时候施行？", retrieved([dated]))
+    (whole_reason, *_) = plain.read("为什么顺延？", retrieved([delayed]))
+    (reason, *_) = trimmed.read("为什么顺延？", retrieved([delayed]))
+    assert (whole_date.text, whole_reason.text) == ("7月1日起", "因审批延后")
+    assert (date.text, date.score) == ("7月1日", whole_date.score)
+    assert (date.citation.start, date.citation.end) == (3, 7)
+    assert (reason.text, reason.score) == ("审批延后", whole_reason.score)
+    assert (reason.citation.start, reason.citation.end) == (1, 5)

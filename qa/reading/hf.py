@@ -15,6 +15,7 @@ from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
 from qa.reading.before_after import asks_before, before_value_first, side_asked
 from qa.reading.calibration import NEUTRAL_LOOK, Calibration
+from qa.reading.edges import trimmed_edges
 from qa.reading.home_place import home_place_question
 from qa.reading.question import AnswerType, analyze
 from qa.reading.quoted import whole_quote
@@ -76,7 +77,8 @@ class HFReader:
     text does not write as a before value takes the best other candidate of the asked kind that it does write so (`上年的
     61.8%`), with the answer's confidence (qa.reading.before_after). With `whole_quote`, an answer within a “” or 《》
     pair that holds a name becomes the whole pair (`翊江市防汛应急预案` -> `《翊江市防汛应急预案（2023年修订）》`;
-    qa.reading.quoted), its confidence kept.
+    qa.reading.quoted), its confidence kept. With `trim_edges`, a date answer leaves out a time word after it
+    (`2023年7月1日起`) and a reason answer a cause word before it (`因消防审批延后`; qa.reading.edges).
     """
 
     def __init__(
@@ -99,6 +101,7 @@ class HFReader:
         home_place: bool = False,
         before_after: bool = False,
         whole_quote: bool = False,
+        trim_edges: bool = False,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -122,6 +125,7 @@ class HFReader:
         self.home_place = home_place
         self.before_after = before_after
         self.whole_quote = whole_quote
+        self.trim_edges = trim_edges
         self._dictionary = EnglishToChinese()
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
@@ -213,6 +217,10 @@ class HFReader:
             start, end = balanced_span(passage.text, start, end)
             if rank == 0 and self.whole_quote:
                 start, end = whole_quote(passage.text, start, end) or (start, end)
+            if rank == 0 and self.trim_edges:
+                edges = trimmed_edges(passage.text[start:end], kind)
+                if edges is not None:
+                    start, end = start + edges[0], start + edges[1]
             candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, first + len(look.sentence))))
         return before_value_first(candidates, {passage.id: passage.text for passage in readable}, kind) if before else candidates
 

@@ -1,0 +1,29 @@
+"""Answer edges: a date is answered without the word that follows it, a reason without the word that introduces it.
+
+Texts write `自2023年7月1日起施行`, `6月30日前完成`, `因消防审批延后，工期顺延`; the reader often keeps the 起, 前 or 因
+with the span (`2023年7月1日起`, `因消防审批延后`), while the date or the reason itself is what was asked for. For a date
+question a trailing time word right after the date is left out; for a reason question a leading cause word is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.reading.question import AnswerType
+
+# A time word written right after a date or a time of day (`1日起`, `6:40前`, `3月在`).
+_DATE_TAIL = re.compile(r"(?<=[\d日月年时点号])(?:以前|之前|以后|之后|以来|开始|期间|起|前|在|后|止)$")
+# A word that introduces a cause (`因`, `由于`, `主要原因是`); longer ones first.
+_REASON_HEAD = re.compile(r"^(?:主要是因为|主要是由于|主要原因是|原因是|主要因|主要由于|主要系|因为|由于|鉴于|系|因)")
+
+
+def trimmed_edges(text: str, kind: AnswerType) -> tuple[int, int] | None:
+    """Return the [start, end) of the answer text without the time word after a date (date questions) or the cause
+    word before a reason (reason questions); None when there is none to leave out or nothing would be left."""
+    if kind == AnswerType.DATE:
+        tail = _DATE_TAIL.search(text)
+        return (0, tail.start()) if tail and tail.start() > 0 else None
+    if kind == AnswerType.REASON:
+        head = _REASON_HEAD.match(text)
+        return (head.end(), len(text)) if head and head.end() < len(text) else None
+    return None
