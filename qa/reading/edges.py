@@ -17,13 +17,14 @@ _DATE_TAIL = re.compile(r"(?<=[\d日月年时点号])(?:以前|之前|以后|之
 _REASON_HEAD = re.compile(r"^(?:主要是因为|主要是由于|主要原因是|原因是|主要因|主要由于|主要系|因为|由于|鉴于|系|因)")
 
 
-def trimmed_edges(text: str, kind: AnswerType) -> tuple[int, int] | None:
-    """Return the [start, end) of the answer text without the time word after a date (date questions) or the cause
+def trimmed_edges(text: str, start: int, end: int, kind: AnswerType) -> tuple[int, int] | None:
+    """Return the [start, end) of text[start:end] without the time word after a date (date questions) or the cause
     word before a reason (reason questions); None when there is none to leave out or nothing would be left."""
+    answer = text[start:end]
     if kind == AnswerType.DATE:
-        tail = _DATE_TAIL.search(text)
-        return (0, tail.start()) if tail and tail.start() > 0 else None
+        tail = _DATE_TAIL.search(answer)
+        return (start, start + tail.start()) if tail and tail.start() > 0 else None
     if kind == AnswerType.REASON:
-        head = _REASON_HEAD.match(text)
-        return (head.end(), len(text)) if head and head.end() < len(text) else None
+        head = _REASON_HEAD.match(answer)
+        return (start + head.end(), end) if head and head.end() < len(answer) else None
     return None

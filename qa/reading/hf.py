@@ -218,9 +218,7 @@ class HFReader:
             if rank == 0 and self.whole_quote:
                 start, end = whole_quote(passage.text, start, end) or (start, end)
             if rank == 0 and self.trim_edges:
-                edges = trimmed_edges(passage.text[start:end], kind)
-                if edges is not None:
-                    start, end = start + edges[0], start + edges[1]
+                start, end = trimmed_edges(passage.text, start, end, kind) or (start, end)
             candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, first + len(look.sentence))))
         return before_value_first(candidates, {passage.id: passage.text for passage in readable}, kind) if before else candidates
 
