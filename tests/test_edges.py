@@ -1,4 +1,4 @@
-from qa.reading.edges import trimmed_edges
+from qa.reading.edges import list_items, trimmed_edges
 from qa.reading.question import AnswerType
 
 
@@ -34,3 +34,19 @@ def test_the_span_is_read_within_its_passage_and_returned_in_its_coordinates() -
     assert passage[4:13] == "2023年7月1日"
     assert trimmed_edges(passage, 19, 26, AnswerType.REASON) == (20, 26)
     assert passage[20:26] == "消防审批延后"
+
+
+def test_a_list_answer_loses_its_summing_up_tail() -> None:
+    assert list_items("黄精、三叶青等", 0, 7, AnswerType.LIST) == (0, 6)
+    assert list_items("危化品、燃气、道路交通三个重点领域", 0, 17, AnswerType.LIST) == (0, 11)
+    assert list_items("电工、焊工4个项目", 0, 9, AnswerType.LIST) == (0, 5)
+    assert list_items("歌曲《青梧谣》、小说《潮信》等12件作品", 0, 20, AnswerType.LIST) == (0, 14)
+    assert list_items("主要有黄精、三叶青等药材", 3, 12, AnswerType.LIST) == (3, 9)
+
+
+def test_a_list_answer_without_a_tail_or_a_joiner_before_it_and_other_kinds_stay() -> None:
+    assert list_items("一等奖、二等奖", 0, 7, AnswerType.LIST) is None
+    assert list_items("甲级、乙等级", 0, 6, AnswerType.LIST) is None
+    assert list_items("特级教师2名、市级学科带头人9名", 0, 16, AnswerType.LIST) is None
+    assert list_items("手机等", 0, 3, AnswerType.LIST) is None
+    assert list_items("黄精、三叶青等", 0, 7, AnswerType.OTHER) is None

@@ -33,7 +33,8 @@ TITLED = "依据《城区改造方案》（试行）执行。"
 CHANGED = "床位由210张增至340张。上年为88张。"
 DATED = "新规自7月1日起施行。"
 DELAYED = "因审批延后，工期顺延。"
-TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION, TITLED, CHANGED, "之前有多少", DATED, DELAYED, "什么时候为")
+LISTED = "主要有黄精、三叶青等药材。"
+TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION, TITLED, CHANGED, "之前有多少", DATED, DELAYED, "什么时候为", LISTED, "哪些")
 
 
 def vocabulary() -> list[str]:
@@ -582,3 +583,27 @@ def test_with_trim_edges_a_date_leaves_out_its_time_word_and_a_reason_its_cause_
     assert (date.citation.start, date.citation.end) == (3, 7)
     assert (reason.text, reason.score) == ("审批延后", whole_reason.score)
     assert (reason.citation.start, reason.citation.end) == (1, 5)
+
+
+def test_with_list_tails_a_list_answer_leaves_out_its_summing_up_tail(reader: HFReader, monkeypatch) -> None:
+    from transformers.modeling_outputs import QuestionAnsweringModelOutput
+
+    first, last = reader.tokenizer.convert_tokens_to_ids(["黄", "材"])
+
+    def forward(input_ids, **_):
+        rest = torch.where(input_ids == reader.tokenizer.cls_token_id, 0.0, -30.0)
+        return QuestionAnsweringModelOutput(
+            start_logits=torch.where(input_ids == first, 8.0, rest), end_logits=torch.where(input_ids == last, 8.0, rest)
+        )
+
+    monkeypatch.setattr(reader.model, "forward", forward)
+    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16)
+    listed = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, list_tails=True)
+    for each in (plain, listed):
+        each.tokenizer, each.model = reader.tokenizer, reader.model
+    (passage,) = text_passages(LISTED, "herbs.txt")
+    (whole, *_) = plain.read("主要有哪些药材？", retrieved([passage]))
+    (items, *_) = listed.read("主要有哪些药材？", retrieved([passage]))
+    assert whole.text == "黄精、三叶青等药材"
+    assert (items.text, items.score) == ("黄精、三叶青", whole.score)
+    assert (items.citation.start, items.citation.end) == (3, 9)

@@ -13,6 +13,14 @@ from qa.reading.question import AnswerType
 
 # A time word written right after a date or a time of day (`1日起`, `6:40前`, `3月在`).
 _DATE_TAIL = re.compile(r"(?<=[\d日月年时点号])(?:以前|之前|以后|之后|以来|开始|期间|起|前|在|后|止)$")
+# A list's summing-up tail: 等 with an optional count and a few characters (`等`, `等12件作品`), or a count and a few
+# characters (`三个重点领域`, `4个项目`); not the 等 of `一等奖`, `等级` or `等于`.
+_COUNT = r"[0-9一二三四五六七八九十两几多]+"
+_CLASSIFIERS = r"[个大项类种家所条座名]"
+_LIST_TAIL = re.compile(
+    rf"(?:(?<![一二三四五六七八九十\d])(?:等等|等)(?![奖级次同于待候])(?:{_COUNT}{_CLASSIFIERS}*)?[\u4e00-\u9fff]{{0,4}}|{_COUNT}{_CLASSIFIERS}+[\u4e00-\u9fff]{{1,4}})$"
+)
+_LIST_JOINER = re.compile(r"[、和及与]")
 # A word that introduces a cause (`因`, `由于`, `主要原因是`); longer ones first.
 _REASON_HEAD = re.compile(r"^(?:主要是因为|主要是由于|主要原因是|原因是|主要因|主要由于|主要系|因为|由于|鉴于|系|因)")
 
@@ -28,3 +36,16 @@ def trimmed_edges(text: str, start: int, end: int, kind: AnswerType) -> tuple[in
         head = _REASON_HEAD.match(answer)
         return (start + head.end(), end) if head and head.end() < len(answer) else None
     return None
+
+
+def list_items(text: str, start: int, end: int, kind: AnswerType) -> tuple[int, int] | None:
+    """Return the [start, end) of a list question's answer text[start:end] without its summing-up tail (`等`,
+    `等12件作品`, `三个重点领域`); None for another kind of question, an answer without a list joiner before the tail,
+    or one without such a tail."""
+    if kind != AnswerType.LIST:
+        return None
+    answer = text[start:end]
+    tail = _LIST_TAIL.search(answer)
+    if tail is None or not _LIST_JOINER.search(answer, 0, tail.start()):
+        return None
+    return start, start + tail.start()

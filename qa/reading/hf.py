@@ -15,7 +15,7 @@ from qa.folding import TextNormalizer
 from qa.reading.base import sentence_spans
 from qa.reading.before_after import asks_before, before_value_first, side_asked
 from qa.reading.calibration import NEUTRAL_LOOK, Calibration
-from qa.reading.edges import trimmed_edges
+from qa.reading.edges import list_items, trimmed_edges
 from qa.reading.home_place import home_place_question
 from qa.reading.question import AnswerType, analyze
 from qa.reading.quoted import whole_quote
@@ -78,7 +78,9 @@ class HFReader:
     61.8%`), with the answer's confidence (qa.reading.before_after). With `whole_quote`, an answer within a “” or 《》
     pair that holds a name becomes the whole pair (`翊江市防汛应急预案` -> `《翊江市防汛应急预案（2023年修订）》`;
     qa.reading.quoted), its confidence kept. With `trim_edges`, a date answer leaves out a time word after it
-    (`2023年7月1日起`) and a reason answer a cause word before it (`因消防审批延后`; qa.reading.edges).
+    (`2023年7月1日起`) and a reason answer a cause word before it (`因消防审批延后`; qa.reading.edges). With
+    `list_tails`, a list answer leaves out its summing-up tail (`危化品、燃气、道路交通三个重点领域`, `黄精、三叶青等`;
+    qa.reading.edges).
     """
 
     def __init__(
@@ -102,6 +104,7 @@ class HFReader:
         before_after: bool = False,
         whole_quote: bool = False,
         trim_edges: bool = False,
+        list_tails: bool = False,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -126,6 +129,7 @@ class HFReader:
         self.before_after = before_after
         self.whole_quote = whole_quote
         self.trim_edges = trim_edges
+        self.list_tails = list_tails
         self._dictionary = EnglishToChinese()
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
@@ -219,6 +223,8 @@ class HFReader:
                 start, end = whole_quote(passage.text, start, end) or (start, end)
             if rank == 0 and self.trim_edges:
                 start, end = trimmed_edges(passage.text, start, end, kind) or (start, end)
+            if rank == 0 and self.list_tails:
+                start, end = list_items(passage.text, start, end, kind) or (start, end)
             candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, first + len(look.sentence))))
         return before_value_first(candidates, {passage.id: passage.text for passage in readable}, kind) if before else candidates
 
