@@ -126,6 +126,13 @@ def force_logits(reader: HFReader, monkeypatch: pytest.MonkeyPatch, start_token:
     monkeypatch.setattr(reader.model, "forward", forward)
 
 
+def sharing_model(reader: HFReader, **options) -> HFReader:
+    """Return a reader with the test windows and these options that uses the loaded tokenizer and model of `reader`."""
+    shared = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, **options)
+    shared.tokenizer, shared.model = reader.tokenizer, reader.model
+    return shared
+
+
 def test_nothing_is_loaded_until_the_first_read() -> None:
     reader = HFReader("/no/such/model/folder")
     assert reader.model is None and reader.tokenizer is None
@@ -289,10 +296,7 @@ def test_a_span_of_the_wrong_kind_ranks_below_one_of_the_asked_kind(reader: HFRe
 
     monkeypatch.setattr(reader.model, "forward", forward)
     passages = retrieved([padded_passage(PADDED)])
-    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=2)
-    penalized = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=2, calibration=Calibration(1.0, 0.0, -8.0))
-    for each in (plain, penalized):
-        each.tokenizer, each.model = reader.tokenizer, reader.model
+    plain, penalized = sharing_model(reader, top_n=2), sharing_model(reader, top_n=2, calibration=Calibration(1.0, 0.0, -8.0))
     raw = plain.read("上海有多少人？", passages)
     # 上海 (8 + 8) outranks 2400 万人 (6 + 6) on the model's scores alone...
     assert [(c.text, c.score > 0.5) for c in raw] == [("上海", True), ("2400 万人", False)]
@@ -361,10 +365,7 @@ def test_a_span_from_a_passage_lacking_the_questions_place_ranks_below_one_that_
     monkeypatch.setattr(reader.model, "forward", forward)
     passages = retrieved([*text_passages(CHINESE, "beijing.txt"), padded_passage(PADDED)])
     penalty = Calibration(1.0, 0.0, 0.0, -8.0)
-    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=2)
-    penalized = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=2, calibration=penalty)
-    for each in (plain, penalized):
-        each.tokenizer, each.model = reader.tokenizer, reader.model
+    plain, penalized = sharing_model(reader, top_n=2), sharing_model(reader, top_n=2, calibration=penalty)
     raw = plain.read("上海有多少人？", passages)
     # 两千多万人 (9 + 8, of Beijing) outranks 2400 万人 (6 + 8) on the model's scores alone...
     assert [c.text for c in raw][:2] == ["两千多万人", "2400 万人"]
@@ -397,10 +398,7 @@ def test_a_span_the_model_drops_when_its_sentence_is_read_alone_ranks_below_one_
     (passage,) = text_passages(CHINESE, "beijing.txt")
     first, second = sentence_spans(passage.text)[:2]
     looking = Calibration(1.0, 0.0, 0.0, 0.0, 1.0)
-    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=4)
-    looker = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, top_n=4, calibration=looking)
-    for each in (plain, looker):
-        each.tokenizer, each.model = reader.tokenizer, reader.model
+    plain, looker = sharing_model(reader, top_n=4), sharing_model(reader, top_n=4, calibration=looking)
     raw = plain.read("北京有多少人？", retrieved([passage]))
     # Read with the sentence naming the capital, 两千多万人 (9 + 9) outranks 北京 (8 + 8)...
     assert [c.text for c in raw][:2] == ["两千多万人", "北京"]
@@ -449,10 +447,7 @@ def force_run_on(reader: HFReader, monkeypatch: pytest.MonkeyPatch, backed_only:
 def test_an_answer_that_runs_on_past_what_its_sentence_alone_gives_is_tightened(reader: HFReader, monkeypatch) -> None:
     force_run_on(reader, monkeypatch, backed_only=True)
     (passage,) = text_passages(CHINESE, "beijing.txt")
-    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16)
-    tight = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, tighten=True)
-    for each in (plain, tight):
-        each.tokenizer, each.model = reader.tokenizer, reader.model
+    plain, tight = sharing_model(reader), sharing_model(reader, tighten=True)
     loose, *others = plain.read("有多少人？", retrieved([passage]))
     tightened, *same_others = tight.read("有多少人？", retrieved([passage]))
     # The whole passage (with 首) makes 两千多万人 (9 + 8) the answer; its sentence alone ranks 万人 (8 + 8) within it first.
@@ -543,10 +538,7 @@ def force_change(reader: HFReader, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_with_before_after_an_answer_holding_a_change_becomes_the_side_asked(reader: HFReader, monkeypatch) -> None:
     force_change(reader, monkeypatch)
     (passage,) = text_passages(CHANGED, "beds.txt")
-    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16)
-    sided = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, before_after=True)
-    for each in (plain, sided):
-        each.tokenizer, each.model = reader.tokenizer, reader.model
+    plain, sided = sharing_model(reader), sharing_model(reader, before_after=True)
     (whole, *_) = plain.read("有多少？", retrieved([passage]))
     (now, *_) = sided.read("有多少？", retrieved([passage]))
     (before, *_) = sided.read("之前有多少？", retrieved([passage]))
@@ -568,10 +560,7 @@ def test_with_trim_edges_a_date_leaves_out_its_time_word_and_a_reason_its_cause_
         return QuestionAnsweringModelOutput(start_logits=starts, end_logits=ends)
 
     monkeypatch.setattr(reader.model, "forward", forward)
-    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16)
-    trimmed = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, trim_edges=True)
-    for each in (plain, trimmed):
-        each.tokenizer, each.model = reader.tokenizer, reader.model
+    plain, trimmed = sharing_model(reader), sharing_model(reader, trim_edges=True)
     (dated,) = text_passages(DATED, "rule.txt")
     (delayed,) = text_passages(DELAYED, "works.txt")
     (whole_date, *_) = plain.read("什么时候施行？", retrieved([dated]))
@@ -586,21 +575,8 @@ def test_with_trim_edges_a_date_leaves_out_its_time_word_and_a_reason_its_cause_
 
 
 def test_with_list_tails_a_list_answer_leaves_out_its_summing_up_tail(reader: HFReader, monkeypatch) -> None:
-    from transformers.modeling_outputs import QuestionAnsweringModelOutput
-
-    first, last = reader.tokenizer.convert_tokens_to_ids(["黄", "材"])
-
-    def forward(input_ids, **_):
-        rest = torch.where(input_ids == reader.tokenizer.cls_token_id, 0.0, -30.0)
-        return QuestionAnsweringModelOutput(
-            start_logits=torch.where(input_ids == first, 8.0, rest), end_logits=torch.where(input_ids == last, 8.0, rest)
-        )
-
-    monkeypatch.setattr(reader.model, "forward", forward)
-    plain = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16)
-    listed = HFReader(reader.model_name, max_length=MAX_LENGTH, stride=16, list_tails=True)
-    for each in (plain, listed):
-        each.tokenizer, each.model = reader.tokenizer, reader.model
+    force_logits(reader, monkeypatch, "黄", "材")
+    plain, listed = sharing_model(reader), sharing_model(reader, list_tails=True)
     (passage,) = text_passages(LISTED, "herbs.txt")
     (whole, *_) = plain.read("主要有哪些药材？", retrieved([passage]))
     (items, *_) = listed.read("主要有哪些药材？", retrieved([passage]))

@@ -18,7 +18,8 @@ _DATE_TAIL = re.compile(r"(?<=[\d日月年时点号])(?:以前|之前|以后|之
 _COUNT = r"[0-9一二三四五六七八九十两几多]+"
 _CLASSIFIERS = r"[个大项类种家所条座名]"
 _LIST_TAIL = re.compile(
-    rf"(?:(?<![一二三四五六七八九十\d])(?:等等|等)(?![奖级次同于待候])(?:{_COUNT}{_CLASSIFIERS}*)?[\u4e00-\u9fff]{{0,4}}|{_COUNT}{_CLASSIFIERS}+[\u4e00-\u9fff]{{1,4}})$"
+    rf"(?:(?<![一二三四五六七八九十\d])(?:等等|等)(?![奖级次同于待候])(?:{_COUNT}{_CLASSIFIERS}*)?[\u4e00-\u9fff]{{0,4}}"
+    rf"|{_COUNT}{_CLASSIFIERS}+[\u4e00-\u9fff]{{1,4}})$"
 )
 _LIST_JOINER = re.compile(r"[、和及与]")
 # A word that introduces a cause (`因`, `由于`, `主要原因是`); longer ones first.
