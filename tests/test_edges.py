@@ -50,3 +50,10 @@ def test_a_list_answer_without_a_tail_or_a_joiner_before_it_and_other_kinds_stay
     assert list_items("特级教师2名、市级学科带头人9名", 0, 16, AnswerType.LIST) is None
     assert list_items("手机等", 0, 3, AnswerType.LIST) is None
     assert list_items("黄精、三叶青等", 0, 7, AnswerType.OTHER) is None
+
+
+def test_a_list_whose_last_item_starts_with_a_count_stays_whole() -> None:
+    assert list_items("两个岛式站台和一个侧式站台", 0, 13, AnswerType.LIST) is None
+    assert list_items("头骨、尾椎、以及一个部份胫骨", 0, 14, AnswerType.LIST) is None
+    assert list_items("改革军制、整顿财政的四大政治主张", 0, 16, AnswerType.LIST) is None
+    assert list_items("甲、乙，三个项目", 0, 8, AnswerType.LIST) is None

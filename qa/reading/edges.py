@@ -22,6 +22,8 @@ _LIST_TAIL = re.compile(
     rf"|{_COUNT}{_CLASSIFIERS}+[\u4e00-\u9fff]{{1,4}})$"
 )
 _LIST_JOINER = re.compile(r"[、和及与]")
+# What a list cut before a last item that starts with a count would end in (`岛式站台和一个侧式站台` -> `岛式站台和`).
+_DANGLING_END = re.compile(r"[、，,和及与或的]$")
 # A word that introduces a cause (`因`, `由于`, `主要原因是`); longer ones first.
 _REASON_HEAD = re.compile(r"^(?:主要是因为|主要是由于|主要原因是|原因是|主要因|主要由于|主要系|因为|由于|鉴于|系|因)")
 
@@ -42,11 +44,13 @@ def trimmed_edges(text: str, start: int, end: int, kind: AnswerType) -> tuple[in
 def list_items(text: str, start: int, end: int, kind: AnswerType) -> tuple[int, int] | None:
     """Return the [start, end) of a list question's answer text[start:end] without its summing-up tail (`等`,
     `等12件作品`, `三个重点领域`); None for another kind of question, an answer without a list joiner before the tail,
-    or one without such a tail."""
+    one without such a tail, or one whose tail is its last item (what is left would end in a joiner or 的)."""
     if kind != AnswerType.LIST:
         return None
     answer = text[start:end]
     tail = _LIST_TAIL.search(answer)
     if tail is None or not _LIST_JOINER.search(answer, 0, tail.start()):
+        return None
+    if _DANGLING_END.search(answer, 0, tail.start()):
         return None
     return start, start + tail.start()
