@@ -96,7 +96,8 @@ def test_blind_round_waiting_has_verbatim_answers_and_is_not_tuned_on():
 
     blind = GOLD.parent / "blind"
     names = ("eveningp", "recruitnote", "holidaystat", "demolnote")
+    names += ("techpage", "bizpage", "flightnote", "farenote", "medinsnote", "autosales", "grainrep", "sportsrep")
     rows = [row for name in names for row in checked_rows(blind / f"{name}_gold.jsonl", blind / f"{name}.txt")]
-    assert len({row["id"] for row in rows}) == 180 and sum(1 for row in rows if not row["answers"]) == 40
-    assert sum(1 for row in rows if row.get("lang") == "en") == 24
+    assert len({row["id"] for row in rows}) == 540 and sum(1 for row in rows if not row["answers"]) == 120
+    assert sum(1 for row in rows if row.get("lang") == "en") == 72
     assert all(corpus.parent != blind for _, corpus in TUNING_SETS)
