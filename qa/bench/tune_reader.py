@@ -188,6 +188,18 @@ TUNING_NAMES = (
     "metronote",
     "auditrep",
     "scholarnote",
+    "eveningp",
+    "recruitnote",
+    "holidaystat",
+    "demolnote",
+    "techpage",
+    "bizpage",
+    "flightnote",
+    "farenote",
+    "medinsnote",
+    "autosales",
+    "grainrep",
+    "sportsrep",
 )
 TUNING_SETS = tuple((TUNING_DIR / f"{name}_gold.jsonl", TUNING_DIR / f"{name}.txt") for name in TUNING_NAMES)
 # The answer latency budget (p95 250 ms for a whole question on 2 idle cores) less what retrieval takes.
