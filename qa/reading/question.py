@@ -31,9 +31,12 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         AnswerType.DATE,
         re.compile(
-            r"什么时候|何时|哪天|哪一天|哪年|哪一年|几月|几号|几点|什么时间|哪个月|哪一年度|when\b|what time|what year|what date|which year"
+            r"什么时候|何时|哪天|哪一天|哪年|哪一年|几月|几号|几点|什么时间|哪个月|哪一年度|哪几天|哪几日|哪几个月|哪几年|哪几周"
+            r"|when\b|what time|what year|what date|which year"
         ),
     ),
+    # `哪几个乡镇`, `哪几类`, `分布在哪些领域` ask which ones, not how many or where: before the number and place patterns.
+    (AnswerType.LIST, re.compile(r"哪几|在哪些(?!地方|地区|乡镇|镇|区|县|市|村|街道|社区|国家|城市|省|站)")),
     (
         AnswerType.NUMBER,
         re.compile(
