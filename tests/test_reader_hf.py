@@ -34,7 +34,8 @@ CHANGED = "床位由210张增至340张。上年为88张。"
 DATED = "新规自7月1日起施行。"
 DELAYED = "因审批延后，工期顺延。"
 LISTED = "主要有黄精、三叶青等药材。"
-TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION, TITLED, CHANGED, "之前有多少", DATED, DELAYED, "什么时候为", LISTED, "哪些")
+ROUTE = "12路首班车6点发车。"
+TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION, TITLED, CHANGED, "之前有多少", DATED, DELAYED, "什么时候为", LISTED, "哪些", ROUTE)
 
 
 def vocabulary() -> list[str]:
@@ -583,3 +584,13 @@ def test_with_list_tails_a_list_answer_leaves_out_its_summing_up_tail(reader: HF
     assert whole.text == "黄精、三叶青等药材"
     assert (items.text, items.score) == ("黄精、三叶青", whole.score)
     assert (items.citation.start, items.citation.end) == (3, 9)
+
+
+def test_with_siblings_a_span_from_a_sentence_about_a_sibling_is_no_candidate(reader: HFReader, monkeypatch) -> None:
+    force_logits(reader, monkeypatch, "6", "点")
+    plain, strict = sharing_model(reader), sharing_model(reader, siblings=True)
+    (passage,) = text_passages(ROUTE, "routes.txt")
+    (asked, *_) = strict.read("12路首班车几点发车？", retrieved([passage]))
+    (sibling, *_) = plain.read("13路首班车几点发车？", retrieved([passage]))
+    assert (asked.text, sibling.text) == ("6点", "6点")
+    assert strict.read("13路首班车几点发车？", retrieved([passage])) == []

@@ -19,6 +19,7 @@ from qa.reading.edges import list_items, trimmed_edges
 from qa.reading.home_place import home_place_question
 from qa.reading.question import AnswerType, analyze
 from qa.reading.quoted import whole_quote
+from qa.reading.siblings import sibling_named
 from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, balanced_span, rank_spans
 from qa.reading.spans import has_expected_kind
 from qa.reading.support import lacks_named_word, named_words
@@ -80,7 +81,8 @@ class HFReader:
     qa.reading.quoted), its confidence kept. With `trim_edges`, a date answer leaves out a time word after it
     (`2023年7月1日起`) and a reason answer a cause word before it (`因消防审批延后`; qa.reading.edges). With
     `list_tails`, a list answer leaves out its summing-up tail (`危化品、燃气、道路交通三个重点领域`, `黄精、三叶青等`;
-    qa.reading.edges).
+    qa.reading.edges). With `siblings`, a span whose sentence names a sibling of what the question names instead of it
+    (`215路` for a question about `216路`, `第二届` for one about `首届`) is no candidate (qa.reading.siblings).
     """
 
     def __init__(
@@ -105,6 +107,7 @@ class HFReader:
         whole_quote: bool = False,
         trim_edges: bool = False,
         list_tails: bool = False,
+        siblings: bool = False,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -130,6 +133,7 @@ class HFReader:
         self.whole_quote = whole_quote
         self.trim_edges = trim_edges
         self.list_tails = list_tails
+        self.siblings = siblings
         self._dictionary = EnglishToChinese()
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
@@ -197,6 +201,8 @@ class HFReader:
         looks = [_held_or_within(second_reads[look.sentence], look) for look in spans] if self.calibration.second_look else []
         scored = []
         for number, span in enumerate(ranking.spans):
+            if self.siblings and sibling_named(analyzed.folded, self._normalize(spans[number].sentence)):
+                continue
             text = texts[span.passage][span.start : span.end]
             second = looks[number] if looks else NEUTRAL_LOOK
             confidence = self.calibration(span.confidence, not has_expected_kind(asked, text), lacking[span.passage], second)
