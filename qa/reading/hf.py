@@ -199,9 +199,14 @@ class HFReader:
             spans.append(look)
         second_reads = self._second_reads(question, stride, spans) if self.calibration.second_look or self.tighten else {}
         looks = [_held_or_within(second_reads[look.sentence], look) for look in spans] if self.calibration.second_look else []
+        about_siblings = (
+            {sentence for sentence in {look.sentence for look in spans} if sibling_named(analyzed.folded, self._normalize(sentence))}
+            if self.siblings
+            else set()
+        )
         scored = []
         for number, span in enumerate(ranking.spans):
-            if self.siblings and sibling_named(analyzed.folded, self._normalize(spans[number].sentence)):
+            if spans[number].sentence in about_siblings:
                 continue
             text = texts[span.passage][span.start : span.end]
             second = looks[number] if looks else NEUTRAL_LOOK

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 # `首届`, `首批` are the first of their kind: read as `第一届`, `第一批` on both sides, so that `第二届` is their sibling.
 _FIRST = re.compile(r"首(?=[届批期次轮号])")
 _HAN = r"[\u4e00-\u9fff]"
+_DECIMAL = r"\d+(?:\.\d+)?"
 _NUMERALS = "一二三四五六七八九十"
 _EDGE = rf"(?<![0-9A-Za-z.{_NUMERALS}两])"
 # What joins an identifier to the next one of a range or a list before their shared unit (`2025—2027年`, `4、5号`).
@@ -39,7 +40,7 @@ class _Kind:
 # A code with a numeral (`216`, `A3`, `T1`), a code of letters alone (`A`, `C`), an ordinal in words (`二期`, `第三批`;
 # without 第 only before a unit that orders, not `一年` or `每一科`). A sibling is another identifier of the same kind.
 _KINDS = (
-    _Kind(r"[A-Za-z]{0,3}\d+(?:\.\d+)?[A-Za-z]{0,2}"),
+    _Kind(rf"[A-Za-z]{{0,3}}{_DECIMAL}[A-Za-z]{{0,2}}"),
     _Kind(r"[A-Za-z]{1,3}(?![A-Za-z\d])"),
     _Kind(rf"[{_NUMERALS}]+", units="期批届级季号类档轮阶组包段标次"),
 )
@@ -55,7 +56,7 @@ def _identifiers(question: str, kind: _Kind) -> list[tuple[str, str]]:
 
 
 def _number(ident: str) -> float | None:
-    return float(ident) if re.fullmatch(r"\d+(?:\.\d+)?", ident) else None
+    return float(ident) if re.fullmatch(_DECIMAL, ident) else None
 
 
 def _names(sentence: str, ident: str, unit: str) -> bool:
@@ -64,7 +65,7 @@ def _names(sentence: str, ident: str, unit: str) -> bool:
     value = _number(ident)
     if value is None:
         return False
-    for low, high in re.findall(rf"{_EDGE}(\d+(?:\.\d+)?){re.escape(unit)}?{_JOINER}(\d+(?:\.\d+)?){re.escape(unit)}", sentence):
+    for low, high in re.findall(rf"{_EDGE}({_DECIMAL}){re.escape(unit)}?{_JOINER}({_DECIMAL}){re.escape(unit)}", sentence):
         if float(low) <= value <= float(high):
             return True
     return False
