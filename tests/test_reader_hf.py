@@ -35,7 +35,8 @@ DATED = "新规自7月1日起施行。"
 DELAYED = "因审批延后，工期顺延。"
 LISTED = "主要有黄精、三叶青等药材。"
 ROUTE = "12路首班车6点发车。"
-TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION, TITLED, CHANGED, "之前有多少", DATED, DELAYED, "什么时候为", LISTED, "哪些", ROUTE)
+ROLE = "公司总经理林启航主持会议。"
+TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION, TITLED, CHANGED, "之前有多少", DATED, DELAYED, "什么时候为", LISTED, "哪些", ROUTE, ROLE)
 
 
 def vocabulary() -> list[str]:
@@ -594,3 +595,13 @@ def test_with_siblings_a_span_from_a_sentence_about_a_sibling_is_no_candidate(re
     (sibling, *_) = plain.read("13路首班车几点发车？", retrieved([passage]))
     assert (asked.text, sibling.text) == ("6点", "6点")
     assert strict.read("13路首班车几点发车？", retrieved([passage])) == []
+
+
+def test_with_siblings_a_span_from_a_sentence_naming_another_title_is_no_candidate(reader: HFReader, monkeypatch) -> None:
+    force_logits(reader, monkeypatch, "林", "航")
+    plain, strict = sharing_model(reader), sharing_model(reader, siblings=True)
+    (passage,) = text_passages(ROLE, "roles.txt")
+    (asked, *_) = strict.read("公司总经理是谁？", retrieved([passage]))
+    (other, *_) = plain.read("公司董事长是谁？", retrieved([passage]))
+    assert (asked.text, other.text) == ("林启航", "林启航")
+    assert strict.read("公司董事长是谁？", retrieved([passage])) == []

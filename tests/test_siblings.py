@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.reading.siblings import sibling_named
+from qa.reading.siblings import sibling_named, sibling_title
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,17 @@ def test_a_sentence_about_a_sibling_names_it(question: str, sentence: str, sibli
 )
 def test_a_sentence_naming_what_the_question_names_or_no_sibling_names_none(question: str, sentence: str) -> None:
     assert sibling_named(question, sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "title"),
+    [
+        ("公司的董事长是谁？", "公司总经理为林启航。", "总经理"),
+        ("分行的行长是谁？", "分行副行长许青禾主持会议。", "副行长"),
+        ("公司的董事长是谁？", "董事长兼总经理林启航。", None),
+        ("项目组长是谁？", "项目由研究院负责实施。", None),
+        ("Who is the discipline leader of the lab?", "实验室主任为顾衡。", None),
+    ],
+)
+def test_a_sentence_naming_another_title_than_the_question_asks_names_it(question: str, sentence: str, title: str | None) -> None:
+    assert sibling_title(question, sentence) == title

@@ -19,7 +19,7 @@ from qa.reading.edges import list_items, trimmed_edges
 from qa.reading.home_place import home_place_question
 from qa.reading.question import AnswerType, analyze
 from qa.reading.quoted import whole_quote
-from qa.reading.siblings import sibling_named
+from qa.reading.siblings import sibling_named, sibling_title
 from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, balanced_span, rank_spans
 from qa.reading.spans import has_expected_kind
 from qa.reading.support import lacks_named_word, named_words
@@ -82,7 +82,8 @@ class HFReader:
     (`2023年7月1日起`) and a reason answer a cause word before it (`因消防审批延后`; qa.reading.edges). With
     `list_tails`, a list answer leaves out its summing-up tail (`危化品、燃气、道路交通三个重点领域`, `黄精、三叶青等`;
     qa.reading.edges). With `siblings`, a span whose sentence names a sibling of what the question names instead of it
-    (`215路` for a question about `216路`, `第二届` for one about `首届`) is no candidate (qa.reading.siblings).
+    (`215路` for a question about `216路`, `第二届` for one about `首届`), or another title than those the question as asked
+    names (`总经理` for `…的董事长是谁？`), is no candidate (qa.reading.siblings).
     """
 
     def __init__(
@@ -178,6 +179,7 @@ class HFReader:
             return []
         self.load()
         texts = [passage.text for passage in readable]
+        as_asked = self._normalize(question)
         question, stride = self._fit_question(self.question_as_read(question, texts))
         windows = self._window_logits(question, stride, texts, choose=True)
         ranking = rank_spans(
@@ -200,7 +202,7 @@ class HFReader:
         second_reads = self._second_reads(question, stride, spans) if self.calibration.second_look or self.tighten else {}
         looks = [_held_or_within(second_reads[look.sentence], look) for look in spans] if self.calibration.second_look else []
         about_siblings = (
-            {sentence for sentence in {look.sentence for look in spans} if sibling_named(analyzed.folded, self._normalize(sentence))}
+            {sentence for sentence in {look.sentence for look in spans} if self._about_sibling(analyzed.folded, as_asked, sentence)}
             if self.siblings
             else set()
         )
@@ -238,6 +240,12 @@ class HFReader:
                 start, end = list_items(passage.text, start, end, kind) or (start, end)
             candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, first + len(look.sentence))))
         return before_value_first(candidates, {passage.id: passage.text for passage in readable}, kind) if before else candidates
+
+    def _about_sibling(self, question: str, as_asked: str, sentence: str) -> bool:
+        """Return whether the sentence names a sibling of what the question (folded, as read) names, or another title
+        than those the question as asked (folded) names."""
+        folded = self._normalize(sentence)
+        return bool(sibling_named(question, folded) or sibling_title(as_asked, folded))
 
     def question_as_read(self, question: str, texts: Sequence[str]) -> str:
         """Return the question as `read` gives it to the model over passages of these texts: with `home_place`, the

@@ -8,6 +8,10 @@ same character, or the other of a complementary pair) and not the identifier its
 question, not this one (unless the question names that one too). A sibling right after a comparison word (`比2022年提高`,
 `低于2024年的`) is the reference of a comparison, not what the sentence is about, and does not count; an identifier within a
 range or a list the sentence writes (`2025—2027年`, `4号至6号馆`) is named there.
+
+Titles are siblings too: a question about the holder of one (`…的董事长是谁？`) is not answered by a sentence naming only
+another (`总经理林启航`). Those are looked for in the question as its user wrote it, since a gloss of an English question
+writes several Chinese renderings of one word (`leader（队长、带头人）`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,12 @@ _JOINER = r"[—–\-~～至到、和及与/]"
 _COMPARED = re.compile(r"(?:比|较|低于|高于|少于|多于|超过|不足)$")
 # Complementary pairs: a question names one, a sentence the other.
 _PAIRS = (("国内", "国际"), ("境内", "境外"), ("男子", "女子"), ("男性", "女性"), ("上半年", "下半年"), ("进城", "出城"))
+# Titles of the people a text names: a question asking who holds one is not answered by a sentence naming another.
+_TITLE_NAMES = (
+    "董事长 总经理 总裁 行长 局长 主任 组长 校长 院长 书记 市长 县长 区长 镇长 乡长 主席 秘书长 部长 处长 科长 站长 馆长 所长 "
+    "队长 理事长 会长 厂长 园长 社长 主编 总编辑 总工程师 总监 指挥长 董事会秘书"
+).split()
+_TITLE = re.compile("|".join(sorted({f"副{title}" for title in _TITLE_NAMES} | set(_TITLE_NAMES), key=len, reverse=True)))
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,10 @@ def _sibling(sentence: str, kind: _Kind, asked: list[tuple[str, str]], unit: str
     return None
 
 
+def _titles(text: str) -> set[str]:
+    return {match.group(0) for match in _TITLE.finditer(text)}
+
+
 def sibling_named(question: str, sentence: str) -> str | None:
     """Return the sibling the sentence names instead of an identifier of the question (`215路` for a question about
     `216路`, `国际` for one about `国内`), or None when it names every identifier of the question that it names a
@@ -95,3 +109,13 @@ def sibling_named(question: str, sentence: str) -> str | None:
             if word in question and word not in sentence and sibling_word in sentence:
                 return sibling_word
     return None
+
+
+def sibling_title(question: str, sentence: str) -> str | None:
+    """Return a title the sentence names when the question asks about the holder of other titles and the sentence names
+    none of them (`总经理` in a sentence for `…的董事长是谁？`), else None; pass the question as its user wrote it (not
+    glossed: a gloss of `leader` writes titles the user never asked) and both folded (qa.folding)."""
+    asked, named = _titles(question), _titles(sentence)
+    if not asked or asked & named:
+        return None
+    return min(named, default=None)
