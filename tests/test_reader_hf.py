@@ -587,21 +587,21 @@ def test_with_list_tails_a_list_answer_leaves_out_its_summing_up_tail(reader: HF
     assert (items.citation.start, items.citation.end) == (3, 9)
 
 
-def test_with_siblings_a_span_from_a_sentence_about_a_sibling_is_no_candidate(reader: HFReader, monkeypatch) -> None:
-    force_logits(reader, monkeypatch, "6", "点")
+@pytest.mark.parametrize(
+    ("text", "first", "last", "asked", "about_sibling", "answer"),
+    [
+        (ROUTE, "6", "点", "12路首班车几点发车？", "13路首班车几点发车？", "6点"),
+        (ROLE, "林", "航", "公司总经理是谁？", "公司董事长是谁？", "林启航"),
+    ],
+    ids=["route", "title"],
+)
+def test_with_siblings_a_span_from_a_sentence_about_a_sibling_is_no_candidate(
+    reader: HFReader, monkeypatch, text: str, first: str, last: str, asked: str, about_sibling: str, answer: str
+) -> None:
+    force_logits(reader, monkeypatch, first, last)
     plain, strict = sharing_model(reader), sharing_model(reader, siblings=True)
-    (passage,) = text_passages(ROUTE, "routes.txt")
-    (asked, *_) = strict.read("12路首班车几点发车？", retrieved([passage]))
-    (sibling, *_) = plain.read("13路首班车几点发车？", retrieved([passage]))
-    assert (asked.text, sibling.text) == ("6点", "6点")
-    assert strict.read("13路首班车几点发车？", retrieved([passage])) == []
-
-
-def test_with_siblings_a_span_from_a_sentence_naming_another_title_is_no_candidate(reader: HFReader, monkeypatch) -> None:
-    force_logits(reader, monkeypatch, "林", "航")
-    plain, strict = sharing_model(reader), sharing_model(reader, siblings=True)
-    (passage,) = text_passages(ROLE, "roles.txt")
-    (asked, *_) = strict.read("公司总经理是谁？", retrieved([passage]))
-    (other, *_) = plain.read("公司董事长是谁？", retrieved([passage]))
-    assert (asked.text, other.text) == ("林启航", "林启航")
-    assert strict.read("公司董事长是谁？", retrieved([passage])) == []
+    (passage,) = text_passages(text, "siblings.txt")
+    (answered, *_) = strict.read(asked, retrieved([passage]))
+    (sibling, *_) = plain.read(about_sibling, retrieved([passage]))
+    assert (answered.text, sibling.text) == (answer, answer)
+    assert strict.read(about_sibling, retrieved([passage])) == []
