@@ -36,7 +36,26 @@ DELAYED = "因审批延后，工期顺延。"
 LISTED = "主要有黄精、三叶青等药材。"
 ROUTE = "12路首班车6点发车。"
 ROLE = "公司总经理林启航主持会议。"
-TEXTS = (CHINESE, ENGLISH, LONG, PADDED, QUESTION, TITLED, CHANGED, "之前有多少", DATED, DELAYED, "什么时候为", LISTED, "哪些", ROUTE, ROLE)
+# `leader` is glossed `队长`, a title the passage holds, but not in the sentence naming 林启航 总经理.
+LEADERS = "公司总经理林启航主持会议。球队队长王明发言。"
+TEXTS = (
+    CHINESE,
+    ENGLISH,
+    LONG,
+    PADDED,
+    QUESTION,
+    TITLED,
+    CHANGED,
+    "之前有多少",
+    DATED,
+    DELAYED,
+    "什么时候为",
+    LISTED,
+    "哪些",
+    ROUTE,
+    ROLE,
+    LEADERS,
+)
 
 
 def vocabulary() -> list[str]:
@@ -605,3 +624,12 @@ def test_with_siblings_a_span_from_a_sentence_about_a_sibling_is_no_candidate(
     (sibling, *_) = plain.read(about_sibling, retrieved([passage]))
     assert (answered.text, sibling.text) == (answer, answer)
     assert strict.read(about_sibling, retrieved([passage])) == []
+
+
+def test_with_siblings_an_english_question_asks_no_title_its_gloss_writes(reader: HFReader, monkeypatch) -> None:
+    force_logits(reader, monkeypatch, "林", "航")
+    glossing = sharing_model(reader, siblings=True, gloss=True)
+    (passage,) = text_passages(LEADERS, "leaders.txt")
+    assert glossing.question_as_read("Who is the leader?", [passage.text]) == "Who is the leader（队长）?"
+    (answer, *_) = glossing.read("Who is the leader?", retrieved([passage]))
+    assert (answer.text, answer.citation.start) == ("林启航", 5)
