@@ -86,8 +86,8 @@ def test_tuning_documents_have_verbatim_answers_and_none_is_held_out():
     assert all(corpus.parent != HELDOUT for _, corpus in TUNING_SETS)
     assert {questions for questions, _ in TUNING_SETS} == set((GOLD.parent / "tuning").glob("*_gold.jsonl"))  # none waits
     rows = [row for questions, corpus in TUNING_SETS for row in checked_rows(questions, corpus)]
-    assert len({row["id"] for row in rows}) == 8140 and sum(1 for row in rows if not row["answers"]) == 1809
-    assert sum(1 for row in rows if row.get("lang") == "en") == 1088
+    assert len({row["id"] for row in rows}) == 8500 and sum(1 for row in rows if not row["answers"]) == 1889
+    assert sum(1 for row in rows if row.get("lang") == "en") == 1136
     assert sum(1 for row in rows if row["type"] == "title") >= 20
 
 
@@ -95,7 +95,7 @@ def test_blind_round_waiting_has_verbatim_answers_and_is_not_tuned_on():
     from qa.bench.tune_reader import TUNING_SETS
 
     blind = GOLD.parent / "blind"
-    names = ("scenicnote", "seedco", "nightmarket", "coastpage", "patentrep", "steelrep", "elecprice", "cyclerace")
+    names = ("bloodbank", "wharfnote", "textilerep", "campnote", "hillpage", "ridehail", "solarnote", "gallerynote")
     rows = [row for name in names for row in checked_rows(blind / f"{name}_gold.jsonl", blind / f"{name}.txt")]
     assert len({row["id"] for row in rows}) == 360 and sum(1 for row in rows if not row["answers"]) == 80
     assert sum(1 for row in rows if row.get("lang") == "en") == 48

@@ -256,6 +256,14 @@ TUNING_NAMES = (
     "childcare",
     "cinemarep",
     "bikenote",
+    "scenicnote",
+    "seedco",
+    "nightmarket",
+    "coastpage",
+    "patentrep",
+    "steelrep",
+    "elecprice",
+    "cyclerace",
 )
 TUNING_SETS = tuple((TUNING_DIR / f"{name}_gold.jsonl", TUNING_DIR / f"{name}.txt") for name in TUNING_NAMES)
 # The answer latency budget (p95 250 ms for a whole question on 2 idle cores) less what retrieval takes.
