@@ -38,6 +38,7 @@ ROUTE = "12路首班车6点发车。"
 ROLE = "公司总经理林启航主持会议。"
 # `leader` is glossed `队长`, a title the passage holds, but not in the sentence naming 林启航 总经理.
 LEADERS = "公司总经理林启航主持会议。球队队长王明发言。"
+PERIOD = "受理时间为4月1日至5月20号。"
 TEXTS = (
     CHINESE,
     ENGLISH,
@@ -55,6 +56,8 @@ TEXTS = (
     ROUTE,
     ROLE,
     LEADERS,
+    PERIOD,
+    "截止到哪一天从开始受理期是段",
 )
 
 
@@ -633,3 +636,16 @@ def test_with_siblings_an_english_question_asks_no_title_its_gloss_writes(reader
     assert glossing.question_as_read("Who is the leader?", [passage.text]) == "Who is the leader（队长）?"
     (answer, *_) = glossing.read("Who is the leader?", retrieved([passage]))
     assert (answer.text, answer.citation.start) == ("林启航", 5)
+
+
+def test_with_range_ends_a_date_question_about_one_end_gets_that_end(reader: HFReader, monkeypatch) -> None:
+    force_logits(reader, monkeypatch, "4", "号")
+    plain, ended = sharing_model(reader), sharing_model(reader, range_ends=True)
+    (passage,) = text_passages(PERIOD, "period.txt")
+    (whole, *_) = plain.read("截止到哪一天？", retrieved([passage]))
+    (last, *_) = ended.read("截止到哪一天？", retrieved([passage]))
+    (first, *_) = ended.read("从哪一天开始受理？", retrieved([passage]))
+    (both, *_) = ended.read("受理期是哪段时间？", retrieved([passage]))
+    assert whole.text == both.text == "4月1日至5月20号"
+    assert (last.text, last.score, last.citation.start, last.citation.end) == ("5月20号", whole.score, 10, 15)
+    assert (first.text, first.citation.start, first.citation.end) == ("4月1日", 5, 9)

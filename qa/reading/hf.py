@@ -19,6 +19,7 @@ from qa.reading.edges import list_items, trimmed_edges
 from qa.reading.home_place import home_place_question
 from qa.reading.question import AnswerType, analyze
 from qa.reading.quoted import whole_quote
+from qa.reading.range_ends import range_end
 from qa.reading.siblings import sibling_named, sibling_title
 from qa.reading.span_scoring import DECODINGS, ScoredSpan, WindowLogits, balanced_span, rank_spans
 from qa.reading.spans import has_expected_kind
@@ -83,7 +84,9 @@ class HFReader:
     `list_tails`, a list answer leaves out its summing-up tail (`危化品、燃气、道路交通三个重点领域`, `黄精、三叶青等`;
     qa.reading.edges). With `siblings`, a span whose sentence names a sibling of what the question names instead of it
     (`215路` for a question about `216路`, `第二届` for one about `首届`), or another title than those the question as asked
-    names (`总经理` for `…的董事长是谁？`), is no candidate (qa.reading.siblings).
+    names (`总经理` for `…的董事长是谁？`), is no candidate (qa.reading.siblings). With `range_ends`, the answer to a date
+    question asking when something starts or ends is that end of a range (`2025年4月1日` of `2025年4月1日至11月30日` for
+    `从哪一天开始受理？`; qa.reading.range_ends).
     """
 
     def __init__(
@@ -109,6 +112,7 @@ class HFReader:
         trim_edges: bool = False,
         list_tails: bool = False,
         siblings: bool = False,
+        range_ends: bool = False,
     ) -> None:
         self.model_name = str(model)
         self.max_length = max_length
@@ -135,6 +139,7 @@ class HFReader:
         self.trim_edges = trim_edges
         self.list_tails = list_tails
         self.siblings = siblings
+        self.range_ends = range_ends
         self._dictionary = EnglishToChinese()
         self._normalize = TextNormalizer()
         self.tokenizer: Any = None
@@ -238,6 +243,8 @@ class HFReader:
                 start, end = trimmed_edges(passage.text, start, end, kind) or (start, end)
             if rank == 0 and self.list_tails:
                 start, end = list_items(passage.text, start, end, kind) or (start, end)
+            if rank == 0 and self.range_ends and kind == AnswerType.DATE:
+                start, end = range_end(passage.text, start, end, analyzed.folded) or (start, end)
             candidates.append(Candidate(passage.text[start:end], confidence, cite(passage, start, end, first, first + len(look.sentence))))
         return before_value_first(candidates, {passage.id: passage.text for passage in readable}, kind) if before else candidates
 

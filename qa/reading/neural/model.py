@@ -54,7 +54,7 @@ def model_dir_name(delta_path: Path, delta_sha256: str) -> str:
 
 
 # The card's reading switches, each an HFReader keyword of the same name (off unless the card's `reading` sets it).
-READING_FLAGS = ("tighten", "gloss", "home_place", "before_after", "whole_quote", "trim_edges", "list_tails", "siblings")
+READING_FLAGS = ("tighten", "gloss", "home_place", "before_after", "whole_quote", "trim_edges", "list_tails", "siblings", "range_ends")
 
 
 class NeuralReader(HFReader):
